@@ -1,0 +1,465 @@
+"""Customers, what we hold about them, what they agreed to (SPEC.md, customers/).
+
+Writes go through customers.services; models keep fields, properties and validation.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from customers import personal_data
+from customers.fields import PhoneNumberField, TaxCodeField
+from customers.personal_data import Category, Erasure, PersonalField, Sensitivity
+from customers.validators import format_phone_national, format_tax_code, is_citizen_id
+
+
+class Channel(models.TextChoices):
+    """How something reached us (seed 003 collects by hand, others by web form)."""
+
+    WEB_FORM = "web_form", _("Web form")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    IN_PERSON = "in_person", _("In person")
+    LETTER = "letter", _("Letter")
+
+
+@personal_data.declare(
+    # The controller's contacts are the company's own; the DPO is a named employee.
+    personal={
+        "dpo_name": PersonalField(Category.IDENTITY, erasure=Erasure.KEEP),
+    },
+    non_personal=[
+        "legal_name",
+        "short_name",
+        "tax_code",
+        "address",
+        "phone",
+        "hotline",
+        "email",
+        "website",
+        "business_hours",
+        "dpo_email",
+        "dpo_phone",
+    ],
+)
+class Controller(models.Model):
+    """The one data-controller profile shown on public pages, emails and exports
+    (Decree 52/2013 Art. 69: "address of the collecting unit"; seeds §5)."""
+
+    legal_name = models.CharField(_("legal name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    tax_code = models.CharField(_("tax code"), max_length=14, blank=True)
+    address = models.CharField(_("address"), max_length=500)
+    phone = PhoneNumberField(_("phone"), blank=True)
+    hotline = PhoneNumberField(_("hotline"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    business_hours = models.CharField(_("business hours"), max_length=255, blank=True)
+    dpo_name = models.CharField(_("data-protection contact"), max_length=255, blank=True)
+    dpo_email = models.EmailField(_("data-protection email"), blank=True)
+    dpo_phone = PhoneNumberField(_("data-protection phone"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("controller profile")
+        verbose_name_plural = _("controller profile")
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    @property
+    def hotline_display(self) -> str:
+        return format_phone_national(self.hotline)
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone_national(self.phone)
+
+    @property
+    def dpo_phone_display(self) -> str:
+        return format_phone_national(self.dpo_phone)
+
+
+@personal_data.declare(
+    personal={
+        "full_name": PersonalField(Category.IDENTITY, erasure=Erasure.REDACT),
+        "name_folded": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
+        "contact_person": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
+        "email": PersonalField(Category.CONTACT, erasure=Erasure.CLEAR),
+        "phone": PersonalField(Category.CONTACT, erasure=Erasure.CLEAR),
+        "address": PersonalField(Category.ADDRESS, erasure=Erasure.CLEAR),
+        "tax_code": PersonalField(Category.TAX_ID, erasure=Erasure.CLEAR),
+        "notes": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
+    },
+    non_personal=["kind", "source_channel", "status"],
+)
+class Customer(models.Model):
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        ORGANIZATION = "organization", _("Organization")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        ERASURE_PENDING = "erasure_pending", _("Erasure pending")
+        ERASED = "erased", _("Erased")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
+    full_name = models.CharField(
+        _("full name"), max_length=255, help_text=_("The person's or organization's name.")
+    )
+    # Lower case without diacritics, kept by the services, so that "nguyen van an" finds
+    # "Nguyễn Văn An" through an index.
+    name_folded = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    contact_person = models.CharField(
+        _("contact person"),
+        max_length=255,
+        blank=True,
+        help_text=_("For organizations: the person we deal with."),
+    )
+    email = models.EmailField(_("email"), blank=True, db_index=True)
+    phone = PhoneNumberField(
+        _("phone"),
+        blank=True,
+        db_index=True,
+        help_text=_("Any usual form: 0912 853 984, +84 912 853 984, 028 3822 1234."),
+    )
+    address = models.TextField(_("contact address"), blank=True)
+    tax_code = TaxCodeField(
+        _("tax code / citizen ID"),
+        blank=True,
+        db_index=True,
+        help_text=_("Tax code of 10 or 13 digits; individuals may give their 12-digit citizen ID."),
+    )
+    source_channel = models.CharField(
+        _("source channel"), max_length=20, choices=Channel.choices, default=Channel.WEB_FORM
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    notes = models.TextField(_("internal notes"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    last_activity_at = models.DateTimeField(
+        _("last activity"),
+        default=timezone.now,
+        db_index=True,
+        help_text=_("Last order, consent change or contact; inactivity rules count from here."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "-id"], name="customer_status_id_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, ValidationError] = {}
+        if self.kind == self.Kind.ORGANIZATION and self.tax_code and is_citizen_id(self.tax_code):
+            errors["tax_code"] = ValidationError(
+                _("An organization's tax code has 10 or 13 digits, not a citizen ID."),
+                code="organization_citizen_id",
+            )
+        if self.kind == self.Kind.INDIVIDUAL and self.contact_person:
+            errors["contact_person"] = ValidationError(
+                _("Only organizations have a contact person."), code="individual_contact_person"
+            )
+        if not (self.phone or self.email or self.address) and self.status == self.Status.ACTIVE:
+            errors["phone"] = ValidationError(
+                _("Give at least one way to reach the customer: phone, email or address."),
+                code="no_contact",
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone_national(self.phone)
+
+    @property
+    def tax_code_display(self) -> str:
+        return format_tax_code(self.tax_code)
+
+
+@personal_data.declare(
+    personal={
+        "recipient_name": PersonalField(Category.IDENTITY, erasure=Erasure.DELETE_ROW),
+        "phone": PersonalField(Category.CONTACT, erasure=Erasure.DELETE_ROW),
+        "address": PersonalField(Category.ADDRESS, erasure=Erasure.DELETE_ROW),
+        "ward": PersonalField(Category.ADDRESS, erasure=Erasure.DELETE_ROW),
+        "province": PersonalField(Category.ADDRESS, erasure=Erasure.DELETE_ROW),
+    },
+    non_personal=[],
+)
+class DeliveryAddress(models.Model):
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("customer")
+    )
+    recipient_name = models.CharField(_("recipient name"), max_length=255)
+    phone = PhoneNumberField(_("recipient phone"))
+    address = models.CharField(_("street address"), max_length=500)
+    # Since 1 July 2025 Vietnam's local government has two levels: province and ward/commune.
+    ward = models.CharField(_("ward / commune"), max_length=120, blank=True)
+    province = models.CharField(_("province / city"), max_length=120, blank=True)
+    is_default = models.BooleanField(_("default address"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("delivery address")
+        verbose_name_plural = _("delivery addresses")
+        ordering = ["-is_default", "id"]
+
+    def __str__(self) -> str:
+        return ", ".join(p for p in (self.address, self.ward, self.province) if p)
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone_national(self.phone)
+
+
+@personal_data.declare(
+    personal={
+        # Law on Accounting 2015 Art. 41: the record stays 10 years; the person leaves it.
+        "customer": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
+        "recipient_name": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
+        "delivery_phone": PersonalField(Category.CONTACT, erasure=Erasure.CLEAR),
+        "delivery_address": PersonalField(Category.ADDRESS, erasure=Erasure.CLEAR),
+        "total_vnd": PersonalField(
+            Category.TRANSACTION, erasure=Erasure.KEEP, sensitivity=Sensitivity.SENSITIVE
+        ),
+    },
+    non_personal=["reference", "invoice_number", "status"],
+)
+class Order(models.Model):
+    """An accounting record. Erasure detaches and strips the person but keeps the record."""
+
+    class Status(models.TextChoices):
+        PLACED = "placed", _("Placed")
+        DELIVERED = "delivered", _("Delivered")
+        CANCELLED = "cancelled", _("Cancelled")
+        RETURNED = "returned", _("Returned")
+
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("customer"),
+    )
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    ordered_at = models.DateTimeField(_("ordered at"), default=timezone.now, db_index=True)
+    total_vnd = models.PositiveBigIntegerField(_("total (VND)"))
+    invoice_number = models.CharField(_("invoice number"), max_length=40, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLACED
+    )
+    recipient_name = models.CharField(_("recipient name"), max_length=255, blank=True)
+    delivery_phone = PhoneNumberField(_("delivery phone"), blank=True)
+    delivery_address = models.CharField(_("delivery address"), max_length=800, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-ordered_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+@personal_data.declare(
+    personal={},
+    non_personal=[
+        "code",
+        "name_vi",
+        "name_en",
+        "description_vi",
+        "description_en",
+        "legal_basis",
+        "retention_vi",
+        "retention_en",
+    ],
+)
+class Purpose(models.Model):
+    """A processing purpose (seeds §2 "scope of use"), with its legal basis and retention."""
+
+    class LegalBasis(models.TextChoices):
+        CONSENT = "consent", _("Consent")
+        CONTRACT = "contract", _("Contract")
+        LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation")
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=255)
+    name_en = models.CharField(_("name (English)"), max_length=255)
+    description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
+    retention_vi = models.CharField(_("retention (Vietnamese)"), max_length=255, blank=True)
+    retention_en = models.CharField(_("retention (English)"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("purpose")
+        verbose_name_plural = _("purposes")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if _current_language() == "en" else self.name_vi
+
+    @property
+    def description(self) -> str:
+        return self.description_en if _current_language() == "en" else self.description_vi
+
+    @property
+    def retention(self) -> str:
+        return self.retention_en if _current_language() == "en" else self.retention_vi
+
+
+def _current_language() -> str:
+    from django.utils.translation import get_language
+
+    return (get_language() or settings.LANGUAGE_CODE)[:2]
+
+
+@personal_data.declare(
+    personal={},
+    non_personal=["version", "title_vi", "title_en", "body_vi", "body_en"],
+)
+class PolicyVersion(models.Model):
+    """A published privacy policy. A new version is a new row; a version in effect is not
+    edited (its text is what customers agreed to)."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    effective_from = models.DateField(_("effective from"))
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=255)
+    title_en = models.CharField(_("title (English)"), max_length=255)
+    body_vi = models.TextField(_("text (Vietnamese)"))
+    body_en = models.TextField(_("text (English)"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+        ordering = ["-effective_from", "-id"]
+        get_latest_by = "effective_from"
+
+    def __str__(self) -> str:
+        return f"{self.version} ({self.effective_from:%d/%m/%Y})"
+
+    @property
+    def title(self) -> str:
+        return self.title_en if _current_language() == "en" else self.title_vi
+
+    @property
+    def body(self) -> str:
+        return self.body_en if _current_language() == "en" else self.body_vi
+
+    @property
+    def is_in_effect(self) -> bool:
+        return self.effective_from <= timezone.localdate()
+
+
+@personal_data.declare(
+    personal={
+        "customer": PersonalField(Category.IDENTITY, erasure=Erasure.DELETE_ROW),
+        "form_reference": PersonalField(Category.ONLINE_ID, erasure=Erasure.DELETE_ROW),
+        "ip_address": PersonalField(
+            Category.ONLINE_ID, erasure=Erasure.DELETE_ROW, sensitivity=Sensitivity.SENSITIVE
+        ),
+        "user_agent": PersonalField(
+            Category.ONLINE_ID, erasure=Erasure.DELETE_ROW, sensitivity=Sensitivity.SENSITIVE
+        ),
+        "withdrawal_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
+    },
+    non_personal=["status", "channel", "withdrawal_channel"],
+)
+class Consent(models.Model):
+    """One record per customer × purpose. Never a boolean on the customer; never deleted on
+    withdrawal (Decree 13/2023 Art. 11: consent must be verifiable; silence is not consent)."""
+
+    class Status(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="consents", verbose_name=_("customer")
+    )
+    purpose = models.ForeignKey(
+        Purpose, on_delete=models.PROTECT, related_name="consents", verbose_name=_("purpose")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    granted_at = models.DateTimeField(_("granted at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    policy_version = models.ForeignKey(
+        PolicyVersion,
+        on_delete=models.PROTECT,
+        related_name="consents",
+        verbose_name=_("policy version shown"),
+    )
+    form_reference = models.CharField(
+        _("form reference"),
+        max_length=120,
+        blank=True,
+        help_text=_("Web form submission id, call recording id or paper form number."),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    withdrawal_channel = models.CharField(
+        _("withdrawal channel"), max_length=20, choices=Channel.choices, blank=True
+    )
+    withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["customer_id", "purpose__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "purpose"], name="one_consent_per_purpose"),
+            models.CheckConstraint(
+                condition=models.Q(status="granted", withdrawn_at__isnull=True)
+                | models.Q(status="withdrawn", withdrawn_at__isnull=False),
+                name="consent_withdrawn_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} — {self.purpose}: {self.get_status_display()}"
+
+    @property
+    def is_granted(self) -> bool:
+        return self.status == self.Status.GRANTED

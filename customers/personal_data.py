@@ -1,0 +1,136 @@
+"""The personal-data declaration: every field that holds personal data, declared once, next to
+its model.
+
+Masking, export, erasure and disclosure checks read this one declaration; a test fails when a
+model of the project has a text-like field that is declared neither personal nor non-personal.
+
+Usage, directly above a model::
+
+    @personal_data.declare(
+        personal={
+            "full_name": PersonalField(Category.IDENTITY, erasure=Erasure.REDACT),
+            "phone": PersonalField(Category.CONTACT, erasure=Erasure.KEYED_HASH),
+        },
+        non_personal=["kind", "status"],
+    )
+    class Customer(models.Model): ...
+
+django-simple-history's historical models inherit the declaration of the model they record, with
+the history bookkeeping fields declared here once.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    """Decree 13/2023 Art. 2 distinguishes basic and sensitive data; these are the kinds we hold."""
+
+    IDENTITY = "identity", _("Identity")
+    CONTACT = "contact", _("Contact")
+    ADDRESS = "address", _("Address")
+    TAX_ID = "tax_id", _("Tax code / ID number")
+    ONLINE_ID = "online_id", _("Online identifier")
+    TRANSACTION = "transaction", _("Transaction")
+    FREE_TEXT = "free_text", _("Free text")
+
+
+class Sensitivity(models.TextChoices):
+    BASIC = "basic", _("Basic")
+    # Law 91/2025: online activity history and financial data are sensitive.
+    SENSITIVE = "sensitive", _("Sensitive")
+
+
+class Erasure(enum.Enum):
+    """What erasure does to a field's value."""
+
+    DELETE_ROW = "delete_row"  # the whole row goes
+    CLEAR = "clear"  # set to NULL or to the empty string
+    REDACT = "redact"  # replaced by a fixed placeholder that says it was erased
+    KEYED_HASH = "keyed_hash"  # an HMAC: recognisable again, not readable
+    KEEP = "keep"  # a legal duty keeps it (e.g. Law on Accounting Art. 41)
+
+
+@dataclass(frozen=True)
+class PersonalField:
+    category: Category
+    erasure: Erasure = Erasure.CLEAR
+    sensitivity: Sensitivity = Sensitivity.BASIC
+
+
+@dataclass(frozen=True)
+class Declaration:
+    model_label: str
+    personal: dict[str, PersonalField]
+    non_personal: frozenset[str]
+
+    def is_declared(self, field_name: str) -> bool:
+        return field_name in self.personal or field_name in self.non_personal
+
+
+# Fields django-simple-history adds to every historical model.
+HISTORY_PERSONAL = {
+    # Staff type free text here ("phone changed at the customer's request …").
+    "history_change_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
+}
+HISTORY_NON_PERSONAL = frozenset({"history_id", "history_date", "history_type", "history_user"})
+
+_REGISTRY: dict[str, Declaration] = {}
+
+ModelT = TypeVar("ModelT", bound=type[models.Model])
+
+
+def declare(
+    *, personal: dict[str, PersonalField], non_personal: Iterable[str] = ()
+) -> Callable[[ModelT], ModelT]:
+    """Class decorator that records a model's declaration."""
+
+    def decorator(model: ModelT) -> ModelT:
+        overlap = set(personal) & set(non_personal)
+        if overlap:
+            raise ValueError(f"{model.__name__}: declared both personal and not: {sorted(overlap)}")
+        label = model._meta.label
+        _REGISTRY[label] = Declaration(label, dict(personal), frozenset(non_personal))
+        return model
+
+    return decorator
+
+
+def _history_source(model: type[models.Model]) -> type[models.Model] | None:
+    instance_type = getattr(model, "instance_type", None)  # set by simple_history on its models
+    if isinstance(instance_type, type) and issubclass(instance_type, models.Model):
+        return instance_type
+    return None
+
+
+def declaration_for(model: type[models.Model]) -> Declaration | None:
+    """The declaration of a model, or of the model a historical model records."""
+    if model._meta.label in _REGISTRY:
+        return _REGISTRY[model._meta.label]
+    source = _history_source(model)
+    if source is None:
+        return None
+    base = declaration_for(source)
+    if base is None:
+        return None
+    return Declaration(
+        model._meta.label,
+        {**base.personal, **HISTORY_PERSONAL},
+        base.non_personal | HISTORY_NON_PERSONAL,
+    )
+
+
+def personal_fields(model: type[models.Model]) -> dict[str, PersonalField]:
+    declaration = declaration_for(model)
+    return dict(declaration.personal) if declaration else {}
+
+
+def declared_models() -> list[str]:
+    return sorted(_REGISTRY)

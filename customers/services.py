@@ -1,0 +1,335 @@
+"""Every write to customers' data goes through here (admin, public views, tasks, commands).
+
+Each function validates with full_clean() before saving and attributes the change to the staff
+member who made it, so that the history rows say who, when and what.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import (
+    Channel,
+    Consent,
+    Controller,
+    Customer,
+    DeliveryAddress,
+    Order,
+    PolicyVersion,
+    Purpose,
+)
+from customers.selectors import policy_version_current
+from customers.text import fold_vietnamese
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+CUSTOMER_EDITABLE_FIELDS = (
+    "kind",
+    "full_name",
+    "contact_person",
+    "email",
+    "phone",
+    "address",
+    "tax_code",
+    "source_channel",
+    "notes",
+)
+
+
+def _attribute(instance: Any, actor: Actor) -> None:
+    """Name the staff member on the history row this save writes (None for jobs and customers)."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        instance._history_user = actor
+
+
+def _save(instance: Any, *, actor: Actor, exclude: list[str] | None = None) -> None:
+    instance.full_clean(exclude=exclude)
+    _attribute(instance, actor)
+    instance.save()
+
+
+def _normalize_email(value: str) -> str:
+    return (value or "").strip().lower()
+
+
+# Controller -------------------------------------------------------------------
+
+
+@transaction.atomic
+def controller_update(*, actor: Actor = None, **fields: Any) -> Controller:
+    """Create or change the one controller profile."""
+    controller = Controller.objects.select_for_update().order_by("id").first() or Controller()
+    for name, value in fields.items():
+        setattr(controller, name, value)
+    _save(controller, actor=actor)
+    return controller
+
+
+# Customers --------------------------------------------------------------------
+
+
+def _apply_customer_fields(customer: Customer, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(CUSTOMER_EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable customer fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    customer.email = _normalize_email(customer.email)
+    customer.full_name = " ".join((customer.full_name or "").split())
+    customer.name_folded = fold_vietnamese(customer.full_name)
+
+
+@transaction.atomic
+def customer_create(*, actor: Actor = None, full_name: str, **fields: Any) -> Customer:
+    customer = Customer()
+    _apply_customer_fields(customer, {"full_name": full_name, **fields})
+    _save(customer, actor=actor)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, actor: Actor = None, **fields: Any) -> Customer:
+    if customer.status == Customer.Status.ERASED:
+        raise ValidationError(_("An erased customer cannot be changed."), code="erased")
+    _apply_customer_fields(customer, fields)
+    _save(customer, actor=actor)
+    return customer
+
+
+def customer_touch(*, customer: Customer, when: Any = None) -> None:
+    """Record contact with the customer (order, consent change, complaint): inactivity rules
+    count from the last one. A plain UPDATE: activity is not a change to personal data."""
+    when = when or timezone.now()
+    Customer.objects.filter(pk=customer.pk, last_activity_at__lt=when).update(last_activity_at=when)
+    customer.last_activity_at = max(customer.last_activity_at, when)
+
+
+@transaction.atomic
+def delivery_address_create(
+    *, customer: Customer, actor: Actor = None, is_default: bool = False, **fields: Any
+) -> DeliveryAddress:
+    address = DeliveryAddress(customer=customer, is_default=is_default, **fields)
+    _save(address, actor=actor)
+    if is_default:
+        delivery_address_make_default(address=address, actor=actor)
+    return address
+
+
+@transaction.atomic
+def delivery_address_update(
+    *, address: DeliveryAddress, actor: Actor = None, **fields: Any
+) -> DeliveryAddress:
+    for name, value in fields.items():
+        setattr(address, name, value)
+    _save(address, actor=actor)
+    if address.is_default:
+        delivery_address_make_default(address=address, actor=actor)
+    return address
+
+
+@transaction.atomic
+def delivery_address_make_default(*, address: DeliveryAddress, actor: Actor = None) -> None:
+    for other in DeliveryAddress.objects.filter(customer_id=address.customer_id, is_default=True):
+        if other.pk != address.pk:
+            other.is_default = False
+            _save(other, actor=actor)
+    if not address.is_default:
+        address.is_default = True
+        _save(address, actor=actor)
+
+
+@transaction.atomic
+def order_create(*, customer: Customer | None, actor: Actor = None, **fields: Any) -> Order:
+    order = Order(customer=customer, **fields)
+    _save(order, actor=actor)
+    if customer is not None:
+        customer_touch(customer=customer, when=order.ordered_at)
+    return order
+
+
+@transaction.atomic
+def order_update(*, order: Order, actor: Actor = None, **fields: Any) -> Order:
+    for name, value in fields.items():
+        setattr(order, name, value)
+    _save(order, actor=actor)
+    return order
+
+
+# Purposes and policy versions -------------------------------------------------
+
+
+@transaction.atomic
+def purpose_save(*, purpose: Purpose, actor: Actor = None) -> Purpose:
+    _save(purpose, actor=actor)
+    return purpose
+
+
+@transaction.atomic
+def policy_version_save(*, policy: PolicyVersion, actor: Actor = None) -> PolicyVersion:
+    """Publish a new version, or correct one that has not come into effect yet.
+
+    A version in effect is what customers agreed to: it is never rewritten; publish a new one.
+    """
+    if policy.pk is not None:
+        stored = PolicyVersion.objects.get(pk=policy.pk)
+        if stored.is_in_effect:
+            raise ValidationError(
+                _(
+                    "Version %(version)s is in effect and customers have agreed to it: publish "
+                    "a new version instead of editing it."
+                ),
+                code="policy_in_effect",
+                params={"version": stored.version},
+            )
+    _save(policy, actor=actor)
+    return policy
+
+
+# Consent ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_grant(
+    *,
+    customer: Customer,
+    purpose: Purpose,
+    channel: str,
+    actor: Actor = None,
+    policy_version: PolicyVersion | None = None,
+    form_reference: str = "",
+    ip_address: str | None = None,
+    user_agent: str = "",
+    when: Any = None,
+) -> Consent:
+    """Record the customer's explicit consent to one purpose.
+
+    Decree 13/2023 Art. 11 and Law 91/2025: consent is an explicit act, verifiable, never a
+    default — so the policy version shown and the evidence are kept with it. Granting again a
+    consent that was withdrawn re-grants the same record; history keeps the earlier withdrawal.
+    """
+    if customer.status != Customer.Status.ACTIVE:
+        raise ValidationError(
+            _("Consent cannot be recorded for a customer who is being or has been erased."),
+            code="customer_not_active",
+        )
+    if not purpose.is_active:
+        raise ValidationError(
+            _("The purpose “%(purpose)s” is no longer used."),
+            code="purpose_inactive",
+            params={"purpose": purpose.name},
+        )
+    if channel not in Channel.values:
+        raise ValidationError(
+            _("Choose the channel the consent was given through."), code="channel"
+        )
+    policy_version = policy_version or policy_version_current()
+    if policy_version is None:
+        raise ValidationError(
+            _("No privacy policy is in effect: publish one before recording consent."),
+            code="no_policy",
+        )
+    if channel == Channel.WEB_FORM and not (form_reference or ip_address):
+        raise ValidationError(
+            _("A consent given on a web form needs its evidence: the form reference or IP."),
+            code="no_evidence",
+        )
+    when = when or timezone.now()
+    consent = Consent.objects.select_for_update().filter(customer=customer, purpose=purpose).first()
+    if consent is not None and consent.is_granted:
+        return consent
+    consent = consent or Consent(customer=customer, purpose=purpose)
+    consent.status = Consent.Status.GRANTED
+    consent.granted_at = when
+    consent.withdrawn_at = None
+    consent.withdrawal_channel = ""
+    consent.withdrawal_reason = ""
+    consent.channel = channel
+    consent.policy_version = policy_version
+    consent.form_reference = form_reference
+    consent.ip_address = ip_address or None
+    consent.user_agent = (user_agent or "")[:500]
+    consent.recorded_by = actor if getattr(actor, "is_authenticated", False) else None  # type: ignore[assignment]  # AnonymousUser is excluded by the check
+    _save(consent, actor=actor)
+    customer_touch(customer=customer, when=when)
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(
+    *,
+    consent: Consent,
+    channel: str,
+    actor: Actor = None,
+    reason: str = "",
+    when: Any = None,
+) -> Consent:
+    """Withdraw a consent. The record stays, with when and how it was withdrawn."""
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if not consent.is_granted:
+        raise ValidationError(
+            _("This consent was already withdrawn on %(date)s."),
+            code="already_withdrawn",
+            params={"date": timezone.localtime(consent.withdrawn_at).strftime("%d/%m/%Y %H:%M")},
+        )
+    if channel not in Channel.values:
+        raise ValidationError(_("Choose the channel the withdrawal came through."), code="channel")
+    when = when or timezone.now()
+    consent.status = Consent.Status.WITHDRAWN
+    consent.withdrawn_at = when
+    consent.withdrawal_channel = channel
+    consent.withdrawal_reason = reason
+    _save(consent, actor=actor)
+    customer_touch(customer=consent.customer, when=when)
+    return consent
+
+
+# Consent receipt by email -----------------------------------------------------
+
+
+def consent_receipt_request_email(*, customer: Customer, actor: Actor = None) -> None:
+    """Queue the consent receipt for the customer's email, once the transaction commits."""
+    from customers.tasks import send_consent_receipt
+
+    if not customer.email:
+        raise ValidationError(
+            _("%(name)s has no email address: print the receipt instead."),
+            code="no_email",
+            params={"name": customer.full_name},
+        )
+    if customer.status != Customer.Status.ACTIVE:
+        raise ValidationError(_("This customer is not active."), code="customer_not_active")
+    customer_id = customer.pk
+    transaction.on_commit(lambda: send_consent_receipt.delay(customer_id))
+
+
+def consent_receipt_send_email(*, customer_id: int) -> bool:
+    """Send the receipt now (called by the task). False when there is nothing to send to."""
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from customers.selectors import consent_receipt_get
+
+    customer = Customer.objects.filter(pk=customer_id, status=Customer.Status.ACTIVE).first()
+    if customer is None or not customer.email:
+        return False
+    receipt = consent_receipt_get(customer=customer)
+    with translation.override("vi"):
+        context = {"receipt": receipt, "controller": receipt.controller}
+        subject = _("Your consent receipt")
+        if receipt.controller:
+            subject = (
+                f"{subject} — {receipt.controller.short_name or receipt.controller.legal_name}"
+            )
+        text = render_to_string("customers/email/consent_receipt.txt", context)
+        html = render_to_string("customers/email/consent_receipt.html", context)
+    message = EmailMultiAlternatives(subject=str(subject), body=text, to=[customer.email])
+    message.attach_alternative(html, "text/html")
+    message.send()
+    return True
