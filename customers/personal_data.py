@@ -134,3 +134,47 @@ def personal_fields(model: type[models.Model]) -> dict[str, PersonalField]:
 
 def declared_models() -> list[str]:
     return sorted(_REGISTRY)
+
+
+# The field types that can hold personal data as text, files or structures.
+TEXT_LIKE_FIELDS: tuple[type[models.Field], ...] = (
+    models.CharField,  # EmailField, SlugField, URLField and our phone/tax fields too
+    models.TextField,
+    models.GenericIPAddressField,
+    models.FileField,
+    models.JSONField,
+)
+
+PROJECT_APPS = ("customers", "complaints", "retention")
+
+
+def project_models() -> list[type[models.Model]]:
+    """Every model of the project's apps, django-simple-history's historical models included."""
+    from django.apps import apps
+
+    return [
+        model
+        for app_label in PROJECT_APPS
+        for model in apps.get_app_config(app_label).get_models()
+    ]
+
+
+def undeclared_fields(model_list: Iterable[type[models.Model]]) -> list[str]:
+    """"app.Model.field" for each text-like field declared neither personal nor non-personal,
+    and for each declared name that is not a field of its model (a stale declaration)."""
+    problems: list[str] = []
+    for model in model_list:
+        declaration = declaration_for(model)
+        field_names = {f.name for f in model._meta.concrete_fields}
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, TEXT_LIKE_FIELDS):
+                continue
+            if declaration is None or not declaration.is_declared(field.name):
+                problems.append(f"{model._meta.label}.{field.name}")
+        if declaration is not None:
+            declared = set(declaration.personal) | declaration.non_personal
+            problems += [
+                f"{model._meta.label}.{name} (declared, but no such field)"
+                for name in sorted(declared - field_names)
+            ]
+    return problems

@@ -61,23 +61,23 @@ def require_postgres() -> None:
 
 
 @pytest.fixture
-def staff(db):  # type: ignore[no-untyped-def]
+def staff(db):
     return StaffFactory(username="cskh", is_superuser=False)
 
 
 @pytest.fixture
-def superuser(db):  # type: ignore[no-untyped-def]
+def superuser(db):
     return StaffFactory(username="root", is_superuser=True)
 
 
 @pytest.fixture
-def admin_client(client, superuser):  # type: ignore[no-untyped-def]
+def admin_client(client, superuser):
     client.force_login(superuser)
     return client
 
 
 @pytest.fixture
-def controller(db) -> Controller:  # type: ignore[no-untyped-def]
+def controller(db) -> Controller:
     return services.controller_update(
         legal_name="Công ty Cổ phần Thương mại Mỹ Tho",
         short_name="Mitexco",
@@ -92,12 +92,12 @@ def controller(db) -> Controller:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def policy(db) -> PolicyVersion:  # type: ignore[no-untyped-def]
+def policy(db) -> PolicyVersion:
     return PolicyVersionFactory(version="2026.1")
 
 
 @pytest.fixture
-def marketing(db) -> Purpose:  # type: ignore[no-untyped-def]
+def marketing(db) -> Purpose:
     return PurposeFactory(
         code="marketing-email",
         name_vi="Gửi email tiếp thị",
