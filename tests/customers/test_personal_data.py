@@ -24,7 +24,7 @@ def test_history_models_are_covered_and_inherit_the_declaration() -> None:
 def test_an_undeclared_field_is_reported() -> None:
     with isolate_apps("customers"):
 
-        class Leaky(models.Model):
+        class Leaky(models.Model):  # noqa: DJ008 (a throwaway model)
             nickname = models.CharField(max_length=50)
             note = models.TextField()
             count = models.IntegerField()

@@ -112,11 +112,11 @@ def test_web_form_consent_without_evidence_is_refused(policy, marketing) -> None
 
 
 def test_no_consent_without_a_policy_in_effect(marketing) -> None:
-    PolicyVersionFactory(version="future", effective_from=timezone.localdate() + datetime.timedelta(days=3))
+    PolicyVersionFactory(
+        version="future", effective_from=timezone.localdate() + datetime.timedelta(days=3)
+    )
     with pytest.raises(ValidationError) as error:
-        services.consent_grant(
-            customer=CustomerFactory(), purpose=marketing, channel=Channel.PHONE
-        )
+        services.consent_grant(customer=CustomerFactory(), purpose=marketing, channel=Channel.PHONE)
     assert error.value.code == "no_policy"
 
 

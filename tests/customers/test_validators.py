@@ -28,7 +28,9 @@ def test_phone_numbers_typed_the_usual_ways_are_stored_in_e164(typed: str, store
     assert normalize_phone(typed) == stored
 
 
-@pytest.mark.parametrize("typed", ["0123456", "abc", "0912 853 98", "+1 202", "0" * 40, "09128539845"])
+@pytest.mark.parametrize(
+    "typed", ["0123456", "abc", "0912 853 98", "+1 202", "0" * 40, "09128539845"]
+)
 def test_a_wrong_phone_number_gets_a_message(typed: str) -> None:
     with pytest.raises(ValidationError) as error:
         normalize_phone(typed)
