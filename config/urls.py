@@ -2,8 +2,13 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from config.health import healthz
+
+admin.site.site_header = _("pdpdesk — personal data back office")
+admin.site.site_title = _("pdpdesk")
+admin.site.index_title = _("Customers' personal data, consents and requests")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
