@@ -86,8 +86,14 @@ def _apply_customer_fields(customer: Customer, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def customer_create(*, actor: Actor = None, full_name: str, **fields: Any) -> Customer:
+def customer_create(
+    *, actor: Actor = None, full_name: str, when: Any = None, **fields: Any
+) -> Customer:
+    """`when`: when the customer first came to us, for records entered later (seed 003 keeps
+    paper records; demo data); now by default. Inactivity rules count from it."""
     customer = Customer()
+    if when is not None:
+        customer.created_at = customer.last_activity_at = when
     _apply_customer_fields(customer, {"full_name": full_name, **fields})
     _save(customer, actor=actor)
     return customer
