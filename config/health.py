@@ -7,7 +7,9 @@ from django.views.decorators.http import require_GET
 
 from config.celery_app import app as celery_app
 
-BROKER_TIMEOUT_SECONDS = 3
+# A load balancer asks often and wants an answer, not a hung request: one connection attempt,
+# bounded in time, no retries.
+BROKER_TIMEOUT_SECONDS = 2
 
 
 def check_database() -> str | None:
@@ -22,8 +24,16 @@ def check_database() -> str | None:
 
 def check_broker() -> str | None:
     try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+        with celery_app.connection_for_write(
+            connect_timeout=BROKER_TIMEOUT_SECONDS,
+            # kombu's Redis transport ignores connect_timeout and, by default, waits for the
+            # operating system's TCP timeout (minutes) on a host that does not answer.
+            transport_options={
+                "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+                "socket_timeout": BROKER_TIMEOUT_SECONDS,
+            },
+        ) as conn:
+            conn.ensure_connection(max_retries=0, timeout=BROKER_TIMEOUT_SECONDS)
             # Opening a channel proves the transport works (the filesystem transport only
             # fails here, when its folders are missing or not writable).
             conn.default_channel  # noqa: B018

@@ -311,7 +311,8 @@ def consent_receipt_request_email(*, customer: Customer, actor: Actor = None) ->
     if customer.status != Customer.Status.ACTIVE:
         raise ValidationError(_("This customer is not active."), code="customer_not_active")
     customer_id = customer.pk
-    transaction.on_commit(lambda: send_consent_receipt.delay(customer_id))
+    # robust: the change is committed by then; a broker that is down is logged, not a 500.
+    transaction.on_commit(lambda: send_consent_receipt.delay(customer_id), robust=True)
 
 
 def consent_receipt_send_email(*, customer_id: int) -> bool:

@@ -1,7 +1,8 @@
 """Settings shared by every environment (12-factor, read with django-environ).
 
 With no environment at all, pdpdesk runs on one machine: SQLite under var/, Celery on kombu's
-filesystem transport under var/broker/, emails printed on the console.
+filesystem transport under var/broker/, emails printed on the console. PDPDESK_VAR_DIR moves var/
+(SQLite file, broker folders, media) elsewhere, e.g. to a temporary directory in a test.
 """
 
 from pathlib import Path
@@ -10,11 +11,12 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(str(BASE_DIR / ".env"))
+
+VAR_DIR = Path(env("PDPDESK_VAR_DIR", default=str(BASE_DIR / "var"))).resolve()
 
 # GENERAL
 # ------------------------------------------------------------------------------
@@ -32,9 +34,17 @@ SITE_ID = 1
 # DATABASES
 # ------------------------------------------------------------------------------
 DEFAULT_SQLITE_PATH = VAR_DIR / "pdpdesk.sqlite3"
-VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DEFAULT_SQLITE_PATH}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Created only when SQLite is used: a production image may have no writable var/.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer fails in seconds (and /healthz says so) instead
+    # of hanging requests for the operating system's TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 
 
 def tune_sqlite(database: dict) -> None:
@@ -140,23 +150,29 @@ X_FRAME_OPTIONS = "DENY"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="pdpdesk <no-reply@localhost>")
 
+
 # CELERY
 # ------------------------------------------------------------------------------
+def filesystem_broker_options(broker_dir: Path) -> dict:
+    """A broker that needs no server: messages are files under broker_dir shared by web,
+    worker and beat on one machine."""
+    for folder in ("queue", "processed", "control"):
+        (broker_dir / folder).mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(broker_dir / "queue"),
+        "data_folder_out": str(broker_dir / "queue"),
+        "processed_folder": str(broker_dir / "processed"),
+        "store_processed": False,
+        "control_folder": str(broker_dir / "control"),
+    }
+
+
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# "localhost" means nothing to the filesystem transport, but without it kombu warns on every start.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost//")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    # A broker that needs no server: messages are files under var/broker/ shared by web,
-    # worker and beat on one machine.
-    for folder in ("queue", "processed", "control"):
-        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "store_processed": False,
-        "control_folder": str(BROKER_DIR / "control"),
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(BROKER_DIR)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True

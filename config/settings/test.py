@@ -1,14 +1,33 @@
 """Test settings: the embedded defaults, or PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL
 point at them (as .ci/run does)."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import (
+    CELERY_BROKER_URL,
+    DATABASES,
+    VAR_DIR,
+    env,
+    filesystem_broker_options,
+)
 
 SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Emails stay in memory (django.core.mail.outbox). A Celery worker started by a test has no
+# outbox the test can read, so it is given TEST_EMAIL_URL=filemail:////some/dir instead.
+vars().update(env.email_url("TEST_EMAIL_URL", default="memorymail://"))
 MEDIA_ROOT = VAR_DIR / "test-media"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Not var/broker/: a worker of `make run` on the same checkout must never pick up (and
+    # send) what a test queued.
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "test-broker")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that a Celery worker or web server started by a test sees the
-    # same test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-pdpdesk.sqlite3")}
+    # same test database. Next to the configured one (var/pdpdesk.sqlite3 ->
+    # var/test-pdpdesk.sqlite3), so that DATABASE_URL=sqlite:////elsewhere/x.sqlite3 gives
+    # each checkout or engineer a test database of their own.
+    _sqlite_path = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(_sqlite_path.with_name(f"test-{_sqlite_path.name}"))
+    }
