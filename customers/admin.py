@@ -1,6 +1,41 @@
-from django.contrib import admin
+"""The back office for customers, their consents and what we hold about them.
+
+Every save made here goes through customers.services (the one way in for writes); a refusal
+by a service comes back on the form, like any other validation error. Nothing is deleted here:
+erasure has its own service and its own checks.
+"""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin import widgets as admin_widgets
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.forms import BaseModelForm, ModelForm
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from customers import selectors, services
+from customers.admin_forms import (
+    ConsentGrantForm,
+    ConsentWithdrawForm,
+    NationalPhoneField,
+)
+from customers.fields import PhoneNumberField
 from customers.models import (
     Consent,
     Controller,
@@ -10,6 +45,798 @@ from customers.models import (
     PolicyVersion,
     Purpose,
 )
+from customers.paginator import EstimatedCountPaginator
+from customers.text import fold_vietnamese
+from customers.validators import clean_digits, phone_search_key
 
-for model in (Controller, Customer, DeliveryAddress, Order, Purpose, PolicyVersion, Consent):
-    admin.site.register(model, SimpleHistoryAdmin)
+# An action on more rows than this is refused: select fewer, or ask for a batch job.
+ACTION_LIMIT = 500
+# The withdrawal confirmation lists at most this many of the selected consents.
+CONFIRMATION_LIST_LIMIT = 50
+# At most this many refusals are spelled out in one message.
+REFUSALS_SHOWN = 10
+
+
+# Writes through the services --------------------------------------------------------------
+
+
+class ServiceRefused(Exception):
+    """A service refused a save that the admin form had accepted."""
+
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+_REFUSAL_ATTR = "_customers_admin_service_refusal"
+
+
+def _add_refusal(form: BaseModelForm[Any], error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _form_with_refusal(
+    form_class: type[BaseModelForm[Any]], error: ValidationError
+) -> type[BaseModelForm[Any]]:
+    class RefusedForm(form_class):  # type: ignore[valid-type,misc]  # a class made by modelform_factory
+        def clean(self) -> dict[str, Any]:
+            cleaned_data: dict[str, Any] = super().clean()
+            _add_refusal(self, error)
+            return cleaned_data
+
+    RefusedForm.__name__ = form_class.__name__
+    return RefusedForm
+
+
+def _form_values(
+    form: BaseModelForm[Any], obj: models.Model, *, exclude: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The model values the form edits, read from the instance: model validation has already
+    normalised them there (phone in E.164, tax code as digits)."""
+    names = {field.name for field in obj._meta.concrete_fields if not field.primary_key}
+    return {
+        name: getattr(obj, name) for name in form.fields if name in names and name not in exclude
+    }
+
+
+def _adopt(obj: models.Model, saved: models.Model) -> None:
+    """Django's admin goes on with the instance it built (log entry, redirect, inlines): give it
+    what the service saved when the service saved another instance."""
+    if obj is saved:
+        return
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+def _join_refusals(refusals: list[str]) -> str:
+    shown = "; ".join(refusals[:REFUSALS_SHOWN])
+    if len(refusals) > REFUSALS_SHOWN:
+        shown += " …"
+    return shown
+
+
+# Phone numbers are shown the Vietnamese way in forms (a field class of its own: Django's
+# defaults for CharField do not apply to it, hence the widget).
+PHONE_FORMFIELD: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    PhoneNumberField: {
+        "form_class": NationalPhoneField,
+        "widget": admin_widgets.AdminTextInputWidget,
+    },
+}
+
+
+class ServiceModelAdmin(SimpleHistoryAdmin):
+    """Base of the customers admin: saves through a service, shows the history, deletes nothing.
+
+    A subclass implements save_through_service(). When the service raises ValidationError, the
+    whole request's transaction is rolled back and the same submission is shown again with the
+    service's reasons on the form: nothing the person typed is lost.
+    """
+
+    formfield_overrides = PHONE_FORMFIELD
+
+    def save_through_service(
+        self, request: HttpRequest, obj: Any, values: dict[str, Any], change: bool
+    ) -> models.Model:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        try:
+            saved = self.save_through_service(request, obj, _form_values(form, obj), change)
+        except ValidationError as error:
+            raise ServiceRefused(error) from error
+        _adopt(obj, saved)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # changeform_view's transaction has rolled back what was written; validate the
+            # same submission again, with the service's reasons added (see get_form).
+            setattr(request, _REFUSAL_ATTR, refused.error)
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            finally:
+                delattr(request, _REFUSAL_ATTR)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[BaseModelForm[Any]]:
+        form_class: type[BaseModelForm[Any]] = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, _REFUSAL_ATTR, None)
+        if refusal is None:
+            return form_class
+        return _form_with_refusal(form_class, refusal)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """simple_history's "revert" saves with save_model; it needs the change permission
+        (simple_history only checks the view permission) and reports a refusal as a message."""
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None or not self.has_change_permission(request, obj):
+                raise PermissionDenied
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except ServiceRefused as refused:
+            self.message_user(request, " ".join(refused.error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Nothing personal is deleted by accident: erasure goes through its own service.
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Related records shown on a change form, changed only through their own page."""
+
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields or ()
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# Search ------------------------------------------------------------------------------------
+
+
+def _identifier_match(term: str, prefix: str = "") -> Q | None:
+    """Exact matches, on indexed columns, for a term that looks like a phone number, an email
+    address or a tax code / citizen ID, typed the way people type them; None otherwise."""
+    matches: list[Q] = []
+    phone = phone_search_key(term)
+    if phone:
+        matches.append(Q(**{f"{prefix}phone": phone}))
+    if "@" in term and " " not in term:
+        matches.append(Q(**{f"{prefix}email": term.lower()}))  # stored lower-case
+    digits = clean_digits(term)
+    if digits.isdigit() and len(digits) in (10, 12, 13):
+        matches.append(Q(**{f"{prefix}tax_code": digits}))
+    if term.startswith("#") and term[1:].isdigit():
+        matches.append(Q(**{f"{prefix}pk": int(term[1:])}))  # "#123", as on the receipt
+    return reduce(operator.or_, matches) if matches else None
+
+
+def _name_match(term: str, prefix: str = "") -> Q:
+    """Every word of the term in the name, with or without accents ("nguyen van an")."""
+    words = fold_vietnamese(term).split()
+    return reduce(
+        operator.and_, (Q(**{f"{prefix}name_folded__contains": word}) for word in words), Q()
+    )
+
+
+# Inlines -----------------------------------------------------------------------------------
+
+
+class DeliveryAddressInline(admin.TabularInline):
+    model = DeliveryAddress
+    fields = ("recipient_name", "phone", "address", "ward", "province", "is_default")
+    extra = 0
+    can_delete = False  # no service deletes an address yet
+    formfield_overrides = PHONE_FORMFIELD
+
+
+class ConsentInline(ReadOnlyInline):
+    """Consents change through the consent services: record one with "Add consent", withdraw
+    with the action on the consent list."""
+
+    model = Consent
+    fields = ("purpose", "status", "granted_at", "withdrawn_at", "channel", "policy_version")
+    ordering = ("purpose__code",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Consent]:
+        # The customer too: each row is titled with str(consent), which names the customer.
+        return super().get_queryset(request).select_related("customer", "purpose", "policy_version")
+
+
+class OrderInline(ReadOnlyInline):
+    """Orders are accounting records (Law on Accounting 2015 Art. 41): shown, linked, not
+    edited here."""
+
+    model = Order
+    fields = ("reference", "ordered_at", "total", "status", "invoice_number")
+    ordering = ("-ordered_at", "-id")
+
+    @admin.display(description=_("total (VND)"))
+    def total(self, obj: Order) -> str:
+        return _format_vnd(obj.total_vnd)
+
+
+def _format_vnd(amount: int | None) -> str:
+    if amount is None:
+        return ""
+    return f"{amount:,} ₫".replace(",", ".")  # 1.250.000 ₫, as written in Vietnam
+
+
+# Controller --------------------------------------------------------------------------------
+
+
+@admin.register(Controller)
+class ControllerAdmin(ServiceModelAdmin):
+    """The one controller profile (Decree 52/2013 Art. 69: who collects the data)."""
+
+    list_display = ("legal_name", "tax_code", "hotline_national", "email", "dpo_name", "updated_at")
+    formfield_overrides = {
+        **PHONE_FORMFIELD,
+        models.URLField: {"assume_scheme": "https"},
+    }
+    list_filter = ()  # one row: nothing to filter
+    list_select_related = ()
+    search_fields = ("legal_name", "short_name", "tax_code")
+    readonly_fields = ("updated_at",)
+    fieldsets = (
+        (None, {"fields": ("legal_name", "short_name", "tax_code", "address")}),
+        (_("Contact"), {"fields": ("phone", "hotline", "email", "website", "business_hours")}),
+        (_("Data-protection contact"), {"fields": ("dpo_name", "dpo_email", "dpo_phone")}),
+        (_("Record"), {"fields": ("updated_at",)}),
+    )
+
+    @admin.display(description=_("hotline"), ordering="hotline")
+    def hotline_national(self, obj: Controller) -> str:
+        return obj.hotline_display
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(super().has_add_permission(request)) and not Controller.objects.exists()
+
+    def save_through_service(
+        self, request: HttpRequest, obj: Controller, values: dict[str, Any], change: bool
+    ) -> Controller:
+        return services.controller_update(actor=request.user, **values)
+
+
+# Customers ---------------------------------------------------------------------------------
+
+
+@admin.register(Customer)
+class CustomerAdmin(ServiceModelAdmin):
+    list_display = (
+        "full_name",
+        "kind",
+        "phone_national",
+        "email",
+        "status",
+        "granted_consents",
+        "created_at",
+    )
+    list_filter = ("kind", "status", "source_channel", "created_at")
+    list_select_related = ()
+    # get_search_results does the searching; these only name what it looks at.
+    search_fields = ("full_name", "phone", "email", "tax_code")
+    search_help_text = _(
+        "Name (accents optional), phone number in any usual form, email, tax code or #id."
+    )
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    readonly_fields = ("status", "created_at", "last_activity_at", "related_records")
+    fieldsets = (
+        (None, {"fields": ("kind", "full_name", "contact_person")}),
+        (_("Contact"), {"fields": ("phone", "email", "address")}),
+        (_("Identification"), {"fields": ("tax_code",)}),
+        (
+            _("Record"),
+            {"fields": ("source_channel", "status", "notes", "created_at", "last_activity_at")},
+        ),
+        (_("Related records"), {"fields": ("related_records",)}),
+    )
+    inlines = (DeliveryAddressInline, ConsentInline, OrderInline)
+    actions = ("email_consent_receipt",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
+        granted = (
+            Consent.objects.filter(customer=OuterRef("pk"), status=Consent.Status.GRANTED)
+            .order_by()
+            .values("customer")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        # A correlated subquery runs for the rows of the page only, through the consent index.
+        return (
+            super().get_queryset(request).annotate(granted_consents=Coalesce(Subquery(granted), 0))
+        )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> Any:
+        if obj is None:
+            return self.fieldsets[:-1]
+        return self.fieldsets
+
+    def has_change_permission(self, request: HttpRequest, obj: Customer | None = None) -> bool:
+        if obj is not None and obj.status == Customer.Status.ERASED:
+            return False  # customer_update refuses it: show it read-only
+        return bool(super().has_change_permission(request, obj))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str
+    ) -> tuple[QuerySet[Customer], bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        exact = _identifier_match(term)
+        if exact is not None:
+            return queryset.filter(exact), False
+        return queryset.filter(_name_match(term)), False
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def phone_national(self, obj: Customer) -> str:
+        return obj.phone_display
+
+    @admin.display(description=_("consents granted"))
+    def granted_consents(self, obj: Customer) -> int:
+        return int(getattr(obj, "granted_consents", 0))
+
+    @admin.display(description=_("related records"))
+    def related_records(self, obj: Customer) -> str:
+        if obj.pk is None:
+            return "—"
+        links = [
+            (
+                reverse("admin:customers_customer_consent_receipt", args=[obj.pk]),
+                _("Consent receipt"),
+            ),
+            (f"{reverse('admin:customers_consent_add')}?customer={obj.pk}", _("Record a consent")),
+            (
+                f"{reverse('admin:customers_consent_changelist')}?customer__id__exact={obj.pk}",
+                _("All consents"),
+            ),
+            (
+                f"{reverse('admin:customers_order_changelist')}?customer__id__exact={obj.pk}",
+                _("All orders"),
+            ),
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    def save_through_service(
+        self, request: HttpRequest, obj: Customer, values: dict[str, Any], change: bool
+    ) -> Customer:
+        if change:
+            return services.customer_update(customer=obj, actor=request.user, **values)
+        return services.customer_create(actor=request.user, **values)
+
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: Any,
+        formset: BaseInlineFormSet[Any, Any, Any],
+        change: bool,
+    ) -> None:
+        # commit=False writes nothing; it lists what changed (also for the change message).
+        formset.save(commit=False)
+        if formset.model is not DeliveryAddress:
+            return  # consents and orders are read-only here
+        address_form: ModelForm[DeliveryAddress]
+        for address_form in formset.saved_forms:
+            address = address_form.instance
+            values = _form_values(address_form, address, exclude=("customer",))
+            try:
+                if address.pk is None:
+                    saved = services.delivery_address_create(
+                        customer=formset.instance, actor=request.user, **values
+                    )
+                    _adopt(address, saved)
+                else:
+                    services.delivery_address_update(
+                        delivery_address=address, actor=request.user, **values
+                    )
+            except ValidationError as error:
+                reasons = [
+                    _("Delivery address “%(address)s”: %(reason)s")
+                    % {"address": address, "reason": reason}
+                    for reason in error.messages
+                ]
+                raise ServiceRefused(ValidationError(reasons)) from error
+
+    @admin.action(description=_("Email consent receipt"), permissions=["view"])
+    def email_consent_receipt(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
+        customers = list(queryset[: ACTION_LIMIT + 1])
+        if len(customers) > ACTION_LIMIT:
+            self.message_user(
+                request,
+                _("Select at most %(limit)d customers at a time.") % {"limit": ACTION_LIMIT},
+                messages.ERROR,
+            )
+            return
+        queued, refusals = 0, []
+        for customer in customers:
+            try:
+                services.consent_receipt_request_email(customer=customer, actor=request.user)
+            except ValidationError as error:
+                refusals.append(" ".join(error.messages))
+            else:
+                queued += 1
+        if queued:
+            self.message_user(
+                request,
+                ngettext(
+                    "The consent receipt will be emailed to %(count)d customer.",
+                    "The consent receipt will be emailed to %(count)d customers.",
+                    queued,
+                )
+                % {"count": queued},
+                messages.SUCCESS,
+            )
+        if refusals:
+            self.message_user(request, _join_refusals(refusals), messages.ERROR)
+
+    def get_urls(self) -> list[URLPattern]:
+        receipt = path(
+            "<path:object_id>/consent-receipt/",
+            self.admin_site.admin_view(self.consent_receipt_view),
+            name="customers_customer_consent_receipt",
+        )
+        return [receipt, *super().get_urls()]
+
+    def consent_receipt_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The printable consent receipt (Decree 13/2023 Art. 11(3): consent in a form that can
+        be printed or copied)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        customer = self.get_object(request, unquote(object_id))
+        if customer is None:
+            raise Http404(_("No such customer."))
+        if not self.has_view_permission(request, customer):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Consent receipt"),
+            "subtitle": str(customer),
+            "opts": self.opts,
+            "original": customer,
+            "receipt": selectors.consent_receipt_get(customer=customer),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/customers/customer/consent_receipt.html", context)
+
+
+@admin.register(DeliveryAddress)
+class DeliveryAddressAdmin(ServiceModelAdmin):
+    list_display = ("__str__", "recipient_name", "phone_national", "customer", "is_default")
+    list_filter = ("is_default", "created_at")
+    list_select_related = ("customer",)
+    search_fields = ("recipient_name", "address", "province")
+    search_help_text = _("Recipient, street or province; a phone number finds it exactly.")
+    raw_id_fields = ("customer",)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    fields = ("customer", "recipient_name", "phone", "address", "ward", "province", "is_default")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[DeliveryAddress], search_term: str
+    ) -> tuple[QuerySet[DeliveryAddress], bool]:
+        phone = phone_search_key(search_term)
+        if phone:
+            return queryset.filter(Q(phone=phone) | Q(customer__phone=phone)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("recipient phone"), ordering="phone")
+    def phone_national(self, obj: DeliveryAddress) -> str:
+        return obj.phone_display
+
+    def save_through_service(
+        self, request: HttpRequest, obj: DeliveryAddress, values: dict[str, Any], change: bool
+    ) -> DeliveryAddress:
+        if change:
+            return services.delivery_address_update(
+                delivery_address=obj, actor=request.user, **values
+            )
+        return services.delivery_address_create(actor=request.user, **values)
+
+
+@admin.register(Order)
+class OrderAdmin(ServiceModelAdmin):
+    list_display = ("reference", "ordered_at", "customer", "total", "status", "invoice_number")
+    list_filter = ("status", "ordered_at")
+    list_select_related = ("customer",)
+    search_fields = ("reference", "invoice_number", "customer__full_name")
+    search_help_text = _(
+        "Reference or invoice number; the customer's name, phone, email or tax code."
+    )
+    raw_id_fields = ("customer",)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    fieldsets = (
+        (None, {"fields": ("customer", "reference", "ordered_at", "status")}),
+        (_("Accounting"), {"fields": ("total_vnd", "invoice_number")}),
+        (_("Delivery"), {"fields": ("recipient_name", "delivery_phone", "delivery_address")}),
+    )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Order], search_term: str
+    ) -> tuple[QuerySet[Order], bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        exact = _identifier_match(term, prefix="customer__")
+        if exact is not None:
+            return queryset.filter(exact), False
+        by_record = Q(reference=term) | Q(invoice_number=term)
+        return queryset.filter(by_record | _name_match(term, prefix="customer__")), False
+
+    @admin.display(description=_("total (VND)"), ordering="total_vnd")
+    def total(self, obj: Order) -> str:
+        return _format_vnd(obj.total_vnd)
+
+    def save_through_service(
+        self, request: HttpRequest, obj: Order, values: dict[str, Any], change: bool
+    ) -> Order:
+        if change:
+            return services.order_update(order=obj, actor=request.user, **values)
+        return services.order_create(actor=request.user, **values)
+
+
+# Purposes, policies, consents --------------------------------------------------------------
+
+
+@admin.register(Purpose)
+class PurposeAdmin(ServiceModelAdmin):
+    """Purposes are retired (active off), never deleted: consents refer to them."""
+
+    list_display = ("code", "name_vi", "name_en", "legal_basis", "retention_vi", "is_active")
+    list_filter = ("legal_basis", "is_active")
+    list_select_related = ()
+    search_fields = ("code", "name_vi", "name_en")
+    fieldsets = (
+        (None, {"fields": ("code", "legal_basis", "is_active")}),
+        (_("Vietnamese"), {"fields": ("name_vi", "description_vi", "retention_vi")}),
+        (_("English"), {"fields": ("name_en", "description_en", "retention_en")}),
+    )
+
+    def save_through_service(
+        self, request: HttpRequest, obj: Purpose, values: dict[str, Any], change: bool
+    ) -> Purpose:
+        return services.purpose_save(purpose=obj, actor=request.user)
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(ServiceModelAdmin):
+    """A version in effect is what customers agreed to: it is shown read-only, and a new
+    version is a new row ("New version from this one" copies its text)."""
+
+    list_display = ("version", "effective_from", "title_vi", "is_in_effect", "created_at")
+    list_filter = ("effective_from",)
+    list_select_related = ()
+    search_fields = ("version", "title_vi", "title_en")
+    readonly_fields = ("created_at",)
+    fieldsets = (
+        (None, {"fields": ("version", "effective_from", "created_at")}),
+        (_("Vietnamese"), {"fields": ("title_vi", "body_vi")}),
+        (_("English"), {"fields": ("title_en", "body_en")}),
+    )
+
+    @admin.display(description=_("in effect"), boolean=True)
+    def is_in_effect(self, obj: PolicyVersion) -> bool:
+        return obj.is_in_effect
+
+    def has_change_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
+        if obj is not None and obj.is_in_effect:
+            return False  # policy_version_save refuses it
+        return bool(super().has_change_permission(request, obj))
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
+        source_id = request.GET.get("copy_from", "")
+        source = PolicyVersion.objects.filter(pk=source_id).first() if source_id.isdigit() else None
+        if source is not None:
+            for name in ("title_vi", "title_en", "body_vi", "body_en"):
+                initial[name] = getattr(source, name)
+        return initial
+
+    def save_through_service(
+        self, request: HttpRequest, obj: PolicyVersion, values: dict[str, Any], change: bool
+    ) -> PolicyVersion:
+        return services.policy_version_save(policy=obj, actor=request.user)
+
+
+@admin.register(Consent)
+class ConsentAdmin(ServiceModelAdmin):
+    """Consents are recorded (add) and withdrawn (action) through the consent services; a
+    consent's page is read-only, and a consent is never deleted (Decree 13/2023 Art. 11)."""
+
+    list_display = (
+        "customer",
+        "purpose",
+        "status",
+        "channel",
+        "granted_at",
+        "withdrawn_at",
+        "policy_version",
+        "recorded_by",
+    )
+    list_filter = ("status", "channel", "purpose", "policy_version", "granted_at")
+    list_select_related = ("customer", "purpose", "policy_version", "recorded_by")
+    search_fields = ("customer__full_name", "customer__phone", "customer__email")
+    search_help_text = _("The customer's name, phone, email or tax code.")
+    raw_id_fields = ("customer",)
+    ordering = ("-id",)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = ("withdraw_selected",)
+    add_fieldsets = ((None, {"fields": ("customer", "purpose", "channel", "form_reference")}),)
+    fieldsets = (
+        (None, {"fields": ("customer", "purpose", "status", "policy_version")}),
+        (
+            _("Granted"),
+            {
+                "fields": (
+                    "granted_at",
+                    "channel",
+                    "form_reference",
+                    "recorded_by",
+                    "ip_address",
+                    "user_agent",
+                )
+            },
+        ),
+        (_("Withdrawn"), {"fields": ("withdrawn_at", "withdrawal_channel", "withdrawal_reason")}),
+        (_("Record"), {"fields": ("updated_at",)}),
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Consent | None = None) -> Any:
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Consent | None = None) -> Any:
+        if obj is None:
+            return ()
+        return [name for _title, options in self.fieldsets for name in options["fields"]]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[BaseModelForm[Any]]:
+        if obj is None:
+            kwargs["form"] = ConsentGrantForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Consent | None = None) -> bool:
+        if obj is not None:
+            return False  # withdrawal is the one change, through the action
+        return bool(super().has_change_permission(request, obj))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Consent], search_term: str
+    ) -> tuple[QuerySet[Consent], bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        exact = _identifier_match(term, prefix="customer__")
+        if exact is not None:
+            return queryset.filter(exact), False
+        return queryset.filter(_name_match(term, prefix="customer__")), False
+
+    def set_history_delta_changes(
+        self, request: HttpRequest, historical_records: Any, foreign_keys_are_objs: bool = True
+    ) -> None:
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        # Each history row is titled with str(consent), which names the customer and the
+        # purpose: hand it the ones the history query joined instead of a query per row.
+        for record in historical_records:
+            consent = record.history_object
+            if record.customer is not None and record.purpose is not None:
+                consent.customer, consent.purpose = record.customer, record.purpose
+            record.history_object = consent
+
+    def save_through_service(
+        self, request: HttpRequest, obj: Consent, values: dict[str, Any], change: bool
+    ) -> Consent:
+        if change:
+            raise PermissionDenied
+        return services.consent_grant(actor=request.user, **values)
+
+    @admin.action(description=_("Withdraw selected consents"), permissions=["change"])
+    def withdraw_selected(
+        self, request: HttpRequest, queryset: QuerySet[Consent]
+    ) -> HttpResponse | None:
+        """Ask how the withdrawal came and why (like Django's delete confirmation), then
+        withdraw each consent through services.consent_withdraw."""
+        form = ConsentWithdrawForm(request.POST if request.POST.get("post") else None)
+        if form.is_valid():
+            self._withdraw(request, queryset, **form.cleaned_data)
+            return None
+        listed = list(queryset.select_related("customer", "purpose")[: CONFIRMATION_LIST_LIMIT + 1])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Withdraw consents"),
+            "opts": self.opts,
+            "form": form,
+            "consents": listed[:CONFIRMATION_LIST_LIMIT],
+            "more_selected": len(listed) > CONFIRMATION_LIST_LIMIT,
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/customers/consent/withdraw_selected_confirmation.html", context
+        )
+
+    def _withdraw(
+        self, request: HttpRequest, queryset: QuerySet[Consent], *, channel: str, reason: str
+    ) -> None:
+        consents = list(queryset.select_related("customer", "purpose")[: ACTION_LIMIT + 1])
+        if len(consents) > ACTION_LIMIT:
+            self.message_user(
+                request,
+                _("Select at most %(limit)d consents at a time.") % {"limit": ACTION_LIMIT},
+                messages.ERROR,
+            )
+            return
+        withdrawn, refusals = 0, []
+        for consent in consents:
+            try:
+                services.consent_withdraw(
+                    consent=consent, channel=channel, reason=reason, actor=request.user
+                )
+            except ValidationError as error:
+                refusals.append(
+                    f"{consent.customer} — {consent.purpose}: {' '.join(error.messages)}"
+                )
+            else:
+                withdrawn += 1
+        if withdrawn:
+            self.message_user(
+                request,
+                ngettext("%(count)d consent withdrawn.", "%(count)d consents withdrawn.", withdrawn)
+                % {"count": withdrawn},
+                messages.SUCCESS,
+            )
+        if refusals:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d consent was not withdrawn: %(reasons)s",
+                    "%(count)d consents were not withdrawn: %(reasons)s",
+                    len(refusals),
+                )
+                % {"count": len(refusals), "reasons": _join_refusals(refusals)},
+                messages.ERROR,
+            )

@@ -129,14 +129,15 @@ def delivery_address_create(
 
 @transaction.atomic
 def delivery_address_update(
-    *, address: DeliveryAddress, actor: Actor = None, **fields: Any
+    *, delivery_address: DeliveryAddress, actor: Actor = None, **fields: Any
 ) -> DeliveryAddress:
+    """Change a delivery address; ``fields`` may include its street ``address``."""
     for name, value in fields.items():
-        setattr(address, name, value)
-    _save(address, actor=actor)
-    if address.is_default:
-        delivery_address_make_default(address=address, actor=actor)
-    return address
+        setattr(delivery_address, name, value)
+    _save(delivery_address, actor=actor)
+    if delivery_address.is_default:
+        delivery_address_make_default(address=delivery_address, actor=actor)
+    return delivery_address
 
 
 @transaction.atomic

@@ -1,0 +1,87 @@
+"""Forms and form fields of the customers admin."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Channel, Consent, Purpose
+from customers.validators import format_phone_national, phone_search_key
+
+# Consents given on the web form are recorded by the form itself, with its evidence.
+STAFF_CHANNELS = [choice for choice in Channel.choices if choice[0] != Channel.WEB_FORM]
+
+
+class NationalPhoneField(forms.CharField):
+    """Shows a stored number the way it is written in Vietnam ("0912 853 984"); the model
+    field normalises what is typed back to E.164."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, str) and re.fullmatch(r"\+\d{6,15}", value):
+            return format_phone_national(value)
+        return value
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        typed = str(data or "").strip()
+        return (phone_search_key(typed) or typed) != (initial or "")
+
+
+class ConsentGrantForm(forms.ModelForm):
+    """Staff record a consent given by phone, email, in person or by letter; the admin hands
+    the values to services.consent_grant, which keeps the evidence with the consent."""
+
+    class Meta:
+        model = Consent
+        fields = ("customer", "purpose", "channel", "form_reference")
+        help_texts = {
+            "form_reference": _(
+                "The evidence: call recording id, email reference or paper form number."
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].queryset = Purpose.objects.filter(is_active=True)  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["channel"].choices = [("", "---------"), *STAFF_CHANNELS]  # type: ignore[attr-defined]  # a ChoiceField
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned_data = self.cleaned_data
+        customer, purpose = cleaned_data.get("customer"), cleaned_data.get("purpose")
+        if customer is None or purpose is None:
+            return cleaned_data
+        existing = Consent.objects.filter(customer=customer, purpose=purpose).first()
+        if existing is not None and existing.is_granted:
+            raise ValidationError(
+                _("%(customer)s already consented to “%(purpose)s” on %(date)s."),
+                code="already_granted",
+                params={
+                    "customer": customer,
+                    "purpose": purpose,
+                    "date": timezone.localtime(existing.granted_at).strftime("%d/%m/%Y %H:%M"),
+                },
+            )
+        if existing is not None:
+            # A withdrawn consent is granted again on the same record (consent_grant), so the
+            # form validates against that record instead of reporting a duplicate.
+            self.instance = existing
+        return cleaned_data
+
+
+class ConsentWithdrawForm(forms.Form):
+    """The confirmation step of the "withdraw selected consents" action."""
+
+    channel = forms.ChoiceField(
+        label=_("Withdrawal came through"), choices=[("", "---------"), *Channel.choices]
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("What the customer said, or the reference of their request."),
+    )
