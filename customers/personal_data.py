@@ -153,14 +153,12 @@ def project_models() -> list[type[models.Model]]:
     from django.apps import apps
 
     return [
-        model
-        for app_label in PROJECT_APPS
-        for model in apps.get_app_config(app_label).get_models()
+        model for app_label in PROJECT_APPS for model in apps.get_app_config(app_label).get_models()
     ]
 
 
 def undeclared_fields(model_list: Iterable[type[models.Model]]) -> list[str]:
-    """"app.Model.field" for each text-like field declared neither personal nor non-personal,
+    """Names "app.Model.field" of each text-like field declared neither personal nor non-personal,
     and for each declared name that is not a field of its model (a stale declaration)."""
     problems: list[str] = []
     for model in model_list:
