@@ -22,7 +22,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --base-url http://$(WEB_ADDR)
 
 ## run: install, migrate, load demo data, then web + worker + beat in the foreground (Ctrl-C stops all)
 run: seed
