@@ -243,11 +243,9 @@ def _toll_free(controller: Controller) -> bool:
 def _policy_body_vi(controller: Controller, edition: PolicyEdition) -> str:
     c = controller
     name = c.short_name or c.legal_name
-    return f"""CHÍNH SÁCH BẢO MẬT THÔNG TIN CÁ NHÂN KHÁCH HÀNG
-Phiên bản {edition.version}, áp dụng từ ngày {edition.effective_from:%d/%m/%Y}
-
-{c.legal_name} ("{name}", "chúng tôi") ban hành chính sách này theo Điều 68–69 Nghị định \
-52/2013/NĐ-CP về thương mại điện tử và {edition.law_vi}.
+    # The page shows the title, version and date above the text: the body starts with the text.
+    return f"""{c.legal_name} ("{name}", "chúng tôi") ban hành chính sách này theo \
+Điều 68–69 Nghị định 52/2013/NĐ-CP về thương mại điện tử và {edition.law_vi}.
 
 1. Mục đích và phạm vi thu thập thông tin
 
@@ -344,11 +342,8 @@ liệu cá nhân của Bộ Công an (Cục A05) trong 72 giờ và thông báo 
 def _policy_body_en(controller: Controller, edition: PolicyEdition) -> str:
     c = controller
     name = c.short_name or c.legal_name
-    return f"""CUSTOMER PRIVACY POLICY
-Version {edition.version}, in effect from {edition.effective_from:%d/%m/%Y}
-
-{c.legal_name} ("{name}", "we") publishes this policy under Articles 68–69 of Decree \
-52/2013/ND-CP on e-commerce and {edition.law_en}.
+    return f"""{c.legal_name} ("{name}", "we") publishes this policy under \
+Articles 68–69 of Decree 52/2013/ND-CP on e-commerce and {edition.law_en}.
 
 1. Why and what we collect
 
