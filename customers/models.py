@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from customers import personal_data
 from customers.fields import PhoneNumberField, TaxCodeField
-from customers.personal_data import Category, Erasure, PersonalField, Sensitivity
+from customers.personal_data import Category, DataItem, Erasure, PersonalField, Sensitivity
 from customers.validators import format_phone_national, format_tax_code, is_citizen_id
 
 
@@ -89,14 +89,18 @@ class Controller(models.Model):
 
 @personal_data.declare(
     personal={
-        "full_name": PersonalField(Category.IDENTITY, erasure=Erasure.REDACT),
+        "full_name": PersonalField(Category.IDENTITY, erasure=Erasure.REDACT, item=DataItem.NAME),
         "name_folded": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
-        "contact_person": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
-        "email": PersonalField(Category.CONTACT, erasure=Erasure.CLEAR),
-        "phone": PersonalField(Category.CONTACT, erasure=Erasure.CLEAR),
-        "address": PersonalField(Category.ADDRESS, erasure=Erasure.CLEAR),
-        "tax_code": PersonalField(Category.TAX_ID, erasure=Erasure.CLEAR),
-        "notes": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
+        "contact_person": PersonalField(
+            Category.IDENTITY, erasure=Erasure.CLEAR, item=DataItem.NAME
+        ),
+        "email": PersonalField(Category.CONTACT, erasure=Erasure.CLEAR, item=DataItem.EMAIL),
+        "phone": PersonalField(Category.CONTACT, erasure=Erasure.CLEAR, item=DataItem.PHONE),
+        "address": PersonalField(
+            Category.ADDRESS, erasure=Erasure.CLEAR, item=DataItem.CONTACT_ADDRESS
+        ),
+        "tax_code": PersonalField(Category.TAX_ID, erasure=Erasure.CLEAR, item=DataItem.TAX_ID),
+        "notes": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR, item=DataItem.NOTES),
     },
     non_personal=["kind", "source_channel", "status"],
 )
@@ -159,6 +163,11 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
         ordering = ["-id"]
         indexes = [models.Index(fields=["status", "-id"], name="customer_status_id_idx")]
+        permissions = [
+            # Seed 004 §8: staff see only what their role needs; the others see it masked.
+            ("view_full_personal_data", _("Can see customers' personal data unmasked")),
+            ("export_personal_data", _("Can export customers' personal data")),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -194,11 +203,19 @@ class Customer(models.Model):
 
 @personal_data.declare(
     personal={
-        "recipient_name": PersonalField(Category.IDENTITY, erasure=Erasure.DELETE_ROW),
-        "phone": PersonalField(Category.CONTACT, erasure=Erasure.DELETE_ROW),
-        "address": PersonalField(Category.ADDRESS, erasure=Erasure.DELETE_ROW),
-        "ward": PersonalField(Category.ADDRESS, erasure=Erasure.DELETE_ROW),
-        "province": PersonalField(Category.ADDRESS, erasure=Erasure.DELETE_ROW),
+        "recipient_name": PersonalField(
+            Category.IDENTITY, erasure=Erasure.DELETE_ROW, item=DataItem.NAME
+        ),
+        "phone": PersonalField(Category.CONTACT, erasure=Erasure.DELETE_ROW, item=DataItem.PHONE),
+        "address": PersonalField(
+            Category.ADDRESS, erasure=Erasure.DELETE_ROW, item=DataItem.DELIVERY_ADDRESS
+        ),
+        "ward": PersonalField(
+            Category.ADDRESS, erasure=Erasure.DELETE_ROW, item=DataItem.DELIVERY_ADDRESS
+        ),
+        "province": PersonalField(
+            Category.ADDRESS, erasure=Erasure.DELETE_ROW, item=DataItem.DELIVERY_ADDRESS
+        ),
     },
     non_personal=[],
 )
@@ -234,11 +251,20 @@ class DeliveryAddress(models.Model):
     personal={
         # Law on Accounting 2015 Art. 41: the record stays 10 years; the person leaves it.
         "customer": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
-        "recipient_name": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
-        "delivery_phone": PersonalField(Category.CONTACT, erasure=Erasure.CLEAR),
-        "delivery_address": PersonalField(Category.ADDRESS, erasure=Erasure.CLEAR),
+        "recipient_name": PersonalField(
+            Category.IDENTITY, erasure=Erasure.CLEAR, item=DataItem.NAME
+        ),
+        "delivery_phone": PersonalField(
+            Category.CONTACT, erasure=Erasure.CLEAR, item=DataItem.PHONE
+        ),
+        "delivery_address": PersonalField(
+            Category.ADDRESS, erasure=Erasure.CLEAR, item=DataItem.DELIVERY_ADDRESS
+        ),
         "total_vnd": PersonalField(
-            Category.TRANSACTION, erasure=Erasure.KEEP, sensitivity=Sensitivity.SENSITIVE
+            Category.TRANSACTION,
+            erasure=Erasure.KEEP,
+            sensitivity=Sensitivity.SENSITIVE,
+            item=DataItem.ORDERS,
         ),
     },
     non_personal=["reference", "invoice_number", "status"],
@@ -463,3 +489,237 @@ class Consent(models.Model):
     @property
     def is_granted(self) -> bool:
         return self.status == self.Status.GRANTED
+
+
+def _allowed_items_default() -> list[str]:
+    return []
+
+
+@personal_data.declare(
+    personal={},
+    non_personal=[
+        "name",
+        "kind",
+        "contract_reference",
+        "allowed_items",
+        "address",
+        "contact_email",
+        "notes",
+    ],
+)
+class Recipient(models.Model):
+    """A third party that may receive personal data (seeds §4), with the contract that allows it
+    and the data items it may receive (Decree 52/2013 Art. 68(2))."""
+
+    class Kind(models.TextChoices):
+        SHIPPER = "shipper", _("Shipper")
+        AUTHORITY = "authority", _("State authority")
+        PARTNER = "partner", _("Contracted partner")
+        INTEGRATED_SERVICE = "integrated_service", _("Integrated service")
+
+    name = models.CharField(_("name"), max_length=255, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    purpose = models.ForeignKey(
+        Purpose,
+        on_delete=models.PROTECT,
+        related_name="recipients",
+        verbose_name=_("purpose"),
+        help_text=_(
+            "Why data goes to this recipient. A purpose based on consent needs each customer's "
+            "granted consent before anything is handed over."
+        ),
+    )
+    contract_reference = models.CharField(
+        _("contract reference"),
+        max_length=120,
+        blank=True,
+        help_text=_("Required for shippers, partners and integrated services."),
+    )
+    contract_date = models.DateField(_("contract date"), null=True, blank=True)
+    allowed_items = models.JSONField(
+        _("data it may receive"),
+        default=_allowed_items_default,
+        blank=True,
+    )
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, ValidationError] = {}
+        unknown = sorted(set(self.allowed_items or []) - set(DataItem.values))
+        if not isinstance(self.allowed_items, list) or unknown:
+            errors["allowed_items"] = ValidationError(
+                _("Unknown data items: %(items)s."),
+                code="unknown_items",
+                params={"items": ", ".join(unknown)},
+            )
+        if self.kind != self.Kind.AUTHORITY and not self.contract_reference:
+            errors["contract_reference"] = ValidationError(
+                _(
+                    "A third party other than a state authority receives data only under a "
+                    "contract: give its reference."
+                ),
+                code="no_contract",
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def allowed_item_labels(self) -> list[str]:
+        return [str(DataItem(item).label) for item in self.allowed_items if item in DataItem.values]
+
+
+@personal_data.declare(
+    personal={
+        # The record of a hand-over is itself evidence the law asks for (Decree 13/2023 Art. 9:
+        # the right to know who received the data); it names no personal value, only the items.
+        "customer": PersonalField(Category.IDENTITY, erasure=Erasure.KEEP),
+        "request_scan": PersonalField(Category.FREE_TEXT, erasure=Erasure.KEEP),
+        "notes": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR, item=DataItem.NOTES),
+    },
+    non_personal=[
+        "items",
+        "legal_basis",
+        "request_issuer",
+        "request_number",
+        "batch_reference",
+    ],
+)
+class Disclosure(models.Model):
+    """One hand-over of one customer's personal data to a recipient."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="disclosures", verbose_name=_("customer")
+    )
+    recipient = models.ForeignKey(
+        Recipient,
+        on_delete=models.PROTECT,
+        related_name="disclosures",
+        verbose_name=_("recipient"),
+    )
+    items = models.JSONField(_("data handed over"), default=_allowed_items_default)
+    purpose = models.ForeignKey(
+        Purpose, on_delete=models.PROTECT, related_name="+", verbose_name=_("purpose")
+    )
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=20, choices=Purpose.LegalBasis.choices
+    )
+    # An authority's request (police investigation agency, procuracy, court): seeds §4.
+    request_issuer = models.CharField(_("issuing body"), max_length=255, blank=True)
+    request_number = models.CharField(_("document number"), max_length=120, blank=True)
+    request_date = models.DateField(_("document date"), null=True, blank=True)
+    request_scan = models.FileField(
+        _("scan of the request"), upload_to="disclosures/%Y/%m/", blank=True
+    )
+    batch_reference = models.CharField(
+        _("hand-over reference"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Shared by the disclosures of one hand-over, e.g. one shipping list."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    disclosed_at = models.DateTimeField(_("disclosed at"), default=timezone.now, db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["-disclosed_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-disclosed_at"], name="disclosure_customer_idx")
+        ]
+        permissions = [
+            # Seeds §4: police investigation agencies, procuracy, courts. Only Legal & compliance.
+            ("record_authority_disclosure", _("Can record a disclosure to a state authority")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} — #{self.customer_id} ({self.disclosed_at:%d/%m/%Y})"
+
+    @property
+    def item_labels(self) -> list[str]:
+        return [str(DataItem(item).label) for item in self.items if item in DataItem.values]
+
+
+@personal_data.declare(
+    personal={
+        # Processing logs are kept (Decree 13/2023 Art. 27); they name the customer by id only.
+        "customer": PersonalField(Category.IDENTITY, erasure=Erasure.KEEP),
+        # The staff member's address, not the customer's.
+        "ip_address": PersonalField(Category.ONLINE_ID, erasure=Erasure.KEEP),
+    },
+    non_personal=["action", "detail"],
+)
+class AccessLog(models.Model):
+    """Append-only: a staff member viewed, exported, printed or disclosed a customer's personal
+    data. Written by customers.services.access_log_record only; never changed or deleted."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed full personal data")
+        EXPORT = "export", _("Exported")
+        PRINT = "print", _("Printed a receipt or report")
+        DISCLOSE = "disclose", _("Disclosed to a third party")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True, editable=False)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("staff member"),
+        editable=False,
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="access_logs",
+        verbose_name=_("customer"),
+        editable=False,
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, editable=False)
+    detail = models.CharField(_("detail"), max_length=255, blank=True, editable=False)
+    ip_address = models.GenericIPAddressField(
+        _("IP address"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-at"], name="accesslog_customer_idx"),
+            models.Index(fields=["staff", "-at"], name="accesslog_staff_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.at:%d/%m/%Y %H:%M} {self.staff} {self.get_action_display()} #{self.customer_id}"
+        )
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("The access log is append-only."), code="append_only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]  # Django's own signature
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValidationError(_("The access log is append-only."), code="append_only")

@@ -48,6 +48,21 @@ class Sensitivity(models.TextChoices):
     SENSITIVE = "sensitive", _("Sensitive")
 
 
+class DataItem(models.TextChoices):
+    """What a person would call a piece of their data: the unit a recipient may receive
+    (Decree 52/2013 Art. 68(2): a shipper gets name, delivery address and phone)."""
+
+    NAME = "name", _("Name")
+    PHONE = "phone", _("Phone number")
+    EMAIL = "email", _("Email address")
+    CONTACT_ADDRESS = "contact_address", _("Contact address")
+    DELIVERY_ADDRESS = "delivery_address", _("Delivery address")
+    TAX_ID = "tax_id", _("Tax code / citizen ID")
+    ORDERS = "orders", _("Orders and amounts")
+    ONLINE_IDS = "online_ids", _("IP address and browser")
+    NOTES = "notes", _("Notes and free text")
+
+
 class Erasure(enum.Enum):
     """What erasure does to a field's value."""
 
@@ -63,6 +78,8 @@ class PersonalField:
     category: Category
     erasure: Erasure = Erasure.CLEAR
     sensitivity: Sensitivity = Sensitivity.BASIC
+    # The item a disclosure names when it hands this field over; None: never handed over.
+    item: DataItem | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +151,16 @@ def personal_fields(model: type[models.Model]) -> dict[str, PersonalField]:
 
 def declared_models() -> list[str]:
     return sorted(_REGISTRY)
+
+
+def fields_for_items(model: type[models.Model], items: Iterable[str]) -> list[str]:
+    """The model's personal fields that carry the given data items, in declaration order."""
+    wanted = set(items)
+    return [
+        name
+        for name, field in personal_fields(model).items()
+        if field.item is not None and field.item in wanted
+    ]
 
 
 # The field types that can hold personal data as text, files or structures.

@@ -200,6 +200,8 @@ LOGGING = {
 
 # PDPDESK
 # ------------------------------------------------------------------------------
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Staff login printed by seed_demo (local use only; production creates staff with createsuperuser).
 DEMO_ADMIN_USERNAME = env("DEMO_ADMIN_USERNAME", default="admin")
 DEMO_ADMIN_PASSWORD = env("DEMO_ADMIN_PASSWORD", default="pdpdesk-demo")
