@@ -360,12 +360,12 @@ def access_log_record(
 
     One row per customer, written in one statement; returns how many rows were written.
     """
-    if staff is None or not getattr(staff, "is_authenticated", False):
+    if staff is None or staff.pk is None or not staff.is_authenticated:
         raise ValueError("the access log names a signed-in staff member")
     if action not in AccessLog.Action.values:
         raise ValueError(f"unknown access-log action {action!r}")
     now = timezone.now()
-    staff_id = int(staff.pk)
+    staff_id = staff.pk
     rows = [
         AccessLog(
             at=now,
