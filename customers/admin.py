@@ -7,36 +7,45 @@ erasure has its own service and its own checks.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import operator
+from collections.abc import Callable, Iterator
 from functools import reduce
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin import widgets as admin_widgets
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.utils import flatten_fieldsets, label_for_field, unquote
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import BaseModelForm, ModelForm
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html_join
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from customers import selectors, services
+from customers import exports, masking, selectors, services
 from customers.admin_forms import (
     ConsentGrantForm,
     ConsentWithdrawForm,
     NationalPhoneField,
 )
 from customers.fields import PhoneNumberField
+from customers.http import client_ip
 from customers.models import (
+    AccessLog,
     Consent,
     Controller,
     Customer,
@@ -46,6 +55,7 @@ from customers.models import (
     Purpose,
 )
 from customers.paginator import EstimatedCountPaginator
+from customers.personal_data import personal_fields
 from customers.text import fold_vietnamese
 from customers.validators import clean_digits, phone_search_key
 
@@ -131,9 +141,260 @@ PHONE_FORMFIELD: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     },
 }
 
+# Personal data: masked for staff without the full view, logged when shown in full -----------
 
-class ServiceModelAdmin(SimpleHistoryAdmin):
-    """Base of the customers admin: saves through a service, shows the history, deletes nothing.
+
+def _shows_personal_data(model: type[models.Model], name: Any) -> bool:
+    """True for a declared personal field, and for a foreign key to a record whose str()
+    shows personal data (a delivery address's customer)."""
+    if not isinstance(name, str):
+        return False
+    if name in personal_fields(model):
+        return True
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    related = field.related_model if field.many_to_one else None
+    return isinstance(related, type) and bool(personal_fields(related))
+
+
+# One function object per (model, column): the admin tells its read-only fields apart by
+# identity, so a form's fieldsets and its read-only fields must hold the same object.
+_MASKED_COLUMNS: dict[tuple[type[models.Model], str, str], Callable[[Any], str]] = {}
+
+
+def _masked_column(
+    model: type[models.Model],
+    field_name: str,
+    *,
+    column: str = "",
+    label: Any = None,
+    ordering: Any = None,
+) -> Callable[[Any], str]:
+    """A read-only column or form field that shows ``field_name`` masked (customers.masking)."""
+    key = (model, field_name, column)
+    if key in _MASKED_COLUMNS:
+        return _MASKED_COLUMNS[key]
+
+    def masked(obj: Any) -> str:
+        value = getattr(obj, field_name)
+        if value is None:
+            return "-"  # the admin's sign for no value (a read-only callable gets no default)
+        return masking.mask_value(model, field_name, value)
+
+    # Not the field's own name: the admin would show the field's help text, which tells how to
+    # type a value (with example numbers) — nothing to type here. CSS class: field-<name>-masked.
+    masked.__name__ = f"{field_name}-masked"
+    field: Any = model._meta.get_field(field_name)  # a concrete field: it has a verbose name
+    masked.short_description = label if label is not None else field.verbose_name  # type: ignore[attr-defined]  # read by the admin
+    if ordering:
+        masked.admin_order_field = ordering  # type: ignore[attr-defined]  # read by the admin
+    return _MASKED_COLUMNS.setdefault(key, masked)
+
+
+def _masked_str_column(model: type[models.Model]) -> Callable[[Any], str]:
+    key = (model, "__str__", "__str__")
+    if key not in _MASKED_COLUMNS:
+
+        def masked_str(obj: Any) -> str:
+            return masking.masked_str(obj)
+
+        masked_str.short_description = model._meta.verbose_name  # type: ignore[attr-defined]  # read by the admin
+        _MASKED_COLUMNS.setdefault(key, masked_str)
+    return _MASKED_COLUMNS[key]
+
+
+class _MaskedInlineAdminFormSet(helpers.InlineAdminFormSet):
+    """Titles each inline row with the masked str() of its record."""
+
+    def __iter__(self) -> Iterator[helpers.InlineAdminForm]:
+        for inline_admin_form in super().__iter__():
+            original: Any = inline_admin_form.original
+            if original is not None:
+                inline_admin_form.original = masking.MaskedRecord(original)  # type: ignore[assignment]  # the template only prints it and reads .pk
+            yield inline_admin_form
+
+
+class PersonalDataAdminMixin:
+    """Masks personal data for staff without customers.view_full_personal_data, and logs the
+    pages that show a customer's personal data in full (seed 004 §8; Decree 13/2023 Art. 27).
+
+    For staff without the full view, every personal field of a record's page (and of its inlines)
+    is read-only and masked by customers.masking — they cannot edit what they cannot see; list
+    columns are masked; the history pages, which show every past value, are refused. The form
+    never carries a personal field for them, so a POST cannot change one.
+
+    With ``access_log_views``, opening a record's page or its history writes an AccessLog "view"
+    row for the record's customer. Lists are not logged: a list is where staff search; the log
+    answers "who opened this customer's record", and one row per listed customer would bury it.
+    """
+
+    model: type[models.Model]
+    # list_display columns that show a personal field under another name: column -> field.
+    personal_columns: dict[str, str] = {}
+    access_log_views = False
+
+    def masks_personal_data(self, request: HttpRequest, obj: Any = None) -> bool:
+        """True on the pages of an existing record for staff without the full view; an add form
+        has nothing to mask. (Lists are masked by get_list_display.)"""
+        return obj is not None and not masking.can_see_full(request.user)
+
+    def _personal_names(self) -> list[str]:
+        parent = getattr(self, "parent_model", None)  # an inline's link to its page's record
+        return [
+            field.name
+            for field in self.model._meta.concrete_fields
+            if _shows_personal_data(self.model, field.name)
+            and not (parent is not None and field.related_model is parent)
+        ]
+
+    def _mask_name(self, name: Any) -> Any:
+        if isinstance(name, list | tuple):
+            return type(name)(self._mask_name(part) for part in name)
+        if _shows_personal_data(self.model, name):
+            return _masked_column(self.model, name)
+        return name
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        exclude = super().get_exclude(request, obj)  # type: ignore[misc]  # a ModelAdmin method
+        if not self.masks_personal_data(request, obj):
+            return exclude
+        return [*(exclude or ()), *self._personal_names()]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]  # a ModelAdmin method
+        if not self.masks_personal_data(request, obj):
+            return fieldsets
+        return [
+            (title, {**options, "fields": [self._mask_name(name) for name in options["fields"]]})
+            for title, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = super().get_readonly_fields(request, obj)  # type: ignore[misc]  # a ModelAdmin method
+        if not self.masks_personal_data(request, obj):
+            return readonly
+        masked = [self._mask_name(name) for name in readonly]
+        masked += [_masked_column(self.model, name) for name in self._personal_names()]
+        return list(dict.fromkeys(masked))
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        columns = super().get_list_display(request)  # type: ignore[misc]  # a ModelAdmin method
+        if masking.can_see_full(request.user):
+            return columns
+        return [self._masked_list_column(column) for column in columns]
+
+    def _masked_list_column(self, column: Any) -> Any:
+        if column == "__str__":
+            return _masked_str_column(self.model) if personal_fields(self.model) else column
+        if not isinstance(column, str):
+            return column
+        field_name = self.personal_columns.get(column, column)
+        if not _shows_personal_data(self.model, field_name):
+            return column
+        admin_self: Any = self  # a ModelAdmin, with this mixin first
+        label, attr = label_for_field(column, self.model, admin_self, return_attr=True)
+        ordering = getattr(attr, "admin_order_field", None) if attr is not None else column
+        return _masked_column(self.model, field_name, column=column, label=label, ordering=ordering)
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)  # type: ignore[misc]  # a ModelAdmin method
+        if not masking.can_see_full(request.user):
+            for record in changelist.result_list:
+                record._personal_data_masked = True  # read by action_checkbox()
+        return changelist
+
+    def action_checkbox(self, obj: Any) -> SafeString:
+        """Django's row checkbox, whose label for screen readers names the record: masked on
+        a masked list."""
+        shown = masking.masked_str(obj) if getattr(obj, "_personal_data_masked", False) else obj
+        attrs = {
+            "class": "action-select",
+            # Django's own message, in Django's catalogue.
+            "aria-label": format_html(str(_("Select this object for an action - {}")), shown),
+        }
+        checkbox = forms.CheckboxInput(attrs, lambda value: False)
+        return checkbox.render(helpers.ACTION_CHECKBOX_NAME, str(obj.pk))
+
+    def get_inline_formsets(
+        self, request: HttpRequest, formsets: Any, inline_instances: Any, obj: Any = None
+    ) -> Any:
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)  # type: ignore[misc]  # a ModelAdmin method
+        if self.masks_personal_data(request, obj):
+            for inline_formset in inline_formsets:
+                inline_formset.__class__ = _MaskedInlineAdminFormSet
+        return inline_formsets
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        if self.masks_personal_data(request, obj):
+            shown = masking.masked_str(obj)
+            context.update(subtitle=shown, masked_original=shown, personal_data_masked=True)
+        elif change and obj is not None and request.method == "GET" and self.access_log_views:
+            self.access_log_view(request, obj, detail=f"{self.model._meta.model_name} #{obj.pk}")
+        return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[misc]  # a ModelAdmin method
+
+    def access_log_view(self, request: HttpRequest, obj: Any, *, detail: str) -> None:
+        """Log that the signed-in staff member was shown this record's customer in full."""
+        customer_id = obj.pk if isinstance(obj, Customer) else getattr(obj, "customer_id", None)
+        if customer_id is None:
+            return  # an order whose customer was erased: nobody's data
+        services.access_log_record(
+            staff=request.user,
+            customer_ids=[customer_id],
+            action=AccessLog.Action.VIEW,
+            detail=detail,
+            ip_address=client_ip(request),
+        )
+
+    def _refuse_history_when_masked(self, request: HttpRequest) -> None:
+        if personal_fields(self.model) and not masking.can_see_full(request.user):
+            raise PermissionDenied(_("The history shows personal data your role sees masked."))
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        self._refuse_history_when_masked(request)
+        response: HttpResponse = super().history_view(request, object_id, extra_context)  # type: ignore[misc]  # SimpleHistoryAdmin's
+        if response.status_code == 200 and request.method == "GET" and self.access_log_views:
+            self._log_history(request, object_id)
+        return response
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        self._refuse_history_when_masked(request)
+        response: HttpResponse = super().history_form_view(  # type: ignore[misc]  # SimpleHistoryAdmin's
+            request, object_id, version_id, extra_context
+        )
+        if response.status_code == 200 and request.method == "GET" and self.access_log_views:
+            self._log_history(request, object_id, version_id)
+        return response
+
+    def _log_history(self, request: HttpRequest, object_id: str, version_id: str = "") -> None:
+        pk = unquote(object_id)
+        record = self.model._default_manager.filter(pk=pk).first()
+        if record is None:
+            return  # a deleted record's history: its customer is no longer linked
+        detail = f"{self.model._meta.model_name} #{record.pk} history"
+        self.access_log_view(request, record, detail=f"{detail} {version_id}".strip())
+
+
+class ServiceModelAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
+    """Base of the customers admin: saves through a service, shows the history, deletes nothing,
+    masks personal data for staff who may not see it (PersonalDataAdminMixin).
 
     A subclass implements save_through_service(). When the service raises ValidationError, the
     whole request's transaction is rolled back and the same submission is shown again with the
@@ -205,7 +466,7 @@ class ServiceModelAdmin(SimpleHistoryAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(PersonalDataAdminMixin, admin.TabularInline):
     """Related records shown on a change form, changed only through their own page."""
 
     extra = 0
@@ -214,7 +475,7 @@ class ReadOnlyInline(admin.TabularInline):
     show_change_link = True
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.fields or ()
+        return flatten_fieldsets(self.get_fieldsets(request, obj))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -257,12 +518,17 @@ def _name_match(term: str, prefix: str = "") -> Q:
 # Inlines -----------------------------------------------------------------------------------
 
 
-class DeliveryAddressInline(admin.TabularInline):
+class DeliveryAddressInline(PersonalDataAdminMixin, admin.TabularInline):
     model = DeliveryAddress
     fields = ("recipient_name", "phone", "address", "ward", "province", "is_default")
     extra = 0
     can_delete = False  # no service deletes an address yet
     formfield_overrides = PHONE_FORMFIELD
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self.masks_personal_data(request, obj):
+            return False  # an address they could type but not read back
+        return bool(super().has_add_permission(request, obj))
 
 
 class ConsentInline(ReadOnlyInline):
@@ -369,7 +635,9 @@ class CustomerAdmin(ServiceModelAdmin):
         (_("Related records"), {"fields": ("related_records",)}),
     )
     inlines = (DeliveryAddressInline, ConsentInline, OrderInline)
-    actions = ("email_consent_receipt",)
+    actions = ("email_consent_receipt", "export_csv")
+    personal_columns = {"phone_national": "phone"}
+    access_log_views = True
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         granted = (
@@ -385,9 +653,10 @@ class CustomerAdmin(ServiceModelAdmin):
         )
 
     def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
-            return self.fieldsets[:-1]
-        return self.fieldsets
+            return fieldsets[:-1]  # nothing related to a customer not yet saved
+        return fieldsets
 
     def has_change_permission(self, request: HttpRequest, obj: Customer | None = None) -> bool:
         if obj is not None and obj.status == Customer.Status.ERASED:
@@ -506,13 +775,45 @@ class CustomerAdmin(ServiceModelAdmin):
         if refusals:
             self.message_user(request, _join_refusals(refusals), messages.ERROR)
 
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(exports.EXPORT_PERMISSION))
+
+    @admin.action(description=_("Export selected customers (CSV)"), permissions=["export"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Customer]) -> HttpResponse | None:
+        """A spreadsheet of the selected customers, masked for staff without the full view;
+        each exported customer gets an access-log row."""
+        try:
+            data = exports.customer_export_csv(
+                actor=request.user, customers=queryset, ip_address=client_ip(request)
+            )
+        except (PermissionDenied, ValidationError) as refusal:
+            reason = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else refusal
+            self.message_user(request, str(reason), messages.ERROR)
+            return None
+        filename = f"khach-hang-{timezone.localdate():%Y-%m-%d}.csv"
+        response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
     def get_urls(self) -> list[URLPattern]:
         receipt = path(
             "<path:object_id>/consent-receipt/",
             self.admin_site.admin_view(self.consent_receipt_view),
             name="customers_customer_consent_receipt",
         )
-        return [receipt, *super().get_urls()]
+        disclosure_report = path(
+            "<path:object_id>/who-received-my-data/",
+            self.admin_site.admin_view(self.disclosure_report_view),
+            name="customers_customer_disclosure_report",
+        )
+        return [receipt, disclosure_report, *super().get_urls()]
+
+    def disclosure_report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The "who received my data" page, built by customers.admin_disclosures (Decree 13/2023
+        Art. 9: the right to know who received the data)."""
+        from customers.admin_disclosures import disclosure_report_view
+
+        return disclosure_report_view(self, request, object_id)
 
     def consent_receipt_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The printable consent receipt (Decree 13/2023 Art. 11(3): consent in a form that can
@@ -524,16 +825,39 @@ class CustomerAdmin(ServiceModelAdmin):
             raise Http404(_("No such customer."))
         if not self.has_view_permission(request, customer):
             raise PermissionDenied
+        receipt = selectors.consent_receipt_get(customer=customer)
+        if masking.can_see_full(request.user):
+            shown = str(customer)
+            self.access_log_print(request, customer, detail="consent receipt")
+        else:
+            # Masked like the customer's page (the receipt names the customer and how to
+            # reach them); the consents themselves are shown in full.
+            shown = masking.masked_str(customer)
+            receipt = dataclasses.replace(
+                receipt,
+                customer=masking.MaskedRecord(customer),  # type: ignore[arg-type]  # read like a Customer by the template
+                consents=[masking.MaskedRecord(consent) for consent in receipt.consents],  # type: ignore[misc]  # read like Consents by the template
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": _("Consent receipt"),
-            "subtitle": str(customer),
+            "subtitle": shown,
             "opts": self.opts,
             "original": customer,
-            "receipt": selectors.consent_receipt_get(customer=customer),
+            "original_shown": shown,
+            "receipt": receipt,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/customers/customer/consent_receipt.html", context)
+
+    def access_log_print(self, request: HttpRequest, customer: Customer, *, detail: str) -> None:
+        services.access_log_record(
+            staff=request.user,
+            customer_ids=[customer.pk],
+            action=AccessLog.Action.PRINT,
+            detail=detail,
+            ip_address=client_ip(request),
+        )
 
 
 @admin.register(DeliveryAddress)
@@ -548,6 +872,8 @@ class DeliveryAddressAdmin(ServiceModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     fields = ("customer", "recipient_name", "phone", "address", "ward", "province", "is_default")
+    personal_columns = {"phone_national": "phone"}
+    access_log_views = True
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[DeliveryAddress], search_term: str
@@ -589,6 +915,20 @@ class OrderAdmin(ServiceModelAdmin):
         (_("Accounting"), {"fields": ("total_vnd", "invoice_number")}),
         (_("Delivery"), {"fields": ("recipient_name", "delivery_phone", "delivery_address")}),
     )
+    actions = ("hand_over_to_shipper",)
+    access_log_views = True
+
+    def has_disclose_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("customers.add_disclosure"))
+
+    @admin.action(description=_("Hand over to a shipper (CSV)"), permissions=["disclose"])
+    def hand_over_to_shipper(
+        self, request: HttpRequest, queryset: QuerySet[Order]
+    ) -> HttpResponse | None:
+        """The shipping hand-over: customers.admin_disclosures does it (seeds §4)."""
+        from customers.admin_disclosures import hand_over_to_shipper
+
+        return hand_over_to_shipper(self, request, queryset)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Order], search_term: str
@@ -722,13 +1062,15 @@ class ConsentAdmin(ServiceModelAdmin):
         (_("Record"), {"fields": ("updated_at",)}),
     )
 
+    access_log_views = True
+
     def get_fieldsets(self, request: HttpRequest, obj: Consent | None = None) -> Any:
-        return self.add_fieldsets if obj is None else self.fieldsets
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Consent | None = None) -> Any:
         if obj is None:
             return ()
-        return [name for _title, options in self.fieldsets for name in options["fields"]]
+        return flatten_fieldsets(self.get_fieldsets(request, obj))
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -840,3 +1182,141 @@ class ConsentAdmin(ServiceModelAdmin):
                 % {"count": len(refusals), "reasons": _join_refusals(refusals)},
                 messages.ERROR,
             )
+
+
+# Access log --------------------------------------------------------------------------------
+
+
+def _date_choices(
+    request: HttpRequest, first: datetime.datetime, last: datetime.datetime
+) -> dict[str, Any]:
+    """Django's date drill-down (year › month › day) for the access log, built from the first and
+    the last entry's dates: Django's own asks the database for every distinct year, month or day,
+    which reads the whole table."""
+    params = request.GET.copy()
+    for name in ("at__year", "at__month", "at__day", "p"):
+        params.pop(name, None)
+
+    def link(**values: int) -> str:
+        query = params.copy()
+        for name, value in values.items():
+            query[f"at__{name}"] = str(value)
+        return f"?{query.urlencode()}"
+
+    def number(name: str) -> int | None:
+        value = request.GET.get(f"at__{name}", "")
+        return int(value) if value.isdigit() else None
+
+    year, month, day = number("year"), number("month"), number("day")
+    if year is None or not first.year <= year <= last.year:
+        return {
+            "back": None,
+            "choices": [
+                {"link": link(year=y), "title": str(y)} for y in range(first.year, last.year + 1)
+            ],
+        }
+    if month is None or not 1 <= month <= 12:
+        months = [
+            datetime.date(year, m, 1)
+            for m in range(1, 13)
+            if (first.year, first.month) <= (year, m) <= (last.year, last.month)
+        ]
+        return {
+            "back": {"link": link(), "title": _("All dates")},
+            "choices": [
+                {
+                    "link": link(year=year, month=m.month),
+                    "title": capfirst(formats.date_format(m, "YEAR_MONTH_FORMAT")),
+                }
+                for m in months
+            ],
+        }
+    start = datetime.date(year, month, 1)
+    days = [
+        date
+        for date in (start + datetime.timedelta(days=n) for n in range(31))
+        if date.month == month and first.date() <= date <= last.date()
+    ]
+    chosen = next((date for date in days if date.day == day), None)
+    if chosen is None:
+        return {
+            "back": {"link": link(year=year), "title": str(year)},
+            "choices": [
+                {
+                    "link": link(year=year, month=month, day=date.day),
+                    "title": capfirst(formats.date_format(date, "MONTH_DAY_FORMAT")),
+                }
+                for date in days
+            ],
+        }
+    return {
+        "back": {
+            "link": link(year=year, month=month),
+            "title": capfirst(formats.date_format(start, "YEAR_MONTH_FORMAT")),
+        },
+        "choices": [
+            {"link": None, "title": capfirst(formats.date_format(chosen, "MONTH_DAY_FORMAT"))}
+        ],
+    }
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+    """Who read, exported, printed or disclosed which customer's personal data, and from where.
+    Append-only: nobody adds, changes or deletes an entry here (services.access_log_record
+    writes them); only staff with customers.view_accesslog see it."""
+
+    list_display = ("at", "staff", "customer_link", "action", "detail", "ip_address")
+    personal_columns = {"customer_link": "customer"}
+    list_filter = ("staff", "action", "at")
+    list_select_related = ("staff", "customer")
+    date_hierarchy = "at"
+    # get_search_results does the searching: a customer's id.
+    search_fields = ("customer__id",)
+    search_help_text = _("A customer's id: 123 or #123.")
+    raw_id_fields = ("staff", "customer")
+    fields = ("at", "staff", "customer", "action", "detail", "ip_address")
+    readonly_fields = fields
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[AccessLog], search_term: str
+    ) -> tuple[QuerySet[AccessLog], bool]:
+        term = search_term.strip().removeprefix("#")
+        if not term:
+            return queryset, False
+        if not term.isdigit():
+            return queryset.none(), False
+        return queryset.filter(customer_id=int(term)), False
+
+    @admin.display(description=_("customer"), ordering="customer")
+    def customer_link(self, obj: AccessLog) -> str:
+        url = reverse("admin:customers_customer_change", args=[obj.customer_id])
+        return format_html('<a href="{}">#{} {}</a>', url, obj.customer_id, obj.customer)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        bounds = AccessLog.objects.aggregate(first=Min("at"), last=Max("at"))
+        dates = None
+        if bounds["first"] is not None:
+            first, last = timezone.localtime(bounds["first"]), timezone.localtime(bounds["last"])
+            dates = _date_choices(request, first, last)
+        return super().changelist_view(
+            request, {**(extra_context or {}), "access_log_dates": dates}
+        )
+
+
+from customers import admin_disclosures  # noqa: E402,F401  (registers recipients and disclosures)

@@ -5,6 +5,7 @@ filesystem transport under var/broker/, emails printed on the console. PDPDESK_V
 (SQLite file, broker folders, media) elsewhere, e.g. to a temporary directory in a test.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -85,6 +86,7 @@ DJANGO_APPS = [
 THIRD_PARTY_APPS = [
     "simple_history",
     "django_celery_beat",
+    "axes",
 ]
 LOCAL_APPS = [
     "customers",
@@ -106,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every change made in a request is attributed to the staff member who made it.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # TEMPLATES
@@ -144,6 +148,28 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Idle staff are signed out: every request renews the session (sliding expiry), a session unused
+# for STAFF_SESSION_IDLE_MINUTES ends, and so does closing the browser.
+SESSION_COOKIE_AGE = env.int("STAFF_SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# LOGIN PROTECTION (django-axes)
+# ------------------------------------------------------------------------------
+# AxesStandaloneBackend first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# STAFF_LOGIN_FAILURE_LIMIT wrong passwords for one username from one address lock that pair out
+# for STAFF_LOGIN_LOCKOUT_MINUTES; another colleague at the same office is not locked out.
+AXES_FAILURE_LIMIT = env.int("STAFF_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("STAFF_LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+# The same client address as the access log (TRUSTED_PROXY_COUNT decides about X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "customers.http.client_ip"
 
 # EMAIL
 # ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Test settings: the embedded defaults, or PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL
 point at them (as .ci/run does)."""
 
+import typing
 from pathlib import Path
 
 from .base import *  # noqa: F403
@@ -11,6 +12,9 @@ from .base import (
     env,
     filesystem_broker_options,
 )
+
+if typing.TYPE_CHECKING:
+    from django.http import HttpRequest
 
 SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -31,3 +35,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(_sqlite_path.with_name(f"test-{_sqlite_path.name}"))
     }
+
+# Sessions in memory: SESSION_SAVE_EVERY_REQUEST writes the session on every request, and the
+# admin pages' query bounds (tests/customers/test_admin.py) measure the page, not that write.
+# tests/test_login_protection.py checks idle expiry on the database sessions production uses.
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+
+
+class AxesBackendForTestClient:
+    """django-axes' backend, except for the test client's Client.login(), which authenticates
+    without a request (axes' documentation: supply a request, or adapt the backend). Every login
+    through a view — the admin's login page included — has its request and is checked by axes."""
+
+    def authenticate(self, request: "HttpRequest | None", **credentials: typing.Any) -> None:
+        if request is None:
+            return
+        from axes.backends import AxesStandaloneBackend
+
+        AxesStandaloneBackend().authenticate(request, **credentials)
+
+
+AUTHENTICATION_BACKENDS = [
+    "config.settings.test.AxesBackendForTestClient",
+    "django.contrib.auth.backends.ModelBackend",
+]

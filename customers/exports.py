@@ -1,0 +1,132 @@
+"""Exports of customers' personal data: who may export, what is written, and the access-log rows
+that prove it (Decree 13/2023 Art. 27: processing is logged).
+
+The columns are the personal-data declaration's (customers/personal_data.py); a staff member
+without the full view gets the values masked by customers.masking, like on screen.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers import masking, services
+from customers.models import AccessLog, Customer
+from customers.personal_data import personal_fields
+from customers.validators import format_phone_national, format_tax_code
+
+EXPORT_PERMISSION = "customers.export_personal_data"
+# One export holds at most this many customers: larger ones are a batch job, not a download.
+EXPORT_LIMIT = 5_000
+# The record's own columns, before the declared personal fields.
+RECORD_COLUMNS = ("id", "kind", "status", "created_at")
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection): such a
+# cell is written with a leading apostrophe.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def customer_export_columns() -> list[str]:
+    """The columns of a customer export: the record's, then every personal field of the
+    declaration, in its order. The search key derived from the name (not editable, never
+    shown) is left out."""
+    personal = [
+        name for name in personal_fields(Customer) if Customer._meta.get_field(name).editable
+    ]
+    return [*RECORD_COLUMNS, *personal]
+
+
+def _full_value(customer: Customer, name: str) -> str:
+    if name == "phone":
+        # The national form, spaced: a spreadsheet keeps it as text, with its leading 0.
+        return format_phone_national(customer.phone)
+    if name == "tax_code":
+        return format_tax_code(customer.tax_code)
+    value = getattr(customer, name)
+    return "" if value is None else str(value)
+
+
+def _cell(customer: Customer, name: str, *, masked: bool) -> str:
+    if name == "id":
+        return str(customer.pk)
+    if name in ("kind", "status"):
+        return str(getattr(customer, f"get_{name}_display")())
+    if name == "created_at":
+        return timezone.localtime(customer.created_at).strftime("%d/%m/%Y %H:%M")
+    value = _full_value(customer, name)
+    return masking.mask_value(Customer, name, value) if masked else value
+
+
+def _safe(text: str) -> str:
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def _header(name: str) -> str:
+    field: models.Field[Any, Any] = Customer._meta.get_field(name)  # type: ignore[assignment]  # every column is a concrete field
+    return str(field.verbose_name)
+
+
+def _selected(customers: Iterable[Customer]) -> list[Customer]:
+    if isinstance(customers, QuerySet):
+        return list(customers[: EXPORT_LIMIT + 1])
+    selected = []
+    for customer in customers:
+        selected.append(customer)
+        if len(selected) > EXPORT_LIMIT:
+            break
+    return selected
+
+
+@transaction.atomic
+def customer_export_csv(
+    *, actor: Any, customers: Iterable[Customer], ip_address: str | None = None
+) -> bytes:
+    """The customers as CSV for a spreadsheet (UTF-8 with a byte-order mark, so that Excel reads
+    Vietnamese correctly; CRLF line ends), with one access-log row per exported customer.
+
+    Refused (PermissionDenied) without the export permission; refused (ValidationError) for more
+    than EXPORT_LIMIT customers. An actor without the full view gets masked values.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("Sign in to export customers' personal data."))
+    if not actor.has_perm(EXPORT_PERMISSION):
+        raise PermissionDenied(
+            _(
+                "Your role may not export customers' personal data; ask Legal & compliance "
+                "(DPO) for the export you need."
+            )
+        )
+    selected = _selected(customers)
+    if len(selected) > EXPORT_LIMIT:
+        raise ValidationError(
+            _(
+                "Export at most %(limit)d customers at a time: narrow the list with a filter "
+                "or a search."
+            ),
+            code="export_too_large",
+            params={"limit": EXPORT_LIMIT},
+        )
+    masked = not masking.can_see_full(actor)
+    columns = customer_export_columns()
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_header(name) for name in columns])
+    for customer in selected:
+        writer.writerow([_safe(_cell(customer, name, masked=masked)) for name in columns])
+
+    services.access_log_record(
+        staff=actor,
+        customer_ids=[customer.pk for customer in selected],
+        action=AccessLog.Action.EXPORT,
+        detail=f"CSV, {len(selected)} selected" + (", masked" if masked else ""),
+        ip_address=ip_address,
+    )
+    return buffer.getvalue().encode("utf-8-sig")

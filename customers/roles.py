@@ -1,0 +1,227 @@
+"""Staff roles: what each kind of staff member may see and do (seed 004 §8: staff see only what
+their role needs). README's "Staff roles" table says the same in words.
+
+Each role is a Django group with exactly the permissions listed here. The data migration
+customers/migrations/0003_staff_roles.py creates the groups; role_groups_sync() brings them back
+to this table at any time (it is idempotent). A staff member is a user with "staff status" who is
+a member of one of these groups; superusers have every permission.
+
+Nobody may delete customers, orders or consents (erasure has its own service), nor add, change
+or delete access-log entries (the log is append-only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS
+
+if TYPE_CHECKING:
+    from django.apps.registry import Apps
+    from django.contrib.auth.models import Group
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    group_name: str
+    description: str
+    # "app_label.codename", as user.has_perm() names them.
+    permissions: tuple[str, ...]
+
+
+def _crud(model: str, *verbs: str, app: str = "customers") -> tuple[str, ...]:
+    return tuple(f"{app}.{verb}_{model}" for verb in verbs)
+
+
+CUSTOMER_CARE = "customer_care"
+SALES = "sales"
+LEGAL_COMPLIANCE = "legal_compliance"
+ADMINISTRATOR = "administrator"
+
+_SEE_CUSTOMERS = (
+    *_crud("customer", "view"),
+    *_crud("deliveryaddress", "view"),
+    *_crud("order", "view"),
+    *_crud("consent", "view"),
+    *_crud("purpose", "view"),
+    *_crud("policyversion", "view"),
+)
+_FULL_VIEW = ("customers.view_full_personal_data",)
+_EXPORT = ("customers.export_personal_data",)
+
+ROLES: dict[str, Role] = {
+    role.code: role
+    for role in (
+        Role(
+            code=CUSTOMER_CARE,
+            group_name="CSKH — Chăm sóc khách hàng",
+            description=(
+                "Customer care: sees customers in full; records and corrects customers and their "
+                "delivery addresses; records and withdraws consents; hands delivery data to a "
+                "shipper."
+            ),
+            permissions=(
+                *_SEE_CUSTOMERS,
+                *_FULL_VIEW,
+                # Seed 003 takes customers by phone and in person: customer care enters them.
+                *_crud("customer", "add", "change"),
+                *_crud("deliveryaddress", "add", "change"),
+                *_crud("consent", "add", "change"),
+                *_crud("disclosure", "add", "view"),
+                *_crud("recipient", "view"),
+            ),
+        ),
+        Role(
+            code=SALES,
+            group_name="Kinh doanh",
+            description=(
+                "Sales: sees customers, addresses, orders and consents masked; exports "
+                "customers (masked)."
+            ),
+            permissions=(*_SEE_CUSTOMERS, *_EXPORT),
+        ),
+        Role(
+            code=LEGAL_COMPLIANCE,
+            group_name="Pháp chế & tuân thủ (DPO)",
+            description=(
+                "Legal & compliance (DPO): everything on customers' data — full view, export, "
+                "corrections, consents, every disclosure including to state authorities, "
+                "recipients, the access log, the controller profile, purposes and policies."
+            ),
+            permissions=(
+                *_SEE_CUSTOMERS,
+                *_FULL_VIEW,
+                *_EXPORT,
+                # Data-subject requests to correct their data (Decree 13/2023 Art. 9).
+                *_crud("customer", "add", "change"),
+                *_crud("deliveryaddress", "add", "change"),
+                *_crud("consent", "add", "change"),
+                *_crud("disclosure", "add", "view"),
+                # Seeds §4: police investigation agencies, procuracy, courts.
+                "customers.record_authority_disclosure",
+                *_crud("recipient", "add", "change", "view"),
+                *_crud("accesslog", "view"),
+                *_crud("controller", "add", "change", "view"),
+                *_crud("purpose", "add", "change"),
+                *_crud("policyversion", "add", "change"),
+            ),
+        ),
+        Role(
+            code=ADMINISTRATOR,
+            group_name="Quản trị hệ thống",
+            description=(
+                "Administrator: sees customers in full (support); keeps the controller profile, "
+                "purposes, policies and recipients; manages staff accounts and their roles, and "
+                "unlocks accounts locked after failed logins; reads the access log."
+            ),
+            permissions=(
+                *_crud("customer", "view"),
+                *_crud("deliveryaddress", "view"),
+                *_crud("order", "view"),
+                *_crud("consent", "view"),
+                *_FULL_VIEW,
+                *_crud("controller", "add", "change", "view"),
+                *_crud("purpose", "add", "change", "view"),
+                *_crud("policyversion", "add", "change", "view"),
+                *_crud("recipient", "add", "change", "view"),
+                *_crud("accesslog", "view"),
+                *_crud("user", "add", "change", "delete", "view", app="auth"),
+                *_crud("group", "add", "change", "delete", "view", app="auth"),
+                # django-axes: deleting a lockout record unlocks the account.
+                *_crud("accessattempt", "view", "delete", app="axes"),
+                *_crud("accesslog", "view", app="axes"),
+                *_crud("accessfailurelog", "view", app="axes"),
+            ),
+        ),
+    )
+}
+
+# No role may ever hold these (tests/customers/test_masking.py checks the table).
+FORBIDDEN_TO_ALL = (
+    "customers.delete_customer",
+    "customers.delete_order",
+    "customers.delete_consent",
+    "customers.add_accesslog",
+    "customers.change_accesslog",
+    "customers.delete_accesslog",
+)
+
+
+def _create_permissions(apps: Apps, using: str) -> None:
+    """Create the Permission rows of the apps the table names. On a fresh database a data
+    migration runs before post_migrate has created any: this is the known pattern of calling
+    create_permissions with the migration's app registry."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_label in sorted(
+        {name.split(".")[0] for role in ROLES.values() for name in role.permissions}
+    ):
+        try:
+            app_config = apps.get_app_config(app_label)
+        except LookupError:
+            continue  # not in this migration state yet
+        stub = getattr(app_config, "models_module", None) is None  # a migration's AppConfigStub
+        if stub:
+            # create_permissions skips an app without a models module: the stub has none.
+            app_config.models_module = True  # type: ignore[assignment]  # any true value will do
+        try:
+            create_permissions(app_config, verbosity=0, interactive=False, using=using, apps=apps)
+        finally:
+            if stub:
+                app_config.models_module = None
+
+
+def role_groups_sync(*, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Create each role's group, or bring it back to exactly the table's permissions.
+
+    Returns the permissions named by the table that do not exist (yet): in a migration, those of
+    models that later migrations create — the migration that creates them syncs again.
+    """
+    _create_permissions(apps, using)
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    wanted = {name for role in ROLES.values() for name in role.permissions}
+    app_labels = {name.split(".")[0] for name in wanted}
+    available = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in permission_model.objects.using(using)
+        .filter(content_type__app_label__in=app_labels)
+        .values_list("pk", "content_type__app_label", "codename")
+    }
+    for role in ROLES.values():
+        group, _created = group_model.objects.using(using).get_or_create(name=role.group_name)
+        group.permissions.set([available[name] for name in role.permissions if name in available])
+    return sorted(wanted - available.keys())
+
+
+def role_groups_delete(*, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+    group_model = apps.get_model("auth", "Group")
+    names = [role.group_name for role in ROLES.values()]
+    group_model.objects.using(using).filter(name__in=names).delete()
+
+
+def group_for(code: str) -> Group:
+    """The group of a role ("customer_care", "sales", "legal_compliance", "administrator")."""
+    from django.contrib.auth.models import Group
+
+    role = ROLES[code]
+    group = Group.objects.filter(name=role.group_name).first()
+    if group is None:  # e.g. after a test flushed the tables the migration filled
+        role_groups_sync()
+        group = Group.objects.get(name=role.group_name)
+    return group
+
+
+# For customers/migrations/0003_staff_roles.py -----------------------------------------------
+
+
+def migration_forwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    role_groups_sync(apps=apps, using=schema_editor.connection.alias)
+
+
+def migration_backwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    role_groups_delete(apps=apps, using=schema_editor.connection.alias)
