@@ -14,6 +14,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection, models
 from django.test import Client
@@ -21,16 +22,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import clear_url_caches, reverse
 from django.utils import timezone, translation
 
-from customers import paginator, services
+from customers import disclosures, paginator, services
 from customers.models import (
+    AccessLog,
     Channel,
     Consent,
     Controller,
     Customer,
     DeliveryAddress,
+    Disclosure,
     Order,
     PolicyVersion,
     Purpose,
+    Recipient,
 )
 from tests.factories import CustomerFactory, PolicyVersionFactory, PurposeFactory, StaffFactory
 
@@ -182,6 +186,65 @@ def _consent_scenario() -> Scenario:
     return Scenario(Consent, "nguyen van an", lambda: _consent(CustomerFactory.create()), grow)
 
 
+def _shipper(n: int) -> Recipient:
+    return disclosures.recipient_save(
+        recipient=Recipient(
+            name=f"Giao Hàng {n}",
+            kind=Recipient.Kind.SHIPPER,
+            purpose=PurposeFactory.create(
+                code="order-fulfilment", legal_basis=Purpose.LegalBasis.CONTRACT
+            ),
+            contract_reference=f"HĐ-{n}",
+            allowed_items=["name", "phone", "delivery_address"],
+        ),
+        actor=None,
+    )
+
+
+def _recipient_scenario() -> Scenario:
+    def grow(recipient: Recipient, n: int) -> None:
+        for _ in range(n):
+            _shipper(next(_numbers))
+            recipient.contract_reference = f"HĐ-{next(_numbers)}"
+            disclosures.recipient_save(recipient=recipient, actor=None)
+
+    return Scenario(Recipient, "Giao Hàng", lambda: _shipper(next(_numbers)), grow)
+
+
+def _disclosure_scenario() -> Scenario:
+    def disclose(customer: Customer) -> Disclosure:
+        return disclosures.disclosure_create(
+            actor=get_user_model().objects.get(is_superuser=True),  # admin_client's
+            customer=customer,
+            recipient=_shipper(next(_numbers)),
+            items=["name", "phone"],
+        )
+
+    def grow(disclosure: Disclosure, n: int) -> None:
+        for _ in range(n):
+            disclose(disclosure.customer)
+            disclose(CustomerFactory.create())
+
+    # Searched by the customer's id, filled in once the anchor exists.
+    return Scenario(Disclosure, "{customer_id}", lambda: disclose(CustomerFactory.create()), grow)
+
+
+def _access_log_scenario() -> Scenario:
+    def log(customer: Customer) -> AccessLog:
+        staff = get_user_model().objects.get(is_superuser=True)  # admin_client's
+        services.access_log_record(
+            staff=staff, customer_ids=[customer.pk], action=AccessLog.Action.VIEW
+        )
+        return AccessLog.objects.filter(customer=customer).latest("id")
+
+    def grow(entry: AccessLog, n: int) -> None:
+        for _ in range(n):
+            log(entry.customer)
+            log(CustomerFactory.create())
+
+    return Scenario(AccessLog, "{customer_id}", lambda: log(CustomerFactory.create()), grow)
+
+
 SCENARIOS = {
     "controller": _controller_scenario,
     "customer": _customer_scenario,
@@ -190,6 +253,9 @@ SCENARIOS = {
     "purpose": _purpose_scenario,
     "policyversion": _policy_scenario,
     "consent": _consent_scenario,
+    "recipient": _recipient_scenario,
+    "disclosure": _disclosure_scenario,
+    "accesslog": _access_log_scenario,
 }
 
 # The most queries each page may run, however many rows there are.
@@ -221,13 +287,16 @@ def test_admin_page_runs_a_bounded_number_of_queries(
     scenario.grow(anchor, 3)
     url = {
         "changelist": _url(scenario.model, "changelist"),
-        "search": f"{_url(scenario.model, 'changelist')}?q={scenario.search}",
+        "search": f"{_url(scenario.model, 'changelist')}?q="
+        + scenario.search.format(customer_id=getattr(anchor, "customer_id", "")),
         "add": _url(scenario.model, "add"),
         "change": _url(scenario.model, "change", anchor.pk),
         "history": _url(scenario.model, "history", anchor.pk),
     }[page]
-    # The controller profile exists, so adding another is refused.
-    expected_status = 403 if (model_name, page) == ("controller", "add") else 200
+    # The controller profile exists, so adding another is refused; the access log is written
+    # by the services only.
+    refused = {("controller", "add"), ("accesslog", "add")}
+    expected_status = 403 if (model_name, page) in refused else 200
 
     admin_client.get(url)  # warm per-process caches (content types)
     with django_assert_max_num_queries(MAX_QUERIES[page]) as few_rows:
