@@ -662,6 +662,16 @@ class Disclosure(models.Model):
         return [str(DataItem(item).label) for item in self.items if item in DataItem.values]
 
 
+class AccessLogQuerySet(models.QuerySet["AccessLog"]):
+    """Refuses bulk changes too: the log is evidence of who read what."""
+
+    def update(self, **kwargs: object) -> int:
+        raise ValidationError(_("The access log is append-only."), code="append_only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValidationError(_("The access log is append-only."), code="append_only")
+
+
 @personal_data.declare(
     personal={
         # Processing logs are kept (Decree 13/2023 Art. 27); they name the customer by id only.
@@ -701,6 +711,8 @@ class AccessLog(models.Model):
     ip_address = models.GenericIPAddressField(
         _("IP address"), null=True, blank=True, editable=False
     )
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("access log entry")

@@ -231,6 +231,10 @@ def test_the_model_refuses_to_change_or_delete_an_entry(lan: Customer) -> None:
         entry.save()
     with pytest.raises(ValidationError):
         entry.delete()
+    with pytest.raises(ValidationError):
+        AccessLog.objects.filter(pk=entry.pk).update(detail="rewritten")
+    with pytest.raises(ValidationError):
+        AccessLog.objects.filter(customer=lan).delete()
     entry.refresh_from_db()
     assert entry.detail == ""
 
