@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import re
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,25 +15,32 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from stdnum.vn import mst
 
-from customers import demo_data, services
+from customers import demo_data, roles, services
 from customers.models import (
+    AccessLog,
     Channel,
     Consent,
     Controller,
     Customer,
     DeliveryAddress,
+    Disclosure,
     Order,
     PolicyVersion,
     Purpose,
+    Recipient,
 )
+from customers.personal_data import DataItem
 from customers.selectors import policy_version_current
 from customers.text import fold_vietnamese
 from customers.validators import is_citizen_id, normalize_phone
-from tests.factories import StaffFactory
+from tests.factories import CustomerFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 SMALL = 20
+# Enough people for the demo disclosures: customer 23 has the first order still placed (for the
+# shipper), customer 0 consented to partner sharing and has orders (partner, authority).
+WITH_DISCLOSURES = 30
 SEED_PURPOSES = {
     "order-fulfilment": Purpose.LegalBasis.CONTRACT,
     "customer-care": Purpose.LegalBasis.CONTRACT,
@@ -40,7 +49,24 @@ SEED_PURPOSES = {
     "partner-sharing": Purpose.LegalBasis.CONSENT,
     "legal-obligations": Purpose.LegalBasis.LEGAL_OBLIGATION,
 }
-MODELS = (Controller, Purpose, PolicyVersion, Customer, DeliveryAddress, Order, Consent)
+MODELS = (
+    Controller,
+    Purpose,
+    PolicyVersion,
+    Customer,
+    DeliveryAddress,
+    Order,
+    Consent,
+    Recipient,
+    Disclosure,
+)
+ROLE_LOGINS = dict(demo_data.DEMO_STAFF)  # role code -> username
+SHIPPING = ["name", "phone", "delivery_address"]
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"  # the authority request's scan is stored there
 
 
 def seed(*args: str) -> str:
@@ -55,7 +81,10 @@ def snapshot() -> dict[str, int]:
     for model in MODELS:
         counts[model.__name__] = model.objects.count()
         counts[f"history of {model.__name__}"] = model.history.model.objects.count()
-    counts["users"] = get_user_model().objects.count()
+    user_model = get_user_model()
+    counts["users"] = user_model.objects.count()
+    counts["group memberships"] = user_model.groups.through.objects.count()
+    counts["access log"] = AccessLog.objects.count()
     return counts
 
 
@@ -292,3 +321,216 @@ def test_the_default_run_has_200_customers_with_a_mix_worth_a_demo() -> None:
         for status in Consent.Status.values:
             assert Consent.objects.filter(purpose__code=code, status=status).exists()
     assert PolicyVersion.objects.filter(consents__isnull=False).distinct().count() == 2
+    # Both shippers got a hand-over of the placed orders, under two references.
+    handovers = Disclosure.objects.filter(batch_reference__startswith="SHIP-")
+    assert set(handovers.values_list("recipient__name", flat=True)) == set(demo_data.SHIPPER_NAMES)
+    assert handovers.values("batch_reference").distinct().count() == 2
+
+
+# Staff logins, one per role -----------------------------------------------------------------
+
+
+def test_one_staff_login_per_role_in_its_group(client) -> None:
+    output = seed("--customers", "0")
+
+    password = settings.DEMO_ADMIN_PASSWORD
+    for code, username in demo_data.DEMO_STAFF:
+        user = get_user_model().objects.get(username=username)
+        assert user.is_staff and user.is_active and not user.is_superuser
+        assert list(user.groups.all()) == [roles.group_for(code)]
+        assert client.login(username=username, password=password)
+        client.logout()
+        # The table after the admin line: the username and the role's group on one line.
+        assert re.search(rf"^  {username} +{re.escape(roles.ROLES[code].group_name)}", output, re.M)
+    assert output.index(settings.DEMO_ADMIN_USERNAME) < output.index("  cskh ")
+    # The groups' permissions are the roles': only legal & compliance records authority requests.
+    dpo = get_user_model().objects.get(username=ROLE_LOGINS[roles.LEGAL_COMPLIANCE])
+    sales = get_user_model().objects.get(username=ROLE_LOGINS[roles.SALES])
+    assert dpo.has_perm("customers.record_authority_disclosure")
+    assert not sales.has_perm("customers.view_full_personal_data")
+
+
+def test_an_existing_account_of_a_role_logins_name_is_left_alone(client) -> None:
+    StaffFactory(username="dpo")  # no group, password "correct horse battery"
+
+    output = seed("--customers", "0")
+
+    dpo = get_user_model().objects.get(username="dpo")
+    assert not dpo.groups.exists()  # the load never widens what an existing account may do
+    assert client.login(username="dpo", password="correct horse battery")
+    line = next(line for line in output.splitlines() if line.startswith("  dpo "))
+    assert "không thuộc nhóm này" in line and "--reset-password" in line  # Vietnamese output
+
+    seed("--customers", "0", "--reset-password")
+
+    assert client.login(username="dpo", password=settings.DEMO_ADMIN_PASSWORD)
+    assert not dpo.groups.exists()
+
+
+# Third parties and disclosures --------------------------------------------------------------
+
+
+def test_the_recipients_of_the_seeds_section_4_with_what_they_may_receive() -> None:
+    seed("--customers", "0")
+
+    recipients = {r.name: r for r in Recipient.objects.select_related("purpose")}
+    assert len(recipients) == len(demo_data.RECIPIENTS) == 5
+    kinds = [r.kind for r in recipients.values()]
+    assert sorted(kinds) == sorted(
+        [
+            Recipient.Kind.SHIPPER,
+            Recipient.Kind.SHIPPER,
+            Recipient.Kind.AUTHORITY,
+            Recipient.Kind.PARTNER,
+            Recipient.Kind.INTEGRATED_SERVICE,
+        ]
+    )
+    for recipient in recipients.values():
+        assert recipient.is_active
+        if recipient.kind == Recipient.Kind.SHIPPER:
+            assert recipient.allowed_items == SHIPPING
+            assert recipient.purpose.code == "order-fulfilment"
+        elif recipient.kind == Recipient.Kind.AUTHORITY:
+            assert recipient.allowed_items == list(DataItem.values)
+            assert recipient.purpose.code == "legal-obligations"
+            assert recipient.purpose.legal_basis == Purpose.LegalBasis.LEGAL_OBLIGATION
+        elif recipient.kind == Recipient.Kind.PARTNER:
+            assert recipient.allowed_items == ["name", "email"]
+            assert recipient.purpose.code == "partner-sharing"
+            assert recipient.purpose.legal_basis == Purpose.LegalBasis.CONSENT
+        else:
+            assert recipient.allowed_items == ["name", "email", "tax_id"]
+            assert recipient.purpose.legal_basis == Purpose.LegalBasis.CONTRACT
+        if recipient.kind != Recipient.Kind.AUTHORITY:
+            assert recipient.contract_reference and recipient.contract_date
+    assert {"Giao Hàng Nhanh (GHN)", "Viettel Post"} <= recipients.keys()
+    assert "Đồng Tháp" in demo_data.AUTHORITY_NAME in recipients
+    assert "Đồng Tháp" in Controller.objects.get().address  # the controller's province
+
+
+def test_the_demo_disclosures_of_each_kind(client) -> None:
+    output = seed("--customers", str(WITH_DISCLOSURES))
+
+    users = get_user_model().objects
+    cskh = users.get(username=ROLE_LOGINS[roles.CUSTOMER_CARE])
+    dpo = users.get(username=ROLE_LOGINS[roles.LEGAL_COMPLIANCE])
+
+    shipped = list(Disclosure.objects.filter(recipient__kind=Recipient.Kind.SHIPPER))
+    assert shipped
+    for disclosure in shipped:
+        assert re.fullmatch(r"SHIP-\d{8}-\d{4}", disclosure.batch_reference)
+        assert disclosure.items == SHIPPING
+        assert disclosure.approved_by == cskh
+        assert disclosure.legal_basis == Purpose.LegalBasis.CONTRACT
+        orders = disclosure.customer.orders.filter(reference__in=disclosure.notes.split())
+        assert orders.filter(status=Order.Status.PLACED).exists()
+    assert shipped[0].batch_reference in output
+    # One placed order among 30 people: the second shipper has nothing to take, and says so.
+    assert "Viettel Post" in output and "no placed order" in output
+
+    partner = Disclosure.objects.get(recipient__kind=Recipient.Kind.PARTNER)
+    assert partner.items == ["name", "email"]
+    assert partner.approved_by == dpo
+    assert partner.legal_basis == Purpose.LegalBasis.CONSENT
+    consent = Consent.objects.get(customer=partner.customer, purpose__code="partner-sharing")
+    assert consent.is_granted
+
+    authority = Disclosure.objects.get(recipient__kind=Recipient.Kind.AUTHORITY)
+    assert authority.approved_by == dpo
+    assert authority.legal_basis == Purpose.LegalBasis.LEGAL_OBLIGATION
+    assert authority.request_issuer == demo_data.AUTHORITY_NAME
+    assert authority.request_number and authority.request_date
+    assert authority.request_date < timezone.localdate()
+    assert authority.request_scan.name.endswith(".pdf")
+    with authority.request_scan.open("rb") as scan:
+        pdf = scan.read()
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    # A well-formed PDF: the cross-reference table points at each object.
+    start = int(pdf.rsplit(b"startxref", 1)[1].split()[0])
+    assert pdf[start:].startswith(b"xref")
+    offsets = [int(line.split()[0]) for line in pdf[start:].splitlines()[3:8]]
+    for number, offset in enumerate(offsets, start=1):
+        assert pdf[offset:].startswith(b"%d 0 obj" % number)
+
+    # Each disclosure is in the access log, under the staff member who made it.
+    logged = AccessLog.objects.filter(action=AccessLog.Action.DISCLOSE)
+    assert logged.count() == Disclosure.objects.count() == len(shipped) + 2
+    assert set(logged.values_list("staff__username", flat=True)) == {"cskh", "dpo"}
+
+    # The role logins see them: legal & compliance opens the disclosures list.
+    client.login(username="dpo", password=settings.DEMO_ADMIN_PASSWORD)
+    response = client.get(f"/{settings.ADMIN_URL}customers/disclosure/")
+    assert response.status_code == 200
+
+
+def test_a_second_run_adds_no_disclosure_access_log_or_history_row() -> None:
+    seed("--customers", str(WITH_DISCLOSURES))
+    assert Disclosure.objects.filter(batch_reference__startswith="SHIP-").exists()
+    before = snapshot()
+    history = Customer.history.model.objects.count()
+    scans = list(Disclosure.objects.exclude(request_scan="").values_list("request_scan", flat=True))
+
+    output = seed("--customers", str(WITH_DISCLOSURES))
+
+    assert snapshot() == before
+    assert Customer.history.model.objects.count() == history
+    assert AccessLog.objects.count() == before["access log"]
+    assert (
+        list(Disclosure.objects.exclude(request_scan="").values_list("request_scan", flat=True))
+        == scans
+    )
+    assert "SHIP-" not in output  # no new hand-over
+
+
+def test_the_demo_discloses_demo_customers_only() -> None:
+    seed("--customers", "0")  # purposes and policy
+    outsider = CustomerFactory(email="khach.that@example.vn")
+    services.consent_grant(
+        customer=outsider,
+        purpose=Purpose.objects.get(code="partner-sharing"),
+        channel=Channel.WEB_FORM,
+        form_reference="WF-REAL-1",
+        ip_address="203.113.1.1",
+    )
+    services.order_create(
+        customer=outsider,
+        reference="REAL-1",
+        ordered_at=timezone.now(),
+        total_vnd=500_000,
+        status=Order.Status.PLACED,
+        recipient_name="Khách Thật",
+        delivery_phone="0912 000 111",
+        delivery_address="1 Lê Lợi, Phường Bến Thành, Thành phố Hồ Chí Minh",
+    )
+
+    seed("--customers", str(WITH_DISCLOSURES))
+
+    assert Disclosure.objects.exists()
+    assert not Disclosure.objects.filter(customer=outsider).exists()
+
+
+def test_disclosures_come_once_there_are_customers_to_disclose() -> None:
+    output = seed("--customers", "0")
+    assert not Disclosure.objects.exists()
+    assert "no placed order" in output
+
+    seed("--customers", str(WITH_DISCLOSURES))
+
+    assert Disclosure.objects.filter(recipient__kind=Recipient.Kind.AUTHORITY).count() == 1
+    assert Disclosure.objects.filter(recipient__kind=Recipient.Kind.PARTNER).count() == 1
+
+
+def test_a_recipient_the_database_refuses_is_left_out_and_the_rest_loads() -> None:
+    seed("--customers", "0")
+    Recipient.objects.filter(name=demo_data.AUTHORITY_NAME).delete()
+    purpose = Purpose.objects.get(code="legal-obligations")
+    purpose.legal_basis = Purpose.LegalBasis.CONTRACT  # changed in this database
+    services.purpose_save(purpose=purpose)
+
+    output = seed("--customers", str(WITH_DISCLOSURES))
+
+    # recipient_save refuses an authority without a legal obligation; the rest is there.
+    assert not Recipient.objects.filter(name=demo_data.AUTHORITY_NAME).exists()
+    assert demo_data.AUTHORITY_NAME in output
+    assert Disclosure.objects.filter(recipient__kind=Recipient.Kind.PARTNER).exists()
+    assert Customer.objects.count() == WITH_DISCLOSURES

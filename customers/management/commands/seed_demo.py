@@ -18,7 +18,8 @@ from customers.demo_data import DEFAULT_CUSTOMERS, DemoDataReport, demo_data_loa
 class Command(BaseCommand):
     help = (
         "Load demo data: the controller profile, purposes, privacy policy, customers with "
-        "addresses, orders and consents, and a staff login. Running it again changes nothing."
+        "addresses, orders and consents, an admin login and one staff login per role, "
+        "third-party recipients and a few disclosures to them. Running it again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset-password",
             action="store_true",
-            help="Set the staff user's password to DEMO_ADMIN_PASSWORD even if the user exists.",
+            help="Set the demo logins' passwords to DEMO_ADMIN_PASSWORD even if the users exist.",
         )
         parser.add_argument(
             "--base-url",
@@ -70,6 +71,17 @@ class Command(BaseCommand):
             _("Consents granted: %(granted)d, of which later withdrawn: %(withdrawn)d.")
             % {"granted": report.consents_granted, "withdrawn": report.consents_withdrawn}
         )
+        write(
+            _("Recipients created: %(recipients)d; disclosures recorded: %(disclosures)d.")
+            % {"recipients": report.recipients, "disclosures": report.disclosures}
+        )
+        if report.handovers:
+            write(
+                _("Shipping hand-overs: %(references)s.")
+                % {"references": ", ".join(report.handovers)}
+            )
+        for reason in report.left_out:
+            write(_("Left out of the demo — %(reason)s") % {"reason": reason})
         if not report.created_anything:
             write(_("The demo data was already there: nothing was changed."))
 
@@ -88,4 +100,31 @@ class Command(BaseCommand):
                 % {"url": admin_url, "user": report.staff_username, "password": password}
             )
         )
+        self._role_logins(report)
         write(_("Done in %(seconds).1f s.") % {"seconds": elapsed})
+
+    def _role_logins(self, report: DemoDataReport) -> None:
+        """One line per role's login: username, the role's group, and anything unusual."""
+        if not report.role_logins:
+            return
+        write = self.stdout.write
+        # The value is shown once it is known to work for the admin; otherwise by its setting's
+        # name (an operator who changed the admin's password may not want it on the console).
+        password = report.staff_password if report.staff_password_works else "DEMO_ADMIN_PASSWORD"
+        write(
+            _("Staff logins, one per role (password: %(password)s unless noted):")
+            % {"password": password}
+        )
+        width = max(len(login.username) for login in report.role_logins)
+        for login in report.role_logins:
+            notes = []
+            if login.created:
+                notes.append(_("created"))
+            elif login.password_reset:
+                notes.append(_("password reset"))
+            if not login.password_works:
+                notes.append(_("password unchanged; --reset-password sets it"))
+            if not login.in_group:
+                notes.append(_("existing account, not in this group: left as it is"))
+            line = f"  {login.username:<{width}}  {login.group_name}"
+            write(f"{line}  ({'; '.join(notes)})" if notes else line)
