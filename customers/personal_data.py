@@ -203,3 +203,51 @@ def undeclared_fields(model_list: Iterable[type[models.Model]]) -> list[str]:
                 for name in sorted(declared - field_names)
             ]
     return problems
+
+
+CUSTOMER_MODEL = "customers.Customer"
+# How many foreign keys a row may be away from its customer (evidence → complaint → customer).
+CUSTOMER_PATH_MAX_DEPTH = 3
+
+
+def customer_lookups(model: type[models.Model], *, _depth: int = 0) -> list[str]:
+    """The ORM lookups through which a row of ``model`` belongs to a customer, each ending in
+    the customer's id: ``"pk"`` for Customer, ``"id"`` for its historical model, ``"customer"``
+    for a foreign key to Customer (historical models keep it, without a constraint), and
+    ``"complaint__customer"`` through a project model that belongs to a customer itself.
+    Erasure and export find a customer's rows in every model through these; [] for a model
+    whose rows belong to nobody."""
+    from django.apps import apps
+
+    customer = apps.get_model(CUSTOMER_MODEL)
+    if model is customer:
+        return ["pk"]
+    if _history_source(model) is customer:
+        return [customer._meta.pk.name]  # the historical row's copy of the customer's id
+    if _depth >= CUSTOMER_PATH_MAX_DEPTH:
+        return []
+    lookups: list[str] = []
+    for field in model._meta.concrete_fields:
+        target = field.related_model if field.is_relation else None
+        if not isinstance(target, type) or target is model:
+            continue
+        if target is customer:
+            lookups.append(field.name)
+        elif target._meta.app_label in PROJECT_APPS:
+            lookups += [
+                f"{field.name}__{sub}" for sub in customer_lookups(target, _depth=_depth + 1)
+            ]
+    return lookups
+
+
+def source_field(model: type[models.Model], name: str) -> models.Field | None:
+    """The field ``name`` of the model itself or, for a historical model, of the model it
+    records (simple_history stores a FileField's name in a TextField)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    source = _history_source(model) or model
+    try:
+        field = source._meta.get_field(name)
+    except FieldDoesNotExist:  # a history-only field
+        return None
+    return field if isinstance(field, models.Field) else None

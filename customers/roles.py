@@ -2,9 +2,10 @@
 their role needs). README's "Staff roles" table says the same in words.
 
 Each role is a Django group with exactly the permissions listed here. The data migration
-customers/migrations/0003_staff_roles.py creates the groups; role_groups_sync() brings them back
-to this table at any time (it is idempotent). A staff member is a user with "staff status" who is
-a member of one of these groups; superusers have every permission.
+customers/migrations/0003_staff_roles.py creates the groups (retention/migrations/
+0004_role_permissions.py syncs again once the retention permissions exist); role_groups_sync()
+brings them back to this table at any time (it is idempotent). A staff member is a user with
+"staff status" who is a member of one of these groups; superusers have every permission.
 
 Nobody may delete customers, orders or consents (erasure has its own service), nor add, change
 or delete access-log entries (the log is append-only).
@@ -51,6 +52,12 @@ _SEE_CUSTOMERS = (
     *_crud("policyversion", "view"),
 )
 _FULL_VIEW = ("customers.view_full_personal_data",)
+# Retention (retention/): rules, erasure requests, legal holds, purge runs, erasure receipts.
+_APPROVE_ERASURE = ("retention.approve_erasurerequest",)
+_READ_PURGES = (
+    *_crud("purgerun", "view", app="retention"),
+    *_crud("erasurereceipt", "view", app="retention"),
+)
 _EXPORT = ("customers.export_personal_data",)
 
 ROLES: dict[str, Role] = {
@@ -73,6 +80,9 @@ ROLES: dict[str, Role] = {
                 *_crud("consent", "add", "change"),
                 *_crud("disclosure", "add", "view"),
                 *_crud("recipient", "view"),
+                # Customer care receives erasure requests and verifies the requester's identity;
+                # approving them is Legal & compliance's (issue 4).
+                *_crud("erasurerequest", "add", "change", "view", app="retention"),
             ),
         ),
         Role(
@@ -108,6 +118,13 @@ ROLES: dict[str, Role] = {
                 *_crud("controller", "add", "change", "view"),
                 *_crud("purpose", "add", "change"),
                 *_crud("policyversion", "add", "change"),
+                # Retention: the rules, erasure requests (approve or refuse them), legal holds
+                # (only this role places and lifts them), and what the purges did.
+                *_crud("retentionrule", "add", "change", "view", app="retention"),
+                *_crud("erasurerequest", "add", "change", "view", app="retention"),
+                *_APPROVE_ERASURE,
+                *_crud("legalhold", "add", "change", "view", app="retention"),
+                *_READ_PURGES,
             ),
         ),
         Role(
@@ -135,6 +152,9 @@ ROLES: dict[str, Role] = {
                 *_crud("accessattempt", "view", "delete", app="axes"),
                 *_crud("accesslog", "view", app="axes"),
                 *_crud("accessfailurelog", "view", app="axes"),
+                # Retention: reads the rules and what the purges did (operations).
+                *_crud("retentionrule", "view", app="retention"),
+                *_READ_PURGES,
             ),
         ),
     )
@@ -148,6 +168,12 @@ FORBIDDEN_TO_ALL = (
     "customers.add_accesslog",
     "customers.change_accesslog",
     "customers.delete_accesslog",
+    # Nothing of retention is deleted in the admin: requests, holds and receipts are the proof.
+    "retention.delete_retentionrule",
+    "retention.delete_erasurerequest",
+    "retention.delete_legalhold",
+    "retention.delete_purgerun",
+    "retention.delete_erasurereceipt",
 )
 
 

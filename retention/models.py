@@ -111,7 +111,8 @@ class PurgeRun(models.Model):
     personal={
         # Staff type free text here; it may name the person or their situation.
         "verification_note": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
-        "refusal_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.KEEP),
+        # Sent to the customer; once the customer is erased later (by a rule), it goes too.
+        "refusal_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
     },
     non_personal=["source", "status", "refusal_exception"],
 )
@@ -208,6 +209,7 @@ class ErasureRequest(models.Model):
         verbose_name_plural = _("erasure requests")
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["status", "due_at"], name="erasure_status_due_idx")]
+        permissions = [("approve_erasurerequest", "Can approve or refuse erasure requests")]
 
     def __str__(self) -> str:
         return _("Erasure of customer #%(id)s") % {"id": self.customer_id}
@@ -217,8 +219,9 @@ class ErasureRequest(models.Model):
     personal={
         # The authority's case or the dispute: it names a case, kept while the hold stands.
         "reference": PersonalField(Category.FREE_TEXT, erasure=Erasure.KEEP),
-        "note": PersonalField(Category.FREE_TEXT, erasure=Erasure.KEEP),
-        "lift_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.KEEP),
+        # A customer is erased only after every hold is lifted; staff notes go with them.
+        "note": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
+        "lift_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
     },
     non_personal=["reason"],
 )

@@ -177,6 +177,20 @@ vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="pdpdesk <no-reply@localhost>")
 
 
+# CACHES
+# ------------------------------------------------------------------------------
+# Shared by web, worker and beat: the scheduled jobs' locks live here (retention/locks.py).
+# Default: files under var/cache/ (one machine). Several machines: CACHE_URL=redis://host:6379/2,
+# which django-environ maps to Django's own django.core.cache.backends.redis.RedisCache.
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
+    # Django's file cache add() is not atomic between processes; a lock needs it to be.
+    CACHES["default"]["BACKEND"] = "retention.locks.AtomicAddFileBasedCache"
+elif CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Pinned: installing django-redis later would otherwise switch backends silently.
+    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+
+
 # CELERY
 # ------------------------------------------------------------------------------
 def filesystem_broker_options(broker_dir: Path) -> dict:
@@ -231,3 +245,12 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Staff login printed by seed_demo (local use only; production creates staff with createsuperuser).
 DEMO_ADMIN_USERNAME = env("DEMO_ADMIN_USERNAME", default="admin")
 DEMO_ADMIN_PASSWORD = env("DEMO_ADMIN_PASSWORD", default="pdpdesk-demo")
+# RETENTION
+# ------------------------------------------------------------------------------
+# Days between receiving an erasure request and its due date (Decree 356/2025: 15 days).
+ERASURE_REQUEST_DUE_DAYS = env.int("ERASURE_REQUEST_DUE_DAYS", default=15)
+# Customers erased (or records anonymized) per transaction by the purge.
+RETENTION_PURGE_BATCH_SIZE = env.int("RETENTION_PURGE_BATCH_SIZE", default=500)
+# A scheduled job's lock is taken over when its holder has not reported for this long (a killed
+# worker); it must exceed the time one batch takes.
+RETENTION_LOCK_HEARTBEAT_SECONDS = env.int("RETENTION_LOCK_HEARTBEAT_SECONDS", default=600)

@@ -36,6 +36,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(_sqlite_path.with_name(f"test-{_sqlite_path.name}"))
     }
 
+# One process, one memory cache (the scheduled jobs' locks too). A Celery worker started by a
+# test shares nothing with it: it is given TEST_CACHE_URL=filecache:////some/dir, shared by the
+# workers of that test.
+CACHES = {"default": env.cache_url("TEST_CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
+    CACHES["default"]["BACKEND"] = "retention.locks.AtomicAddFileBasedCache"
+
 # Sessions in memory: SESSION_SAVE_EVERY_REQUEST writes the session on every request, and the
 # admin pages' query bounds (tests/customers/test_admin.py) measure the page, not that write.
 # tests/test_login_protection.py checks idle expiry on the database sessions production uses.

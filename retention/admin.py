@@ -1,0 +1,664 @@
+"""The back office of retention: rules, erasure requests, legal holds, and what the purges did.
+
+Every write goes through retention.services; a refusal comes back as a message or on the form,
+never as an error page. Nothing is deleted here: requests, holds, runs and receipts are the proof
+that the retention promises were kept.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.forms import BaseModelForm
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from customers.admin import ACTION_LIMIT, CONFIRMATION_LIST_LIMIT, ServiceModelAdmin
+from customers.paginator import EstimatedCountPaginator
+from retention import selectors, services
+from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
+
+# At most this many refusals are spelled out in one message.
+REFUSALS_SHOWN = 10
+
+
+def _customer_id_search(queryset: QuerySet[Any], search_term: str) -> QuerySet[Any]:
+    """A customer's id, typed as 123 or #123 (an indexed lookup; names live in customers)."""
+    term = search_term.strip().removeprefix("#")
+    if not term:
+        return queryset
+    if not term.isdigit():
+        return queryset.none()
+    return queryset.filter(customer_id=int(term))
+
+
+def _customer_link(customer_id: int | None, shown: Any = None) -> str:
+    if customer_id is None:
+        return "—"
+    url = reverse("admin:customers_customer_change", args=[customer_id])
+    if shown is None:
+        return format_html('<a href="{}">#{}</a>', url, customer_id)
+    return format_html('<a href="{}">#{} {}</a>', url, customer_id, shown)
+
+
+def _refusal_text(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or str(_("Your role may not do this."))
+
+
+def _join(refusals: list[str]) -> str:
+    shown = "; ".join(refusals[:REFUSALS_SHOWN])
+    return f"{shown} …" if len(refusals) > REFUSALS_SHOWN else shown
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What the jobs wrote: shown, never added, changed or deleted here."""
+
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# Retention rules --------------------------------------------------------------------------
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(ServiceModelAdmin):
+    """The retention promises of the policy (seeds §3), edited by Legal & compliance. A rule is
+    switched off (active), never deleted."""
+
+    list_display = ("name", "code", "target", "clock_start", "period_months", "action", "is_active")
+    list_filter = ("is_active", "target", "action")
+    list_select_related = ()
+    search_fields = ("code", "name")
+    fields = (
+        "code",
+        "name",
+        "description",
+        "target",
+        "clock_start",
+        "period_months",
+        "action",
+        "is_active",
+    )
+    show_facets = admin.ShowFacets.NEVER
+
+    def save_through_service(
+        self, request: HttpRequest, obj: RetentionRule, values: dict[str, Any], change: bool
+    ) -> RetentionRule:
+        return services.rule_save(rule=obj, actor=request.user)
+
+
+# Erasure requests -------------------------------------------------------------------------
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Overdue")), ("no", _("On time or closed"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        overdue = {"status__in": selectors.OPEN_STATUSES, "due_at__lt": timezone.now()}
+        if self.value() == "yes":
+            return queryset.filter(**overdue)
+        if self.value() == "no":
+            return queryset.exclude(**overdue)
+        return queryset
+
+
+class VerifyForm(forms.Form):
+    note = forms.CharField(
+        label=_("How the identity was verified"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. citizen ID shown at the counter; call-back to the registered phone."),
+    )
+
+
+class ApproveForm(forms.Form):
+    """Approval asks for no input: the page says what will happen and asks to confirm."""
+
+
+class RefuseForm(forms.Form):
+    exception = forms.ChoiceField(
+        label=_("Legal exception"),
+        choices=[("", "---------"), *ErasureRequest.LegalException.choices],
+        help_text=_("Decree 13/2023 Art. 16(2): when deletion does not apply."),
+    )
+    reason = forms.CharField(
+        label=_("Reason sent to the customer"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+# step -> (form, title, the service's field names -> the form's)
+STEPS: dict[str, tuple[type[forms.Form], Any, dict[str, str]]] = {
+    "verify": (VerifyForm, _("Verify the requester's identity"), {"verification_note": "note"}),
+    "approve": (ApproveForm, _("Approve the erasure"), {}),
+    "refuse": (
+        RefuseForm,
+        _("Refuse the erasure"),
+        {"refusal_exception": "exception", "refusal_reason": "reason"},
+    ),
+}
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(ServiceModelAdmin):
+    """Requests are recorded with the add form (customer and source) and moved on with the
+    buttons of their page — verify, approve, refuse — each through retention.services. A
+    request's page is otherwise read-only."""
+
+    list_display = (
+        "__str__",
+        "customer_link",
+        "source",
+        "status",
+        "received_at",
+        "due",
+        "verified_by",
+        "approved_by",
+    )
+    personal_columns = {"customer_link": "customer"}
+    list_filter = ("status", "source", OverdueFilter)
+    list_select_related = ("customer", "verified_by", "approved_by")
+    search_fields = ("customer__id",)  # get_search_results does the searching
+    search_help_text = _("A customer's id: 123 or #123.")
+    raw_id_fields = ("customer",)
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = ("approve_selected",)
+    change_form_template = "admin/retention/erasurerequest/change_form.html"
+    # The page names the customer and how their identity was checked: opening it is logged.
+    access_log_views = True
+    add_fields = ("customer", "source")
+    fieldsets = (
+        (
+            None,
+            {"fields": ("customer", "source", "status", "received_at", "received_by", "due_at")},
+        ),
+        (_("Identity"), {"fields": ("verified_at", "verified_by", "verification_note")}),
+        (_("Decision"), {"fields": ("approved_at", "approved_by", "executed_at")}),
+        (
+            _("Refusal"),
+            {"fields": ("refused_at", "refused_by", "refusal_exception", "refusal_reason")},
+        ),
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj: ErasureRequest | None = None) -> Any:
+        if obj is None:
+            return ((None, {"fields": self.add_fields}),)
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ErasureRequest | None = None) -> Any:
+        if obj is None:
+            return ()
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, *flatten_fieldsets(self.get_fieldsets(request, obj))]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[BaseModelForm[Any]]:
+        form: Any = super().get_form(request, obj, change, **kwargs)
+        if obj is None and "source" in form.base_fields:
+            form.base_fields["source"].initial = ErasureRequest.Source.COMPLAINT
+        return form
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None:
+            return False  # a request moves on only through its buttons (the services)
+        return bool(super().has_change_permission(request, obj))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ErasureRequest], search_term: str
+    ) -> tuple[QuerySet[ErasureRequest], bool]:
+        return _customer_id_search(queryset, search_term), False
+
+    @admin.display(description=_("customer"), ordering="customer")
+    def customer_link(self, obj: ErasureRequest) -> str:
+        return _customer_link(obj.customer_id, obj.customer)
+
+    @admin.display(description=_("due at"), ordering="due_at")
+    def due(self, obj: ErasureRequest) -> str:
+        shown = timezone.localtime(obj.due_at).strftime("%d/%m/%Y %H:%M")
+        if obj.status in selectors.OPEN_STATUSES and obj.due_at < timezone.now():
+            return format_html(
+                '<strong class="overdue" style="color: var(--error-fg, #ba2121)">{} ({})</strong>',
+                shown,
+                _("overdue"),
+            )
+        return shown
+
+    def save_through_service(
+        self, request: HttpRequest, obj: ErasureRequest, values: dict[str, Any], change: bool
+    ) -> ErasureRequest:
+        if change:
+            raise PermissionDenied
+        try:
+            return services.erasure_request_create(
+                customer=values["customer"], source=values["source"], actor=request.user
+            )
+        except PermissionDenied as denied:
+            raise ValidationError(str(denied), code="permission") from denied
+
+    # The steps --------------------------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        step = path(
+            "<path:object_id>/<str:step>/step/",
+            self.admin_site.admin_view(self.step_view),
+            name="retention_erasurerequest_step",
+        )
+        return [step, *super().get_urls()]
+
+    def steps_allowed(self, request: HttpRequest, obj: ErasureRequest) -> list[str]:
+        """The buttons a staff member sees on the request's page (the services check again)."""
+        user: Any = request.user
+        allowed = []
+        if obj.status == ErasureRequest.Status.RECEIVED and user.has_perm(
+            "retention.change_erasurerequest"
+        ):
+            allowed.append("verify")
+        if user.has_perm(services.APPROVE_PERMISSION):
+            if obj.status == ErasureRequest.Status.VERIFIED:
+                allowed.append("approve")
+            if obj.status in selectors.OPEN_STATUSES:
+                allowed.append("refuse")
+        return allowed
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        if obj is not None:
+            context["erasure_steps"] = [
+                (
+                    step,
+                    STEPS[step][1],
+                    reverse("admin:retention_erasurerequest_step", args=[obj.pk, step]),
+                )
+                for step in self.steps_allowed(request, obj)
+            ]
+            context["legal_hold"] = selectors.legal_hold_active_for(obj.customer_id)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
+        """One step of a request — verify (with how), approve, refuse (with the legal exception
+        and the reason) — asked on its own page and done by the service. A refusal by the
+        service shows on the form, with what was typed."""
+        if step not in STEPS:
+            raise Http404
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(_("No such erasure request."))
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        change_url = reverse("admin:retention_erasurerequest_change", args=[obj.pk])
+        form_class, title, field_names = STEPS[step]
+        form = form_class(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                self._do_step(request, obj, step, form.cleaned_data)
+            except PermissionDenied as denied:
+                self.message_user(request, _refusal_text(denied), messages.ERROR)
+                return HttpResponseRedirect(change_url)
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.error_dict.items():
+                        name = field_names.get(field)
+                        form.add_error(name if name in form.fields else None, errors)
+                else:
+                    form.add_error(None, error)
+            else:
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subtitle": str(obj),
+            "opts": self.opts,
+            "original": obj,
+            "form": form,
+            "step": step,
+            "legal_hold": selectors.legal_hold_active_for(obj.customer_id),
+            "change_url": change_url,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/retention/erasurerequest/step.html", context)
+
+    def _do_step(
+        self, request: HttpRequest, obj: ErasureRequest, step: str, data: dict[str, Any]
+    ) -> None:
+        if step == "verify":
+            services.erasure_request_verify(request=obj, actor=request.user, note=data["note"])
+            self.message_user(request, _("Identity verified."), messages.SUCCESS)
+        elif step == "approve":
+            services.erasure_request_approve(request=obj, actor=request.user)
+            self.message_user(
+                request,
+                _("Approved: the customer will be erased at the next run of the executor."),
+                messages.SUCCESS,
+            )
+        else:
+            services.erasure_request_refuse(
+                request=obj, actor=request.user, exception=data["exception"], reason=data["reason"]
+            )
+            self.message_user(
+                request,
+                _("Refused: the reason will be emailed to the customer."),
+                messages.SUCCESS,
+            )
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(services.APPROVE_PERMISSION))
+
+    @admin.action(description=_("Approve selected requests"), permissions=["approve"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[ErasureRequest]) -> None:
+        requests = list(queryset.select_related("customer")[: ACTION_LIMIT + 1])
+        if len(requests) > ACTION_LIMIT:
+            self.message_user(
+                request,
+                _("Select at most %(limit)d requests at a time.") % {"limit": ACTION_LIMIT},
+                messages.ERROR,
+            )
+            return
+        approved, refusals = 0, []
+        for erasure_request in requests:
+            try:
+                services.erasure_request_approve(request=erasure_request, actor=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                refusals.append(f"#{erasure_request.pk}: {_refusal_text(error)}")
+            else:
+                approved += 1
+        if approved:
+            self.message_user(
+                request,
+                ngettext("%(count)d request approved.", "%(count)d requests approved.", approved)
+                % {"count": approved},
+                messages.SUCCESS,
+            )
+        if refusals:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d request was not approved: %(reasons)s",
+                    "%(count)d requests were not approved: %(reasons)s",
+                    len(refusals),
+                )
+                % {"count": len(refusals), "reasons": _join(refusals)},
+                messages.ERROR,
+            )
+
+
+# Legal holds ------------------------------------------------------------------------------
+
+
+class ActiveHoldFilter(admin.SimpleListFilter):
+    title = _("active")
+    parameter_name = "active"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Active")), ("no", _("Lifted"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(lifted_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(lifted_at__isnull=False)
+        return queryset
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the hold is lifted"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. the investigation closed (document number), the dispute settled."),
+    )
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(ServiceModelAdmin):
+    """A hold is placed with the add form and lifted with the action (saying why); it is never
+    changed otherwise nor deleted. Only Legal & compliance sees and uses this page."""
+
+    list_display = (
+        "__str__",
+        "customer_link",
+        "reason",
+        "reference",
+        "placed_at",
+        "placed_by",
+        "is_active",
+        "lifted_at",
+        "lifted_by",
+    )
+    personal_columns = {"customer_link": "customer"}
+    list_filter = (ActiveHoldFilter,)
+    list_select_related = ("customer", "placed_by", "lifted_by")
+    search_fields = ("customer__id",)  # get_search_results does the searching
+    search_help_text = _("A customer's id: 123 or #123.")
+    raw_id_fields = ("customer",)
+    show_facets = admin.ShowFacets.NEVER
+    actions = ("lift_selected",)
+    access_log_views = True  # the page names the customer and the authority's case
+    add_fields = ("customer", "reason", "reference", "note")
+    fieldsets = (
+        (None, {"fields": ("customer", "reason", "reference", "note")}),
+        (_("Placed"), {"fields": ("placed_at", "placed_by")}),
+        (_("Lifted"), {"fields": ("lifted_at", "lifted_by", "lift_reason")}),
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj: LegalHold | None = None) -> Any:
+        if obj is None:
+            return ((None, {"fields": self.add_fields}),)
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: LegalHold | None = None) -> Any:
+        if obj is None:
+            return ()
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, *flatten_fieldsets(self.get_fieldsets(request, obj))]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None:
+            return False  # lifted with the action, never edited
+        return bool(super().has_change_permission(request, obj))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[LegalHold], search_term: str
+    ) -> tuple[QuerySet[LegalHold], bool]:
+        return _customer_id_search(queryset, search_term), False
+
+    @admin.display(description=_("customer"), ordering="customer")
+    def customer_link(self, obj: LegalHold) -> str:
+        return _customer_link(obj.customer_id, obj.customer)
+
+    @admin.display(description=_("active"), boolean=True)
+    def is_active(self, obj: LegalHold) -> bool:
+        return obj.is_active
+
+    def save_through_service(
+        self, request: HttpRequest, obj: LegalHold, values: dict[str, Any], change: bool
+    ) -> LegalHold:
+        if change:
+            raise PermissionDenied
+        try:
+            return services.legal_hold_place(actor=request.user, **values)
+        except PermissionDenied as denied:
+            raise ValidationError(str(denied), code="permission") from denied
+
+    @admin.action(description=_("Lift selected holds"), permissions=["change"])
+    def lift_selected(
+        self, request: HttpRequest, queryset: QuerySet[LegalHold]
+    ) -> HttpResponse | None:
+        """Ask why (like Django's delete confirmation), then lift each hold through
+        services.legal_hold_lift."""
+        from django.contrib.admin import helpers
+
+        form = LiftForm(request.POST if request.POST.get("post") else None)
+        if form.is_valid():
+            self._lift(request, queryset, reason=form.cleaned_data["reason"])
+            return None
+        listed = list(queryset.select_related("customer")[: CONFIRMATION_LIST_LIMIT + 1])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Lift legal holds"),
+            "opts": self.opts,
+            "form": form,
+            "holds": listed[:CONFIRMATION_LIST_LIMIT],
+            "more_selected": len(listed) > CONFIRMATION_LIST_LIMIT,
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/retention/legalhold/lift_selected_confirmation.html", context
+        )
+
+    def _lift(self, request: HttpRequest, queryset: QuerySet[LegalHold], *, reason: str) -> None:
+        holds = list(queryset[: ACTION_LIMIT + 1])
+        if len(holds) > ACTION_LIMIT:
+            self.message_user(
+                request,
+                _("Select at most %(limit)d holds at a time.") % {"limit": ACTION_LIMIT},
+                messages.ERROR,
+            )
+            return
+        lifted, refusals = 0, []
+        for hold in holds:
+            try:
+                services.legal_hold_lift(hold=hold, actor=request.user, reason=reason)
+            except (ValidationError, PermissionDenied) as error:
+                refusals.append(f"{hold}: {_refusal_text(error)}")
+            else:
+                lifted += 1
+        if lifted:
+            self.message_user(
+                request,
+                ngettext("%(count)d hold lifted.", "%(count)d holds lifted.", lifted)
+                % {"count": lifted},
+                messages.SUCCESS,
+            )
+        if refusals:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d hold was not lifted: %(reasons)s",
+                    "%(count)d holds were not lifted: %(reasons)s",
+                    len(refusals),
+                )
+                % {"count": len(refusals), "reasons": _join(refusals)},
+                messages.ERROR,
+            )
+
+
+# What the purges did ----------------------------------------------------------------------
+
+
+@admin.register(PurgeRun)
+class PurgeRunAdmin(ReadOnlyAdmin):
+    """Each run of a purge or of the request executor: counts, duration, errors; no personal
+    data. Written by the jobs only."""
+
+    list_display = (
+        "task",
+        "trigger",
+        "dry_run",
+        "status",
+        "started_at",
+        "duration_shown",
+        "customers_erased",
+        "customers_held",
+    )
+    list_filter = ("status", "trigger", "dry_run")
+    list_select_related = ()
+    search_fields = ("task",)
+    date_hierarchy = None
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    fields = (
+        "task",
+        "trigger",
+        "dry_run",
+        "status",
+        "started_at",
+        "finished_at",
+        "duration_shown",
+        "customers_erased",
+        "customers_held",
+        "counts",
+        "errors",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("duration"))
+    def duration_shown(self, obj: PurgeRun) -> str:
+        duration = obj.duration
+        if not isinstance(duration, datetime.timedelta):
+            return "—"
+        return f"{duration.total_seconds():.1f} s"
+
+
+@admin.register(ErasureReceipt)
+class ErasureReceiptAdmin(ReadOnlyAdmin):
+    """What remains of an erasure: customer id, when, which rule or request, which record types
+    and how many rows, and the staff member or job. No personal data: the customer is shown by
+    id only."""
+
+    list_display = ("__str__", "customer_shown", "erased_at", "rule", "request_shown", "by")
+    list_filter = ("rule", "erased_at")
+    list_select_related = ("rule", "staff")
+    search_fields = ("customer__id",)  # get_search_results does the searching
+    search_help_text = _("A customer's id: 123 or #123.")
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    fields = ("customer_shown", "erased_at", "rule", "request_shown", "run", "by", "counts")
+    readonly_fields = fields
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ErasureReceipt], search_term: str
+    ) -> tuple[QuerySet[ErasureReceipt], bool]:
+        return _customer_id_search(queryset, search_term), False
+
+    @admin.display(description=_("customer"), ordering="customer")
+    def customer_shown(self, obj: ErasureReceipt) -> str:
+        return _customer_link(obj.customer_id)
+
+    @admin.display(description=_("request"), ordering="request")
+    def request_shown(self, obj: ErasureReceipt) -> str:
+        if obj.request_id is None:
+            return "—"
+        url = reverse("admin:retention_erasurerequest_change", args=[obj.request_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.request_id)
+
+    @admin.display(description=_("by"))
+    def by(self, obj: ErasureReceipt) -> str:
+        return str(obj.staff) if obj.staff_id else obj.job or "—"

@@ -1,0 +1,488 @@
+"""The one erasure service (SPEC.md "Erasure is complete"), used by every path: retention rule,
+erasure request, admin action. Driven by the personal-data declaration (customers.personal_data).
+
+How a customer's rows are found
+    For every model of the project — django-simple-history's historical models included —
+    ``personal_data.customer_lookups(model)`` gives the lookups that lead from a row to its
+    customer: ``pk`` on Customer, ``id`` on HistoricalCustomer, ``customer`` on every model with a
+    foreign key to Customer (historical models keep that column without a constraint), and
+    ``complaint__customer``-like paths through other project models. A model added later falls
+    under erasure by being declared; nothing here names a model except Customer's status.
+
+What happens to them
+    Each personal field's ``Erasure`` is applied to all rows of a batch of customers at once:
+    DELETE_ROW on any field deletes the row; otherwise one ``UPDATE`` per model sets CLEAR fields
+    to NULL or '', REDACT fields to ``REDACTED``, KEYED_HASH fields to an HMAC-SHA256 (hex, keyed
+    with SECRET_KEY, cut to the column's length) and leaves KEEP fields alone. Order.customer is
+    declared CLEAR: the order is detached and kept (Law on Accounting 2015 Art. 41).
+    ``history_change_reason`` is declared on every historical model, so it is cleared too.
+    Django admin's LogEntry rows of the erased objects lose their ``object_repr`` (str() of a
+    customer is their name) and ``change_message`` (it quotes inline objects).
+
+Fast and leaving no trace
+    ``QuerySet.update`` and ``QuerySet._raw_delete`` write no history rows and send no signals:
+    an ORM ``delete()`` on a model with history writes a "-" historical row that copies the whole
+    deleted row. Children are processed before the rows they reach their customer through, so
+    joins still find them. Rows are read through ``_base_manager`` (a custom manager may hide
+    rows or refuse bulk writes — the access log's does). The number of queries per batch does not
+    depend on how many customers the batch holds; memory holds one batch's ids, counts and file
+    names.
+
+Files
+    Files named by a file field whose declared erasure is not KEEP (live rows and every
+    historical version) are deleted from the field's storage, unless a row that remains still
+    names them. They are deleted inside the batch's transaction, after the database work and
+    before the commit. A file deletion cannot be rolled back, so the order decides what a crash
+    leaves behind:
+    - crash before or while files are deleted: the transaction rolls back; the customers are
+      untouched in the database (status unchanged, no receipt), some of their files may be gone;
+      the next run erases them again and deleting a missing file is a no-op;
+    - crash after the files and before the commit completes: the same;
+    - the opposite order (commit, then delete) would leave files that nobody knows about when
+      the process dies in between — personal data surviving without a trace, since file names
+      may themselves be personal (Django keeps the uploaded name) and may not be written to a
+      receipt. A rerun cannot find them: the rows that named them are erased.
+    So a crash never leaves personal data without a pending erasure that the next run completes.
+
+Legal holds, reruns, receipts
+    Customers are locked (SELECT … FOR UPDATE) in the batch's transaction; those with an active
+    LegalHold (lifted_at IS NULL) are returned in ``held`` and untouched; those already erased
+    (or unknown) in ``skipped``. Each batch is one transaction: a customer is either untouched or
+    fully erased, with one ErasureReceipt (one-to-one with the customer, so never two). A request
+    given is marked executed in the same transaction by
+    ``retention.services.erasure_request_mark_executed`` (with the receipt's time and staff) —
+    also when its customer had already been erased by another path.
+    PurgeRun counts are the caller's (retention.purge) to add up from the returned outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.files.storage import Storage
+from django.db import models, transaction
+from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers import personal_data
+from customers.models import Customer
+from customers.personal_data import Erasure
+from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
+
+# What an erased text says instead of the person (REDACT): no personal data, and it says why.
+REDACTED = "[đã xóa]"
+FILES = "files"
+DEFAULT_BATCH_SIZE = 500
+
+
+@dataclass
+class ErasureOutcome:
+    erased: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # already erased, or no such customer
+    # Rows per record type ("customers.Customer", "customers.HistoricalCustomer", …, "files").
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _FileColumn:
+    column: str
+    storage: Storage
+
+
+@dataclass(frozen=True)
+class _ModelPlan:
+    """What erasure does to one model's rows of a customer, read from the declaration."""
+
+    model: type[models.Model]
+    lookups: tuple[str, ...]
+    delete_rows: bool
+    values: dict[str, Any]  # field name → the value every erased row gets
+    hashed: tuple[str, ...]  # fields replaced by their keyed hash
+    files: tuple[_FileColumn, ...]  # columns naming files to delete from storage
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label
+
+    @property
+    def depth(self) -> int:
+        return max(lookup.count("__") for lookup in self.lookups)
+
+    def rows(self, customer_ids: Sequence[int]) -> models.QuerySet[Any]:
+        match = Q()
+        for lookup in self.lookups:
+            match |= Q(**{f"{lookup}__in": customer_ids})
+        return self.model._base_manager.filter(match)
+
+
+def _is_text(model_field: models.Field) -> bool:
+    return isinstance(model_field, models.CharField | models.TextField)
+
+
+def _file_column(model: type[models.Model], name: str) -> _FileColumn | None:
+    source = personal_data.source_field(model, name)
+    if isinstance(source, models.FileField):
+        column = model._meta.get_field(name)
+        assert isinstance(column, models.Field)  # a concrete field, as its source
+        return _FileColumn(column.attname, source.storage)
+    return None
+
+
+def _erased_value(model: type[models.Model], name: str, erasure: Erasure) -> Any:
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.Field)
+    is_file = _file_column(model, name) is not None
+    if erasure is Erasure.REDACT and not is_file:
+        if _is_text(model_field):
+            return REDACTED[: model_field.max_length or None]
+        if isinstance(model_field, models.JSONField):
+            return REDACTED
+    if model_field.null:
+        return None
+    if _is_text(model_field) or isinstance(model_field, models.FileField):
+        return ""
+    raise ImproperlyConfigured(
+        f"{model._meta.label}.{name} is declared {erasure.name} but can hold neither NULL nor ''"
+    )
+
+
+def _plan(model: type[models.Model]) -> _ModelPlan | None:
+    lookups = tuple(personal_data.customer_lookups(model))
+    personal = {
+        name: declared.erasure
+        for name, declared in personal_data.personal_fields(model).items()
+        if declared.erasure is not Erasure.KEEP
+    }
+    values: dict[str, Any] = {}
+    if model is Customer:
+        values["status"] = Customer.Status.ERASED
+    if not lookups or not (personal or values):
+        return None
+    delete_rows = Erasure.DELETE_ROW in personal.values()
+    hashed: list[str] = []
+    files = [column for name in personal if (column := _file_column(model, name)) is not None]
+    if not delete_rows:
+        for name, erasure in personal.items():
+            if erasure is Erasure.KEYED_HASH:
+                if not _is_text(model._meta.get_field(name)):  # type: ignore[arg-type]  # concrete field
+                    raise ImproperlyConfigured(f"{model._meta.label}.{name}: hash only text")
+                hashed.append(name)
+            else:
+                values[name] = _erased_value(model, name, erasure)
+    return _ModelPlan(model, lookups, delete_rows, values, tuple(hashed), tuple(files))
+
+
+def erasure_plans() -> tuple[_ModelPlan, ...]:
+    """Every model that holds a customer's personal data, rows that lead to a customer through
+    another model first (a child is erased while the join to its customer still exists)."""
+    plans = [plan for model in personal_data.project_models() if (plan := _plan(model))]
+    return tuple(sorted(plans, key=lambda plan: (-plan.depth, plan.model is Customer)))
+
+
+def _all_file_columns() -> tuple[tuple[type[models.Model], str], ...]:
+    return tuple(
+        (model, model_field.attname)
+        for model in personal_data.project_models()
+        for model_field in model._meta.concrete_fields
+        if _file_column(model, model_field.name) is not None
+    )
+
+
+def keyed_hash(value: str, *, length: int | None = None) -> str:
+    """HMAC-SHA256 of the value with SECRET_KEY, in hex: the same value is recognised again
+    (e.g. a returning customer), but cannot be read back."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return digest[:length] if length else digest
+
+
+# The service ------------------------------------------------------------------------------
+
+
+def _batches(ids: Iterable[int], size: int) -> Iterator[list[int]]:
+    iterator = iter(ids)
+    while batch := list(dict.fromkeys(int(pk) for pk in itertools.islice(iterator, size))):
+        yield batch  # each id once in a batch; only one batch of ids is held at a time
+
+
+def _is_staff(actor: Any) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False)
+
+
+def erase_customers(
+    *,
+    customer_ids: Iterable[int],
+    rule: RetentionRule | None = None,
+    request: ErasureRequest | None = None,
+    actor: Any = None,
+    job: str = "",
+    run: PurgeRun | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> ErasureOutcome:
+    """Erase the customers' personal data from every table, history and file; leave one receipt
+    each. Customers under an active legal hold are returned in ``held`` and left untouched;
+    already erased or unknown ids in ``skipped``. Safe to run again: it completes what a crash
+    interrupted and erases nothing twice."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    if request is not None and request.status not in (
+        ErasureRequest.Status.APPROVED,
+        ErasureRequest.Status.EXECUTED,
+    ):
+        # The lifecycle: received → verified → approved → executed (a refused one never).
+        raise ValidationError(
+            _("Only an approved erasure request can be executed."), code="request_not_approved"
+        )
+    outcome = ErasureOutcome()
+    totals: Counter[str] = Counter()
+    for batch in _batches(customer_ids, batch_size):
+        _erase_batch(
+            batch,
+            outcome=outcome,
+            totals=totals,
+            rule=rule,
+            request=request,
+            actor=actor,
+            job=job,
+            run=run,
+        )
+    outcome.counts = dict(sorted(totals.items()))
+    return outcome
+
+
+def customer_erase(
+    *,
+    customer: Customer,
+    request: ErasureRequest | None = None,
+    rule: RetentionRule | None = None,
+    actor: Any = None,
+    job: str = "",
+) -> ErasureReceipt | None:
+    """Erase one customer; their receipt, or None when a legal hold keeps them."""
+    outcome = erase_customers(
+        customer_ids=[customer.pk], rule=rule, request=request, actor=actor, job=job
+    )
+    if customer.pk in outcome.held:
+        return None
+    customer.refresh_from_db()
+    return ErasureReceipt.objects.filter(customer_id=customer.pk).first()
+
+
+@transaction.atomic
+def _erase_batch(
+    batch: list[int],
+    *,
+    outcome: ErasureOutcome,
+    totals: Counter[str],
+    rule: RetentionRule | None,
+    request: ErasureRequest | None,
+    actor: Any,
+    job: str,
+    run: PurgeRun | None,
+) -> None:
+    statuses = dict(
+        Customer._base_manager.select_for_update()
+        .filter(pk__in=batch)
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
+    candidates = [
+        pk for pk in batch if statuses.get(pk, Customer.Status.ERASED) != Customer.Status.ERASED
+    ]
+    held = set(
+        LegalHold._base_manager.filter(customer_id__in=candidates, lifted_at__isnull=True)
+        .order_by()
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    to_erase = [pk for pk in candidates if pk not in held]
+    skipped = [pk for pk in batch if pk not in candidates]
+    per_customer: dict[int, Counter[str]] = {pk: Counter() for pk in to_erase}
+    if to_erase:
+        files = _erase_rows(to_erase, per_customer)
+        _delete_files(files, per_customer)
+        _write_receipts(
+            to_erase, per_customer, rule=rule, request=request, actor=actor, job=job, run=run
+        )
+    erased_before = [pk for pk in skipped if pk in statuses]
+    if request is not None and request.customer_id in to_erase + erased_before:
+        _request_mark_executed(request)
+    outcome.erased += to_erase
+    outcome.held += [pk for pk in candidates if pk in held]
+    outcome.skipped += skipped
+    for counts in per_customer.values():
+        totals.update(counts)
+
+
+def _request_mark_executed(request: ErasureRequest) -> None:
+    """Close the request with its customer's receipt, through the requests' own service (an
+    attributable history row; the request's personal fields are already cleared). Also when
+    the customer had been erased by another path: their data is gone, the request is done."""
+    from retention.services import erasure_request_mark_executed
+
+    receipt = (
+        ErasureReceipt.objects.select_related("staff")
+        .filter(customer_id=request.customer_id)
+        .first()
+    )
+    if receipt is not None:  # None: marked erased outside this service; left for staff to see
+        erasure_request_mark_executed(request=request, receipt=receipt)
+
+
+def _count_rows(
+    plan: _ModelPlan, customer_ids: list[int], per_customer: dict[int, Counter[str]]
+) -> None:
+    """Rows per customer; a row reached through several lookups counts for the first."""
+    earlier = Q()
+    for lookup in plan.lookups:
+        rows = plan.model._base_manager.filter(Q(**{f"{lookup}__in": customer_ids}) & ~earlier)
+        for customer_id, n in rows.values_list(lookup).annotate(n=Count("pk")).order_by():
+            per_customer[customer_id][plan.label] += n
+        earlier |= Q(**{f"{lookup}__in": customer_ids})
+
+
+def _erase_rows(
+    customer_ids: list[int], per_customer: dict[int, Counter[str]]
+) -> dict[tuple[int, str], tuple[Storage, set[int]]]:
+    """Apply every plan to the customers' rows; the files they named, by customer."""
+    files: dict[tuple[int, str], tuple[Storage, set[int]]] = {}
+    for plan in erasure_plans():
+        _count_rows(plan, customer_ids, per_customer)
+        rows = plan.rows(customer_ids)
+        for file_column in plan.files:
+            named = rows.exclude(**{file_column.column: ""}).exclude(
+                **{f"{file_column.column}__isnull": True}
+            )
+            for lookup in plan.lookups:
+                for customer_id, name in (
+                    named.filter(**{f"{lookup}__in": customer_ids})
+                    .values_list(lookup, file_column.column)
+                    .distinct()
+                ):
+                    key = (id(file_column.storage), name)
+                    files.setdefault(key, (file_column.storage, set()))[1].add(customer_id)
+        _redact_admin_log(plan, rows)
+        if plan.delete_rows:
+            _delete_rows(plan.model, rows)
+            continue
+        values = dict(plan.values)
+        for name in plan.hashed:
+            values[name] = _keyed_hash_case(plan.model, rows, name)
+        rows.update(**values)
+    return files
+
+
+def _keyed_hash_case(model: type[models.Model], rows: models.QuerySet[Any], name: str) -> Any:
+    model_field = model._meta.get_field(name)
+    length = getattr(model_field, "max_length", None)
+    seen = rows.exclude(**{name: ""}).exclude(**{f"{name}__isnull": True})
+    whens = [
+        When(**{name: value}, then=Value(keyed_hash(value, length=length)))
+        for value in seen.values_list(name, flat=True).distinct()
+    ]
+    return Case(*whens, default=F(name), output_field=models.TextField()) if whens else F(name)
+
+
+def _delete_rows(model: type[models.Model], rows: models.QuerySet[Any]) -> None:
+    """DELETE without signals or history rows. Rows elsewhere that point here with a database
+    constraint are dealt with first: set to NULL when they may be, refused otherwise (the
+    declaration must then delete or clear them)."""
+    pks = rows.values("pk")
+    for many in model._meta.local_many_to_many:
+        through = many.remote_field.through
+        if isinstance(through, type) and through._meta.auto_created:
+            source = many.m2m_field_name()
+            through._base_manager.filter(**{f"{source}__in": pks})._raw_delete(rows.db)
+    for relation in model._meta.related_objects:
+        pointer, pointing_model = relation.field, relation.related_model
+        if (
+            relation.many_to_many
+            or pointing_model is None
+            or not getattr(pointer, "db_constraint", False)
+        ):
+            continue
+        pointing = pointing_model._base_manager.filter(**{f"{pointer.name}__in": pks})
+        if pointer.null:
+            pointing.update(**{pointer.name: None})
+        elif pointing.exists():
+            raise ImproperlyConfigured(
+                f"{pointing_model._meta.label}.{pointer.name} points to rows erasure "
+                f"deletes from {model._meta.label}: declare it DELETE_ROW or CLEAR"
+            )
+    rows._raw_delete(rows.db)
+
+
+def _redact_admin_log(plan: _ModelPlan, rows: models.QuerySet[Any]) -> None:
+    """Django admin's change log names the object (str() of a customer is their name)."""
+    if not apps.is_installed("django.contrib.admin") or personal_data._history_source(plan.model):
+        return
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(plan.model, for_concrete_model=False)
+    object_ids = rows.annotate(_object_id=Cast("pk", models.TextField())).values("_object_id")
+    LogEntry.objects.filter(content_type=content_type, object_id__in=object_ids).update(
+        object_repr=REDACTED, change_message=""
+    )
+
+
+def _delete_files(
+    files: dict[tuple[int, str], tuple[Storage, set[int]]],
+    per_customer: dict[int, Counter[str]],
+) -> None:
+    """Delete the files the erased rows named, unless a remaining row still names one."""
+    if not files:
+        return
+    names = {name for _storage_id, name in files}
+    still_named: set[str] = set()
+    for model, column in _all_file_columns():
+        still_named.update(
+            model._base_manager.filter(**{f"{column}__in": names}).values_list(column, flat=True)
+        )
+    for (_storage_id, name), (storage, customer_ids) in files.items():
+        if name in still_named:
+            continue
+        storage.delete(name)  # a missing file is no error: a rerun after a crash
+        for customer_id in customer_ids:
+            per_customer[customer_id][FILES] += 1
+
+
+def _write_receipts(
+    customer_ids: list[int],
+    per_customer: dict[int, Counter[str]],
+    *,
+    rule: RetentionRule | None,
+    request: ErasureRequest | None,
+    actor: Any,
+    job: str,
+    run: PurgeRun | None,
+) -> None:
+    now = timezone.now()
+    staff_id = actor.pk if _is_staff(actor) else None
+    ErasureReceipt.objects.bulk_create(
+        [
+            ErasureReceipt(
+                customer_id=customer_id,
+                erased_at=now,
+                rule=rule,
+                request=request if request and request.customer_id == customer_id else None,
+                run=run,
+                staff_id=staff_id,
+                job=job[:100],
+                counts=dict(sorted(per_customer[customer_id].items())),
+            )
+            for customer_id in customer_ids
+        ],
+        batch_size=DEFAULT_BATCH_SIZE,
+    )

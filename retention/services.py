@@ -1,0 +1,493 @@
+"""Every write of retention/ except the erasure itself (retention.erasure): erasure requests,
+legal holds and retention rules. Admin, public views, tasks and commands all call these.
+
+Each function validates with full_clean() before saving, names the staff member on the history
+row it writes, refuses a wrong step with a ValidationError (a message and a code) and an action
+the staff member's role may not take with PermissionDenied.
+
+The request lifecycle (issue 4): received → identity verified → approved (Legal & compliance)
+→ executed by retention.erasure, or refused with a legal exception (Decree 13/2023 Art. 16(2))
+and the reason emailed to the customer. The customer stays "active" until a request is
+approved: a request that is not yet checked changes nothing about how the customer is served.
+Approval marks the customer "erasure pending"; a refusal after approval makes them active again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from retention import selectors
+from retention.models import ErasureReceipt, ErasureRequest, LegalHold, RetentionRule
+
+logger = logging.getLogger(__name__)
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+APPROVE_PERMISSION = "retention.approve_erasurerequest"
+# Law 91/2025 and Decree 356/2025: deadlines are configuration, not code.
+DEFAULT_ERASURE_REQUEST_DUE_DAYS = 15
+# Law on Accounting 2015 Art. 41: accounting documents are kept at least 10 years.
+ACCOUNTING_MINIMUM_MONTHS = 120
+# The task that emails a refusal (retention/tasks.py); queued once the refusal is committed.
+REFUSAL_NOTICE_TASK = "retention.tasks.notify_erasure_refusal"
+
+
+def _attribute(instance: Any, actor: Actor) -> None:
+    """Name the staff member on the history row this save writes (None for jobs)."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        instance._history_user = actor
+
+
+def _save(instance: Any, *, actor: Actor) -> None:
+    instance.full_clean()
+    _attribute(instance, actor)
+    instance.save()
+
+
+def _staff(actor: Actor) -> Any:
+    """The actor as a user to store in a "…_by" field, or None for jobs and anonymous callers."""
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _require(actor: Actor, permission: str, message: str) -> None:
+    user: Any = actor  # a User or AnonymousUser: both answer has_perm()
+    if user is None or not getattr(user, "is_active", False) or not user.has_perm(permission):
+        raise PermissionDenied(message)
+
+
+def _required_text(value: str, *, field: str, message: str, code: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: ValidationError(message, code=code)})
+    return text
+
+
+def _date(value: datetime.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%d/%m/%Y") if value else ""
+
+
+def erasure_request_due_days() -> int:
+    return int(getattr(settings, "ERASURE_REQUEST_DUE_DAYS", DEFAULT_ERASURE_REQUEST_DUE_DAYS))
+
+
+def _lock(request: ErasureRequest) -> ErasureRequest:
+    """The request as stored now, locked until the transaction ends: two staff members acting
+    on the same request at once act one after the other, and the second sees the first's step."""
+    return ErasureRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _refresh(target: Any, source: Any) -> None:
+    """Give the caller's instance what was saved (the admin goes on with its own instance)."""
+    if target is source:
+        return
+    for field in source._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+
+
+def _customer_set_status(*, customer_id: int, status: str, actor: Actor) -> None:
+    """Change only the customer's status, with a history row naming the staff member. Not
+    customers.services.customer_update: the status is not a field staff edit, and a save of
+    the status alone must not re-validate (or rewrite) the personal fields."""
+    customer = Customer.objects.select_for_update().get(pk=customer_id)
+    if customer.status == status:
+        return
+    customer.status = status
+    _attribute(customer, actor)
+    customer.save(update_fields=["status"])
+
+
+# Erasure requests -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def erasure_request_create(
+    *,
+    customer: Customer,
+    source: str,
+    actor: Actor = None,
+    when: datetime.datetime | None = None,
+) -> ErasureRequest:
+    """Record a request to erase the customer's data, due ERASURE_REQUEST_DUE_DAYS days after
+    it was received (default 15; Law 91/2025, Decree 356/2025).
+
+    Staff need retention.add_erasurerequest; a complaint or a rule files one without an actor.
+    Refused for an erased customer and while the customer has an open request (the open one
+    is named: follow it instead of filing a second).
+    """
+    if actor is not None:
+        _require(
+            actor,
+            "retention.add_erasurerequest",
+            _("Your role may not record erasure requests."),
+        )
+    # Locks the customer: two requests filed at the same moment are checked one after the other.
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if locked.status == Customer.Status.ERASED:
+        raise ValidationError(
+            _("Customer #%(id)s has already been erased: there is nothing left to erase."),
+            code="customer_erased",
+            params={"id": locked.pk},
+        )
+    open_request = selectors.erasure_request_open_for(locked.pk)
+    if open_request is not None:
+        raise ValidationError(
+            _(
+                "Customer #%(id)s already has an open erasure request (#%(request)s, "
+                "%(status)s, due %(due)s): follow that one."
+            ),
+            code="open_request",
+            params={
+                "id": locked.pk,
+                "request": open_request.pk,
+                "status": open_request.get_status_display(),
+                "due": _date(open_request.due_at),
+            },
+        )
+    received_at = when or timezone.now()
+    request = ErasureRequest(
+        customer=locked,
+        source=source,
+        status=ErasureRequest.Status.RECEIVED,
+        received_at=received_at,
+        due_at=received_at + datetime.timedelta(days=erasure_request_due_days()),
+        received_by=_staff(actor),
+    )
+    _save(request, actor=actor)
+    return request
+
+
+@transaction.atomic
+def erasure_request_verify(*, request: ErasureRequest, actor: Actor, note: str) -> ErasureRequest:
+    """Record that the requester's identity was verified, and how ("CCCD shown at the counter",
+    "call-back to the registered phone"): only the customer may have their data erased."""
+    _require(
+        actor,
+        "retention.change_erasurerequest",
+        _("Your role may not verify erasure requests."),
+    )
+    note = _required_text(
+        note,
+        field="verification_note",
+        message=_(
+            "Say how the identity was verified (citizen ID shown, call-back to the "
+            "registered phone …)."
+        ),
+        code="note_required",
+    )
+    stored = _lock(request)
+    if stored.status != ErasureRequest.Status.RECEIVED:
+        raise ValidationError(
+            _("Only a received request can be verified; this one is %(status)s."),
+            code="not_received",
+            params={"status": stored.get_status_display()},
+        )
+    stored.status = ErasureRequest.Status.VERIFIED
+    stored.verified_at = timezone.now()
+    stored.verified_by = _staff(actor)
+    stored.verification_note = note
+    _save(stored, actor=actor)
+    _refresh(request, stored)
+    return stored
+
+
+@transaction.atomic
+def erasure_request_approve(*, request: ErasureRequest, actor: Actor) -> ErasureRequest:
+    """Approve a verified request (Legal & compliance): the executor erases the customer at its
+    next run. The customer becomes "erasure pending". Refused while a legal hold is active."""
+    _require(
+        actor,
+        APPROVE_PERMISSION,
+        _("Only Legal & compliance may approve erasure requests."),
+    )
+    stored = _lock(request)
+    if stored.status == ErasureRequest.Status.RECEIVED:
+        raise ValidationError(
+            _("Verify the requester's identity before approving the request."),
+            code="not_verified",
+        )
+    if stored.status != ErasureRequest.Status.VERIFIED:
+        raise ValidationError(
+            _("Only a verified request can be approved; this one is %(status)s."),
+            code="not_verified",
+            params={"status": stored.get_status_display()},
+        )
+    hold = selectors.legal_hold_active_for(stored.customer_id)
+    if hold is not None:
+        raise ValidationError(
+            _(
+                "Customer #%(id)s is under a legal hold (%(reason)s%(reference)s, placed on "
+                "%(placed)s): nothing may be erased until it is lifted."
+            ),
+            code="legal_hold",
+            params={
+                "id": stored.customer_id,
+                "reason": hold.get_reason_display(),
+                "reference": f" {hold.reference}" if hold.reference else "",
+                "placed": _date(hold.placed_at),
+            },
+        )
+    stored.status = ErasureRequest.Status.APPROVED
+    stored.approved_at = timezone.now()
+    stored.approved_by = _staff(actor)
+    _save(stored, actor=actor)
+    _customer_set_status(
+        customer_id=stored.customer_id, status=Customer.Status.ERASURE_PENDING, actor=actor
+    )
+    _refresh(request, stored)
+    return stored
+
+
+@transaction.atomic
+def erasure_request_refuse(
+    *, request: ErasureRequest, actor: Actor, exception: str, reason: str
+) -> ErasureRequest:
+    """Refuse a request with one of the legal exceptions of Decree 13/2023 Art. 16(2) and a
+    reason, which is emailed to the customer once the refusal is committed. A refusal is a legal
+    decision: the same permission as approving. An approved request may still be refused (e.g.
+    an authority's hold came later); the customer is then active again."""
+    _require(
+        actor,
+        APPROVE_PERMISSION,
+        _("Only Legal & compliance may refuse erasure requests."),
+    )
+    errors: dict[str, list[ValidationError]] = {}
+    if exception not in ErasureRequest.LegalException.values:
+        errors["refusal_exception"] = [
+            ValidationError(
+                _("Choose the legal exception the refusal rests on."), code="exception_required"
+            )
+        ]
+    reason = (reason or "").strip()
+    if not reason:
+        errors["refusal_reason"] = [
+            ValidationError(
+                _("Write the reason: it is sent to the customer."), code="reason_required"
+            )
+        ]
+    if errors:
+        raise ValidationError(errors)
+    stored = _lock(request)
+    if stored.status not in selectors.OPEN_STATUSES:
+        raise ValidationError(
+            _("This request is already %(status)s."),
+            code="not_open",
+            params={"status": stored.get_status_display()},
+        )
+    was_approved = stored.status == ErasureRequest.Status.APPROVED
+    stored.status = ErasureRequest.Status.REFUSED
+    stored.refused_at = timezone.now()
+    stored.refused_by = _staff(actor)
+    stored.refusal_exception = exception
+    stored.refusal_reason = reason
+    _save(stored, actor=actor)
+    if was_approved:
+        _customer_set_status(
+            customer_id=stored.customer_id, status=Customer.Status.ACTIVE, actor=actor
+        )
+    request_id = stored.pk
+    # robust: the refusal is committed by then; a broker that is down is logged, not a 500.
+    transaction.on_commit(lambda: _queue_refusal_notice(request_id), robust=True)
+    _refresh(request, stored)
+    return stored
+
+
+def _queue_refusal_notice(request_id: int) -> None:
+    from retention.tasks import notify_erasure_refusal
+
+    notify_erasure_refusal.delay(request_id)
+
+
+@transaction.atomic
+def erasure_request_mark_executed(
+    *, request: ErasureRequest, receipt: ErasureReceipt
+) -> ErasureRequest:
+    """Close an approved request with the receipt of its erasure (called by the executor in
+    the erasure's transaction). Idempotent: a request already executed is left as it is."""
+    stored = _lock(request)
+    if stored.status == ErasureRequest.Status.EXECUTED:
+        _refresh(request, stored)
+        return stored
+    if stored.status != ErasureRequest.Status.APPROVED:
+        raise ValidationError(
+            _("Only an approved request can be executed; this one is %(status)s."),
+            code="not_approved",
+            params={"status": stored.get_status_display()},
+        )
+    if receipt.customer_id != stored.customer_id:
+        raise ValidationError(
+            _("The receipt is of another customer."), code="receipt_of_another_customer"
+        )
+    stored.status = ErasureRequest.Status.EXECUTED
+    stored.executed_at = receipt.erased_at
+    _save(stored, actor=receipt.staff)
+    _refresh(request, stored)
+    return stored
+
+
+# The refusal notice -----------------------------------------------------------------------
+
+
+# The customer reads the exception in Vietnamese, in the words of Decree 13/2023 Art. 16(2).
+def erasure_refusal_notify(*, request_id: int) -> bool:
+    """Email the customer that their request was refused, why, and on which legal ground
+    (called by the task). False when there is nothing to send: no such refused request, or no
+    email address."""
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+
+    from customers.selectors import controller_get
+
+    request = (
+        ErasureRequest.objects.select_related("customer")
+        .filter(pk=request_id, status=ErasureRequest.Status.REFUSED)
+        .first()
+    )
+    if request is None or not request.customer.email:
+        return False
+    controller = controller_get()
+    company_short = (controller.short_name or controller.legal_name) if controller else ""
+    with translation.override("vi"):  # customers are written to in Vietnamese first
+        subject = str(_("Reply to your request to delete your personal data"))
+        if company_short:
+            subject = f"{subject} — {company_short}"
+        body = render_to_string(
+            "retention/email/erasure_refused.txt",
+            {
+                "request": request,
+                "controller": controller,
+                "company_name": controller.legal_name if controller else _("we"),
+                "company_short": company_short,
+                "contact_email": (controller.dpo_email or controller.email) if controller else "",
+                "received": _date(request.received_at),
+                "exception": request.get_refusal_exception_display(),
+            },
+        )
+    EmailMessage(subject=subject, body=body, to=[request.customer.email]).send()
+    return True
+
+
+# Legal holds ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def legal_hold_place(
+    *,
+    customer: Customer,
+    actor: Actor,
+    reason: str,
+    reference: str = "",
+    note: str = "",
+) -> LegalHold:
+    """Freeze the customer's data for an investigation or a dispute: while the hold is active no
+    rule and no request erases them. An approved request stays approved; the executor skips it
+    until the hold is lifted. Only Legal & compliance (retention.add_legalhold)."""
+    _require(actor, "retention.add_legalhold", _("Only Legal & compliance may place legal holds."))
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if locked.status == Customer.Status.ERASED:
+        raise ValidationError(
+            _("Customer #%(id)s has already been erased: there is no data left to hold."),
+            code="customer_erased",
+            params={"id": locked.pk},
+        )
+    hold = LegalHold(
+        customer=locked,
+        reason=reason,
+        reference=(reference or "").strip(),
+        note=(note or "").strip(),
+        placed_at=timezone.now(),
+        placed_by=_staff(actor),
+    )
+    _save(hold, actor=actor)
+    return hold
+
+
+@transaction.atomic
+def legal_hold_lift(*, hold: LegalHold, actor: Actor, reason: str) -> LegalHold:
+    """Lift a hold, saying why (the case closed, the dispute settled); the hold stays as a
+    record with who lifted it and when. Only Legal & compliance (retention.change_legalhold)."""
+    _require(
+        actor, "retention.change_legalhold", _("Only Legal & compliance may lift legal holds.")
+    )
+    reason = _required_text(
+        reason,
+        field="lift_reason",
+        message=_("Say why the hold is lifted."),
+        code="reason_required",
+    )
+    stored = LegalHold.objects.select_for_update().get(pk=hold.pk)
+    if not stored.is_active:
+        raise ValidationError(
+            _("This hold was already lifted on %(date)s."),
+            code="already_lifted",
+            params={"date": _date(stored.lifted_at)},
+        )
+    stored.lifted_at = timezone.now()
+    stored.lifted_by = _staff(actor)
+    stored.lift_reason = reason
+    _save(stored, actor=actor)
+    _refresh(hold, stored)
+    return stored
+
+
+# Retention rules --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rule_save(*, rule: RetentionRule, actor: Actor) -> RetentionRule:
+    """Create or change a retention rule. Staff need the add or change permission (Legal &
+    compliance); migrations and commands save with actor=None."""
+    if actor is not None:
+        verb = "add" if rule.pk is None else "change"
+        _require(
+            actor,
+            f"retention.{verb}_retentionrule",
+            _("Only Legal & compliance may change retention rules."),
+        )
+    if rule.period_months is not None and rule.period_months < 1:
+        raise ValidationError(
+            {
+                "period_months": ValidationError(
+                    _("The period is at least one month."), code="period_too_short"
+                )
+            }
+        )
+    if rule.target == RetentionRule.Target.ORDER_ACCOUNTING:
+        # Law on Accounting 2015 Art. 41: accounting documents at least 10 years; an order is
+        # stripped of the person, never deleted.
+        if rule.period_months is not None and rule.period_months < ACCOUNTING_MINIMUM_MONTHS:
+            raise ValidationError(
+                {
+                    "period_months": ValidationError(
+                        _(
+                            "Accounting records are kept at least %(months)d months (Law on "
+                            "Accounting 2015 Art. 41)."
+                        ),
+                        code="accounting_minimum",
+                        params={"months": ACCOUNTING_MINIMUM_MONTHS},
+                    )
+                }
+            )
+        if rule.action != RetentionRule.Action.ANONYMIZE:
+            raise ValidationError(
+                {
+                    "action": ValidationError(
+                        _(
+                            "Orders are accounting records: they are anonymized (the person "
+                            "removed, the amounts kept), never erased."
+                        ),
+                        code="accounting_anonymize_only",
+                    )
+                }
+            )
+    _save(rule, actor=actor)
+    return rule
