@@ -461,6 +461,33 @@ class ServiceModelAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
             self.message_user(request, " ".join(refused.error.messages), messages.ERROR)
             return HttpResponseRedirect(request.path)
 
+    def action_confirmation(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Any],
+        *,
+        form: Any,
+        title: Any,
+        template: str,
+        listed_as: str,
+    ) -> TemplateResponse:
+        """The intermediate page of an action that asks for more (a reason, a channel), laid
+        out like Django's delete confirmation: the form, and the first of the selected rows."""
+        listed = list(queryset.select_related("customer")[: CONFIRMATION_LIST_LIMIT + 1])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "form": form,
+            listed_as: listed[:CONFIRMATION_LIST_LIMIT],
+            "more_selected": len(listed) > CONFIRMATION_LIST_LIMIT,
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, template, context)
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Nothing personal is deleted by accident: erasure goes through its own service.
         return False
@@ -1124,21 +1151,13 @@ class ConsentAdmin(ServiceModelAdmin):
         if form.is_valid():
             self._withdraw(request, queryset, **form.cleaned_data)
             return None
-        listed = list(queryset.select_related("customer", "purpose")[: CONFIRMATION_LIST_LIMIT + 1])
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Withdraw consents"),
-            "opts": self.opts,
-            "form": form,
-            "consents": listed[:CONFIRMATION_LIST_LIMIT],
-            "more_selected": len(listed) > CONFIRMATION_LIST_LIMIT,
-            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request, "admin/customers/consent/withdraw_selected_confirmation.html", context
+        return self.action_confirmation(
+            request,
+            queryset.select_related("purpose"),
+            form=form,
+            title=_("Withdraw consents"),
+            template="admin/customers/consent/withdraw_selected_confirmation.html",
+            listed_as="consents",
         )
 
     def _withdraw(

@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from customers.admin import ACTION_LIMIT, CONFIRMATION_LIST_LIMIT, ServiceModelAdmin
+from customers.admin import ACTION_LIMIT, ServiceModelAdmin
 from customers.paginator import EstimatedCountPaginator
 from retention import selectors, services
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
@@ -518,27 +518,17 @@ class LegalHoldAdmin(ServiceModelAdmin):
     ) -> HttpResponse | None:
         """Ask why (like Django's delete confirmation), then lift each hold through
         services.legal_hold_lift."""
-        from django.contrib.admin import helpers
-
         form = LiftForm(request.POST if request.POST.get("post") else None)
         if form.is_valid():
             self._lift(request, queryset, reason=form.cleaned_data["reason"])
             return None
-        listed = list(queryset.select_related("customer")[: CONFIRMATION_LIST_LIMIT + 1])
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Lift legal holds"),
-            "opts": self.opts,
-            "form": form,
-            "holds": listed[:CONFIRMATION_LIST_LIMIT],
-            "more_selected": len(listed) > CONFIRMATION_LIST_LIMIT,
-            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(
-            request, "admin/retention/legalhold/lift_selected_confirmation.html", context
+        return self.action_confirmation(
+            request,
+            queryset,
+            form=form,
+            title=_("Lift legal holds"),
+            template="admin/retention/legalhold/lift_selected_confirmation.html",
+            listed_as="holds",
         )
 
     def _lift(self, request: HttpRequest, queryset: QuerySet[LegalHold], *, reason: str) -> None:
