@@ -403,6 +403,36 @@ def test_approve_action_reports_each_refusal_as_a_message(admin_client: Client) 
     assert received.status == ErasureRequest.Status.RECEIVED
 
 
+def test_erase_now_runs_the_erasure_service_for_approved_requests(admin_client: Client) -> None:
+    """The admin path to erasure: the same service as the executor, with the same receipt."""
+    approved = services.erasure_request_approve(
+        request=_verified(CustomerFactory.create(full_name="Đỗ Thị Mai")), actor=_superuser()
+    )
+    held_customer = CustomerFactory.create()
+    held = services.erasure_request_approve(request=_verified(held_customer), actor=_superuser())
+    _hold(held_customer)
+    not_yet = _received()
+    response = admin_client.post(
+        _url(ErasureRequest, "changelist"),
+        {"action": "erase_now", ACTION_CHECKBOX_NAME: [approved.pk, held.pk, not_yet.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    shown = _messages(response)
+    assert "1 customer erased; a receipt without personal data remains." in shown
+    assert any(f"#{held.pk}" in m and "legal hold" in m for m in shown)
+    assert any(f"#{not_yet.pk}" in m for m in shown)
+    approved.refresh_from_db()
+    assert approved.status == ErasureRequest.Status.EXECUTED
+    erased = Customer.objects.get(pk=approved.customer_id)
+    assert erased.status == Customer.Status.ERASED and "Mai" not in erased.full_name
+    assert ErasureReceipt.objects.filter(customer=erased, request=approved).exists()
+    held_customer.refresh_from_db()
+    assert held_customer.status != Customer.Status.ERASED
+    not_yet.refresh_from_db()
+    assert not_yet.status == ErasureRequest.Status.RECEIVED
+
+
 def test_customer_care_has_no_approve_action(client: Client) -> None:
     client.force_login(member_of(roles.CUSTOMER_CARE))
     _received()
