@@ -125,11 +125,17 @@ def _adopt(obj: models.Model, saved: models.Model) -> None:
     obj._state.db = saved._state.db
 
 
-def _join_refusals(refusals: list[str]) -> str:
+def join_refusals(refusals: list[str]) -> str:
     shown = "; ".join(refusals[:REFUSALS_SHOWN])
     if len(refusals) > REFUSALS_SHOWN:
         shown += " …"
     return shown
+
+
+def refusal_text(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or str(_("Your role may not do this."))
 
 
 # Phone numbers are shown the Vietnamese way in forms (a field class of its own: Django's
@@ -461,6 +467,40 @@ class ServiceModelAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
             self.message_user(request, " ".join(refused.error.messages), messages.ERROR)
             return HttpResponseRedirect(request.path)
 
+    def act_on_each(
+        self,
+        request: HttpRequest,
+        rows: QuerySet[Any],
+        act: Callable[[Any], object],
+        *,
+        too_many: str,
+        done: Callable[[int], str],
+        not_done: Callable[[int, str], str] | None = None,
+        describe: Callable[[Any], str] | None = None,
+    ) -> None:
+        """An admin action's work, row by row through a service: at most ACTION_LIMIT rows,
+        each refusal (ValidationError, PermissionDenied) collected, counts reported as messages
+        — never a 500."""
+        selected = list(rows[: ACTION_LIMIT + 1])
+        if len(selected) > ACTION_LIMIT:
+            self.message_user(request, too_many, messages.ERROR)
+            return
+        succeeded, refusals = 0, []
+        for row in selected:
+            try:
+                act(row)
+            except (ValidationError, PermissionDenied) as error:
+                reason = refusal_text(error)
+                refusals.append(f"{describe(row)}: {reason}" if describe else reason)
+            else:
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, done(succeeded), messages.SUCCESS)
+        if refusals:
+            reasons = join_refusals(refusals)
+            shown = not_done(len(refusals), reasons) if not_done else reasons
+            self.message_user(request, shown, messages.ERROR)
+
     def action_confirmation(
         self,
         request: HttpRequest,
@@ -772,35 +812,22 @@ class CustomerAdmin(ServiceModelAdmin):
 
     @admin.action(description=_("Email consent receipt"), permissions=["view"])
     def email_consent_receipt(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
-        customers = list(queryset[: ACTION_LIMIT + 1])
-        if len(customers) > ACTION_LIMIT:
-            self.message_user(
-                request,
-                _("Select at most %(limit)d customers at a time.") % {"limit": ACTION_LIMIT},
-                messages.ERROR,
-            )
-            return
-        queued, refusals = 0, []
-        for customer in customers:
-            try:
-                services.consent_receipt_request_email(customer=customer, actor=request.user)
-            except ValidationError as error:
-                refusals.append(" ".join(error.messages))
-            else:
-                queued += 1
-        if queued:
-            self.message_user(
-                request,
+        self.act_on_each(
+            request,
+            queryset,
+            lambda customer: services.consent_receipt_request_email(
+                customer=customer, actor=request.user
+            ),
+            too_many=_("Select at most %(limit)d customers at a time.") % {"limit": ACTION_LIMIT},
+            done=lambda count: (
                 ngettext(
                     "The consent receipt will be emailed to %(count)d customer.",
                     "The consent receipt will be emailed to %(count)d customers.",
-                    queued,
+                    count,
                 )
-                % {"count": queued},
-                messages.SUCCESS,
-            )
-        if refusals:
-            self.message_user(request, _join_refusals(refusals), messages.ERROR)
+                % {"count": count}
+            ),
+        )
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm(exports.EXPORT_PERMISSION))
@@ -1163,44 +1190,27 @@ class ConsentAdmin(ServiceModelAdmin):
     def _withdraw(
         self, request: HttpRequest, queryset: QuerySet[Consent], *, channel: str, reason: str
     ) -> None:
-        consents = list(queryset.select_related("customer", "purpose")[: ACTION_LIMIT + 1])
-        if len(consents) > ACTION_LIMIT:
-            self.message_user(
-                request,
-                _("Select at most %(limit)d consents at a time.") % {"limit": ACTION_LIMIT},
-                messages.ERROR,
-            )
-            return
-        withdrawn, refusals = 0, []
-        for consent in consents:
-            try:
-                services.consent_withdraw(
-                    consent=consent, channel=channel, reason=reason, actor=request.user
-                )
-            except ValidationError as error:
-                refusals.append(
-                    f"{consent.customer} — {consent.purpose}: {' '.join(error.messages)}"
-                )
-            else:
-                withdrawn += 1
-        if withdrawn:
-            self.message_user(
-                request,
-                ngettext("%(count)d consent withdrawn.", "%(count)d consents withdrawn.", withdrawn)
-                % {"count": withdrawn},
-                messages.SUCCESS,
-            )
-        if refusals:
-            self.message_user(
-                request,
+        self.act_on_each(
+            request,
+            queryset.select_related("customer", "purpose"),
+            lambda consent: services.consent_withdraw(
+                consent=consent, channel=channel, reason=reason, actor=request.user
+            ),
+            too_many=_("Select at most %(limit)d consents at a time.") % {"limit": ACTION_LIMIT},
+            describe=lambda consent: f"{consent.customer} — {consent.purpose}",
+            done=lambda count: (
+                ngettext("%(count)d consent withdrawn.", "%(count)d consents withdrawn.", count)
+                % {"count": count}
+            ),
+            not_done=lambda count, reasons: (
                 ngettext(
                     "%(count)d consent was not withdrawn: %(reasons)s",
                     "%(count)d consents were not withdrawn: %(reasons)s",
-                    len(refusals),
+                    count,
                 )
-                % {"count": len(refusals), "reasons": _join_refusals(refusals)},
-                messages.ERROR,
-            )
+                % {"count": count, "reasons": reasons}
+            ),
+        )
 
 
 # Access log --------------------------------------------------------------------------------

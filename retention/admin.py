@@ -24,13 +24,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from customers.admin import ACTION_LIMIT, ServiceModelAdmin
+from customers.admin import ACTION_LIMIT, ServiceModelAdmin, refusal_text
 from customers.paginator import EstimatedCountPaginator
 from retention import erasure, selectors, services
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
-
-# At most this many refusals are spelled out in one message.
-REFUSALS_SHOWN = 10
 
 
 def _customer_id_search(queryset: QuerySet[Any], search_term: str) -> QuerySet[Any]:
@@ -50,17 +47,6 @@ def _customer_link(customer_id: int | None, shown: Any = None) -> str:
     if shown is None:
         return format_html('<a href="{}">#{}</a>', url, customer_id)
     return format_html('<a href="{}">#{} {}</a>', url, customer_id, shown)
-
-
-def _refusal_text(error: ValidationError | PermissionDenied) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or str(_("Your role may not do this."))
-
-
-def _join(refusals: list[str]) -> str:
-    shown = "; ".join(refusals[:REFUSALS_SHOWN])
-    return f"{shown} …" if len(refusals) > REFUSALS_SHOWN else shown
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -326,7 +312,7 @@ class ErasureRequestAdmin(ServiceModelAdmin):
             try:
                 self._do_step(request, obj, step, form.cleaned_data)
             except PermissionDenied as denied:
-                self.message_user(request, _refusal_text(denied), messages.ERROR)
+                self.message_user(request, refusal_text(denied), messages.ERROR)
                 return HttpResponseRedirect(change_url)
             except ValidationError as error:
                 if hasattr(error, "error_dict"):
@@ -379,85 +365,60 @@ class ErasureRequestAdmin(ServiceModelAdmin):
 
     @admin.action(description=_("Approve selected requests"), permissions=["approve"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[ErasureRequest]) -> None:
-        requests = list(queryset.select_related("customer")[: ACTION_LIMIT + 1])
-        if len(requests) > ACTION_LIMIT:
-            self.message_user(
-                request,
-                _("Select at most %(limit)d requests at a time.") % {"limit": ACTION_LIMIT},
-                messages.ERROR,
-            )
-            return
-        approved, refusals = 0, []
-        for erasure_request in requests:
-            try:
-                services.erasure_request_approve(request=erasure_request, actor=request.user)
-            except (ValidationError, PermissionDenied) as error:
-                refusals.append(f"#{erasure_request.pk}: {_refusal_text(error)}")
-            else:
-                approved += 1
-        if approved:
-            self.message_user(
-                request,
-                ngettext("%(count)d request approved.", "%(count)d requests approved.", approved)
-                % {"count": approved},
-                messages.SUCCESS,
-            )
-        if refusals:
-            self.message_user(
-                request,
+        self.act_on_each(
+            request,
+            queryset.select_related("customer"),
+            lambda erasure_request: services.erasure_request_approve(
+                request=erasure_request, actor=request.user
+            ),
+            too_many=_("Select at most %(limit)d requests at a time.") % {"limit": ACTION_LIMIT},
+            describe=lambda erasure_request: f"#{erasure_request.pk}",
+            done=lambda count: (
+                ngettext("%(count)d request approved.", "%(count)d requests approved.", count)
+                % {"count": count}
+            ),
+            not_done=lambda count, reasons: (
                 ngettext(
                     "%(count)d request was not approved: %(reasons)s",
                     "%(count)d requests were not approved: %(reasons)s",
-                    len(refusals),
+                    count,
                 )
-                % {"count": len(refusals), "reasons": _join(refusals)},
-                messages.ERROR,
-            )
+                % {"count": count, "reasons": reasons}
+            ),
+        )
 
     @admin.action(description=_("Erase now (approved requests)"), permissions=["approve"])
     def erase_now(self, request: HttpRequest, queryset: QuerySet[ErasureRequest]) -> None:
         """The admin path to the one erasure service, for an approved request that should not
         wait for the next run of the executor."""
-        requests = list(queryset.select_related("customer")[: ACTION_LIMIT + 1])
-        if len(requests) > ACTION_LIMIT:
-            self.message_user(
-                request,
-                _("Select at most %(limit)d requests at a time.") % {"limit": ACTION_LIMIT},
-                messages.ERROR,
+
+        def erase(erasure_request: ErasureRequest) -> None:
+            receipt = erasure.customer_erase(
+                customer=erasure_request.customer,
+                request=erasure_request,
+                actor=request.user,
+                job="admin",
             )
-            return
-        erased, refusals = 0, []
-        for erasure_request in requests:
-            try:
-                receipt = erasure.customer_erase(
-                    customer=erasure_request.customer,
-                    request=erasure_request,
-                    actor=request.user,
-                    job="admin",
-                )
-            except ValidationError as error:
-                refusals.append(f"#{erasure_request.pk}: {_refusal_text(error)}")
-                continue
             if receipt is None:
-                refusals.append(
-                    f"#{erasure_request.pk}: "
-                    + str(_("the customer is under a legal hold: nothing was erased"))
+                raise ValidationError(
+                    _("the customer is under a legal hold: nothing was erased"), code="legal_hold"
                 )
-            else:
-                erased += 1
-        if erased:
-            self.message_user(
-                request,
+
+        self.act_on_each(
+            request,
+            queryset.select_related("customer"),
+            erase,
+            too_many=_("Select at most %(limit)d requests at a time.") % {"limit": ACTION_LIMIT},
+            describe=lambda erasure_request: f"#{erasure_request.pk}",
+            done=lambda count: (
                 ngettext(
                     "%(count)d customer erased; a receipt without personal data remains.",
                     "%(count)d customers erased; a receipt without personal data remains.",
-                    erased,
+                    count,
                 )
-                % {"count": erased},
-                messages.SUCCESS,
-            )
-        if refusals:
-            self.message_user(request, _join(refusals), messages.ERROR)
+                % {"count": count}
+            ),
+        )
 
 
 # Legal holds ------------------------------------------------------------------------------
@@ -577,40 +538,25 @@ class LegalHoldAdmin(ServiceModelAdmin):
         )
 
     def _lift(self, request: HttpRequest, queryset: QuerySet[LegalHold], *, reason: str) -> None:
-        holds = list(queryset[: ACTION_LIMIT + 1])
-        if len(holds) > ACTION_LIMIT:
-            self.message_user(
-                request,
-                _("Select at most %(limit)d holds at a time.") % {"limit": ACTION_LIMIT},
-                messages.ERROR,
-            )
-            return
-        lifted, refusals = 0, []
-        for hold in holds:
-            try:
-                services.legal_hold_lift(hold=hold, actor=request.user, reason=reason)
-            except (ValidationError, PermissionDenied) as error:
-                refusals.append(f"{hold}: {_refusal_text(error)}")
-            else:
-                lifted += 1
-        if lifted:
-            self.message_user(
-                request,
-                ngettext("%(count)d hold lifted.", "%(count)d holds lifted.", lifted)
-                % {"count": lifted},
-                messages.SUCCESS,
-            )
-        if refusals:
-            self.message_user(
-                request,
+        self.act_on_each(
+            request,
+            queryset,
+            lambda hold: services.legal_hold_lift(hold=hold, actor=request.user, reason=reason),
+            too_many=_("Select at most %(limit)d holds at a time.") % {"limit": ACTION_LIMIT},
+            describe=str,
+            done=lambda count: (
+                ngettext("%(count)d hold lifted.", "%(count)d holds lifted.", count)
+                % {"count": count}
+            ),
+            not_done=lambda count, reasons: (
                 ngettext(
                     "%(count)d hold was not lifted: %(reasons)s",
                     "%(count)d holds were not lifted: %(reasons)s",
-                    len(refusals),
+                    count,
                 )
-                % {"count": len(refusals), "reasons": _join(refusals)},
-                messages.ERROR,
-            )
+                % {"count": count, "reasons": reasons}
+            ),
+        )
 
 
 # What the purges did ----------------------------------------------------------------------
