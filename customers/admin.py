@@ -524,6 +524,7 @@ class ServiceModelAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
             "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across", "0"),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action": request.POST.get("action", ""),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, template, context)

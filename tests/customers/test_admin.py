@@ -756,6 +756,9 @@ def test_consent_recorded_by_staff_and_withdrawn_with_the_action(
     confirmation = admin_client.post(changelist, action)
     assert confirmation.status_code == 200
     assert "Withdrawal came through" in confirmation.content.decode()
+    assert '<input type="hidden" name="action" value="withdraw_selected">' in (
+        confirmation.content.decode()
+    )
     consent.refresh_from_db()
     assert consent.is_granted  # nothing happens before the confirmation
 

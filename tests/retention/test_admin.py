@@ -481,6 +481,9 @@ def test_lift_action_asks_why_then_lifts(admin_client: Client) -> None:
     confirmation = admin_client.post(_url(LegalHold, "changelist"), selected)
     assert confirmation.status_code == 200
     assert "Why the hold is lifted" in confirmation.content.decode()
+    assert '<input type="hidden" name="action" value="lift_selected">' in (
+        confirmation.content.decode()
+    )
 
     missing = admin_client.post(_url(LegalHold, "changelist"), {**selected, "post": "yes"})
     assert missing.status_code == 200
