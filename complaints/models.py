@@ -1,1 +1,464 @@
-"""Models arrive with their issue; see SPEC.md."""
+"""Complaints and data-subject requests (SPEC.md, complaints/).
+
+One Complaint per complaint or request, whatever the channel. The three steps every seed policy
+describes (seed 004 §7): received → classified and routed → resolved (answered by phone and/or
+email), then closed. Writes go through complaints.services; the deadlines are configuration
+(DeadlineRule, PublicHoliday), computed in complaints.deadlines.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from customers import personal_data
+from customers.fields import PhoneNumberField
+from customers.models import Channel, Customer
+from customers.personal_data import Category, DataItem, Erasure, PersonalField
+
+# Crockford's base32 without I, L, O, U: nothing to misread when a customer types the code.
+TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+TRACKING_PREFIX = "KN"
+TRACKING_LENGTH = 10  # 50 random bits: unguessable, and lookups need the contact too
+
+
+def new_tracking_code() -> str:
+    body = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+    return f"{TRACKING_PREFIX}-{body[:5]}-{body[5:]}"
+
+
+def normalize_tracking_code(value: str) -> str:
+    """What a customer typed ("kn 7q3x0-ab1cd", with O for 0, I or L for 1) as stored."""
+    text = "".join(ch for ch in (value or "").upper() if ch.isalnum())
+    text = text.translate(str.maketrans("OIL", "011"))
+    if text.startswith(TRACKING_PREFIX):
+        text = text[len(TRACKING_PREFIX) :]
+    if len(text) != TRACKING_LENGTH:
+        return ""
+    return f"{TRACKING_PREFIX}-{text[:5]}-{text[5:]}"
+
+
+def evidence_upload_to(instance: Evidence, filename: str) -> str:
+    """A random name: the uploaded name may itself be personal ("CCCD Nguyen Van An.jpg").
+    The original name is kept in a declared field, erased with the rest."""
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
+        instance.content_type, "bin"
+    )
+    return f"complaints/evidence/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{extension}"
+
+
+class Kind(models.TextChoices):
+    # Complaints about misuse of personal data (seeds §7).
+    DISCLOSURE_WITHOUT_CONSENT = (
+        "disclosure_without_consent",
+        _("Disclosure to a third party without my consent"),
+    )
+    USE_BEYOND_PURPOSE = "use_beyond_purpose", _("Use beyond the stated purpose")
+    SUSPECTED_LEAK = "suspected_leak", _("Suspected leak of my data")
+    OTHER_COMPLAINT = "other_complaint", _("Other complaint")
+    # Data-subject requests (Decree 13/2023 Art. 9; Law 91/2025).
+    ACCESS = "access", _("Access my data")
+    CORRECTION = "correction", _("Correct my data")
+    DELETION = "deletion", _("Delete my data")
+    WITHDRAW_CONSENT = "withdraw_consent", _("Withdraw my consent")
+    STOP_MARKETING = "stop_marketing", _("Stop marketing to me")
+    RESTRICT_OBJECT = "restrict_object", _("Restrict or object to processing")
+
+
+COMPLAINT_KINDS = (
+    Kind.DISCLOSURE_WITHOUT_CONSENT,
+    Kind.USE_BEYOND_PURPOSE,
+    Kind.SUSPECTED_LEAK,
+    Kind.OTHER_COMPLAINT,
+)
+REQUEST_KINDS = (
+    Kind.ACCESS,
+    Kind.CORRECTION,
+    Kind.DELETION,
+    Kind.WITHDRAW_CONSENT,
+    Kind.STOP_MARKETING,
+    Kind.RESTRICT_OBJECT,
+)
+
+
+def grouped_kind_choices() -> list[tuple[object, list[tuple[str, object]]]]:
+    """The kinds in two groups, as a select shows them."""
+    return [
+        (_("Complaints"), [(kind.value, kind.label) for kind in COMPLAINT_KINDS]),
+        (_("Requests about my data"), [(kind.value, kind.label) for kind in REQUEST_KINDS]),
+    ]
+
+
+class Department(models.TextChoices):
+    CUSTOMER_CARE = "customer_care", _("Customer care")
+    SALES_MARKETING = "sales_marketing", _("Sales and marketing")
+    LEGAL_COMPLIANCE = "legal_compliance", _("Legal and compliance")
+    IT_SECURITY = "it_security", _("IT and security")
+    LOGISTICS = "logistics", _("Orders and delivery")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    AWAITING_CUSTOMER = "awaiting_customer", _("Awaiting the customer")
+    ROUTED = "routed", _("Classified and routed")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+# Still being handled: its customer's data is needed, its deadline runs.
+OPEN_STATUSES = (Status.RECEIVED, Status.AWAITING_CUSTOMER, Status.ROUTED, Status.RESOLVED)
+# The clock counts for these: the answer is not given yet.
+PENDING_STATUSES = (Status.RECEIVED, Status.AWAITING_CUSTOMER, Status.ROUTED)
+
+
+class ResponseChannel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    EMAIL = "email", _("Email")
+
+
+@personal_data.declare(personal={}, non_personal=["kind", "resolve_unit", "note"])
+class DeadlineRule(models.Model):
+    """How long each kind may take (Law 91/2025/QH15, Decree 356/2025/ND-CP): acknowledge within
+    2 working days; withdrawal, restriction, objection within 15 days, 20 when a processor or
+    third party must also stop; one extension of at most 15 days with a reason. The other kinds
+    are the company's choice. Legal & compliance edit the table; nothing is in code."""
+
+    class Unit(models.TextChoices):
+        CALENDAR_DAYS = "calendar", _("Calendar days")
+        WORKING_DAYS = "working", _("Working days")
+
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices, unique=True)
+    acknowledge_working_days = models.PositiveSmallIntegerField(
+        _("acknowledge within (working days)"), default=2
+    )
+    resolve_days = models.PositiveSmallIntegerField(_("resolve within"))
+    resolve_unit = models.CharField(
+        _("counted in"), max_length=10, choices=Unit.choices, default=Unit.CALENDAR_DAYS
+    )
+    third_party_resolve_days = models.PositiveSmallIntegerField(
+        _("resolve within, when a third party must also act"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the same as without a third party."),
+    )
+    max_extension_days = models.PositiveSmallIntegerField(
+        _("one extension of at most (days)"), default=15
+    )
+    note = models.CharField(_("legal basis / note"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return str(Kind(self.kind).label) if self.kind in Kind.values else self.kind
+
+
+@personal_data.declare(personal={}, non_personal=["name"])
+class PublicHoliday(models.Model):
+    """A day off that deadlines counted in working days skip (Labour Code 2019 Art. 112, and the
+    Government's yearly notice of Tết and the days swapped around it)."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("public holiday")
+        verbose_name_plural = _("public holidays")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.name}"
+
+
+@personal_data.declare(
+    personal={
+        # The link to the customer goes with erasure; the record of how the request was
+        # handled stays (it proves the promise was kept) without the person in it.
+        "customer": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
+        "submitter_name": PersonalField(
+            Category.IDENTITY, erasure=Erasure.REDACT, item=DataItem.NAME
+        ),
+        # Hashed, not cleared: the customer can still follow the outcome of their request
+        # with the tracking code and the phone or email it was filed with.
+        "submitter_phone": PersonalField(
+            Category.CONTACT, erasure=Erasure.KEYED_HASH, item=DataItem.PHONE
+        ),
+        "submitter_email": PersonalField(
+            Category.CONTACT, erasure=Erasure.KEYED_HASH, item=DataItem.EMAIL
+        ),
+        "description": PersonalField(
+            Category.FREE_TEXT, erasure=Erasure.REDACT, item=DataItem.NOTES
+        ),
+        "resolution": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
+        "phone_call_summary": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
+        "extension_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
+        "rejection_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
+    },
+    non_personal=[
+        "tracking_code",
+        "kind",
+        "channel",
+        "language",
+        "status",
+        "department",
+        "response_channel",
+    ],
+)
+class Complaint(models.Model):
+    """A complaint or data-subject request, from the public form or recorded by staff."""
+
+    Kind = Kind
+    Status = Status
+    Department = Department
+    ResponseChannel = ResponseChannel
+
+    tracking_code = models.CharField(
+        _("tracking code"), max_length=20, unique=True, default=new_tracking_code, editable=False
+    )
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices, db_index=True)
+    channel = models.CharField(
+        _("received by"), max_length=20, choices=Channel.choices, default=Channel.WEB_FORM
+    )
+    language = models.CharField(
+        _("language of the customer"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    submitter_name = models.CharField(_("name"), max_length=255)
+    submitter_phone = PhoneNumberField(_("phone"), blank=True, db_index=True)
+    submitter_email = models.EmailField(_("email"), blank=True, db_index=True)
+    description = models.TextField(_("description"))
+    consent_to_process = models.BooleanField(
+        _("agreed that the complaint's data is processed to handle it"), default=False
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("customer"),
+        help_text=_("Linked by staff after checking the phone or email."),
+    )
+    customer_linked_at = models.DateTimeField(_("customer linked at"), null=True, blank=True)
+    customer_linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer linked by"),
+    )
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    department = models.CharField(
+        _("department"), max_length=30, choices=Department.choices, blank=True, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_complaints",
+        verbose_name=_("assignee"),
+    )
+    third_party_involved = models.BooleanField(
+        _("a processor or third party must also act"), default=False
+    )
+
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    acknowledge_due_at = models.DateTimeField(_("acknowledge by"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), db_index=True)
+    extension_days = models.PositiveSmallIntegerField(_("extended by (days)"), default=0)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    extended_at = models.DateTimeField(_("extended at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("assignee last reminded at"), null=True, blank=True)
+
+    resolution = models.TextField(
+        _("result"), blank=True, help_text=_("Shown to the customer on the status page.")
+    )
+    response_channel = models.CharField(
+        _("answered by"), max_length=10, choices=ResponseChannel.choices, blank=True
+    )
+    phone_call_at = models.DateTimeField(_("phone call at"), null=True, blank=True)
+    phone_call_summary = models.TextField(_("summary of the call"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejecting"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    erasure_request = models.ForeignKey(
+        "retention.ErasureRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("erasure request"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("complaint or request")
+        verbose_name_plural = _("complaints and requests")
+        ordering = ["-received_at", "-id"]
+        permissions = [
+            ("route_complaint", "Can classify and route complaints"),
+            ("resolve_complaint", "Can resolve complaints"),
+            ("reject_complaint", "Can reject complaints or mark them duplicate"),
+            ("extend_complaint", "Can extend a complaint's deadline"),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="complaint_status_due")]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    @property
+    def is_request(self) -> bool:
+        return self.kind in REQUEST_KINDS
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now: object = None) -> bool:
+        moment = now or timezone.now()
+        return self.status in PENDING_STATUSES and self.due_at < moment  # type: ignore[operator]
+
+
+@personal_data.declare(
+    personal={
+        "file": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
+        "original_name": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
+        "sha256": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
+    },
+    non_personal=["content_type"],
+)
+class Evidence(models.Model):
+    """A file the customer sent with a complaint (seed 000: the customer brings evidence).
+    Stored under a random name, never served publicly: staff download it through a
+    permission-checked view."""
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("complaint")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=200)
+    original_name = models.CharField(_("file name as sent"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=40)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+@personal_data.declare(
+    personal={"body": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT)},
+    non_personal=["visibility"],
+)
+class ComplaintMessage(models.Model):
+    """An internal note (staff only) or a reply meant for the customer: only replies reach the
+    status page and the customer's email."""
+
+    class Visibility(models.TextChoices):
+        INTERNAL = "internal", _("Internal note")
+        CUSTOMER = "customer", _("Reply to the customer")
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="messages", verbose_name=_("complaint")
+    )
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices)
+    body = models.TextField(_("text"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    emailed_at = models.DateTimeField(_("emailed to the customer at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("note or reply")
+        verbose_name_plural = _("notes and replies")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_visibility_display()} {self.created_at:%d/%m/%Y %H:%M}"
+
+
+@personal_data.declare(
+    personal={"detail": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT)},
+    non_personal=["action", "from_status", "to_status"],
+)
+class ComplaintEvent(models.Model):
+    """Who did what to a complaint, and when: each transition, link, extension and action on
+    the customer's data. Written by the services only."""
+
+    class Action(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledgement sent")
+        TRANSITION = "transition", _("Status changed")
+        CUSTOMER_LINKED = "customer_linked", _("Customer linked")
+        EXTENDED = "extended", _("Deadline extended")
+        REPLY_SENT = "reply_sent", _("Reply emailed")
+        DATA_EXPORTED = "data_exported", _("Data export sent")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+        ERASURE_REQUESTED = "erasure_requested", _("Erasure request filed")
+        REMINDED = "reminded", _("Assignee reminded")
+
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%d/%m/%Y %H:%M}"

@@ -59,6 +59,16 @@ _READ_PURGES = (
     *_crud("erasurereceipt", "view", app="retention"),
 )
 _EXPORT = ("customers.export_personal_data",)
+# Complaints and requests (complaints/): customer care receives, routes and answers them;
+# Legal & compliance also rejects them, extends deadlines and keeps the deadline table.
+_HANDLE_COMPLAINTS = (
+    *_crud("complaint", "view", "add", "change", app="complaints"),
+    "complaints.route_complaint",
+    "complaints.resolve_complaint",
+    *_crud("deadlinerule", "view", app="complaints"),
+    *_crud("publicholiday", "view", app="complaints"),
+)
+_HOLIDAYS = _crud("publicholiday", "add", "change", "delete", "view", app="complaints")
 
 ROLES: dict[str, Role] = {
     role.code: role
@@ -83,6 +93,7 @@ ROLES: dict[str, Role] = {
                 # Customer care receives erasure requests and verifies the requester's identity;
                 # approving them is Legal & compliance's (issue 4).
                 *_crud("erasurerequest", "add", "change", "view", app="retention"),
+                *_HANDLE_COMPLAINTS,
             ),
         ),
         Role(
@@ -125,6 +136,11 @@ ROLES: dict[str, Role] = {
                 *_APPROVE_ERASURE,
                 *_crud("legalhold", "add", "change", "view", app="retention"),
                 *_READ_PURGES,
+                *_HANDLE_COMPLAINTS,
+                "complaints.reject_complaint",
+                "complaints.extend_complaint",
+                *_crud("deadlinerule", "change", app="complaints"),
+                *_HOLIDAYS,
             ),
         ),
         Role(
@@ -155,6 +171,9 @@ ROLES: dict[str, Role] = {
                 # Retention: reads the rules and what the purges did (operations).
                 *_crud("retentionrule", "view", app="retention"),
                 *_READ_PURGES,
+                # The working calendar: public holidays (deadlines skip them).
+                *_crud("deadlinerule", "view", app="complaints"),
+                *_HOLIDAYS,
             ),
         ),
     )
@@ -174,6 +193,9 @@ FORBIDDEN_TO_ALL = (
     "retention.delete_legalhold",
     "retention.delete_purgerun",
     "retention.delete_erasurereceipt",
+    # Complaints are the proof that requests were answered: closed, never deleted.
+    "complaints.delete_complaint",
+    "complaints.delete_deadlinerule",
 )
 
 

@@ -254,3 +254,16 @@ RETENTION_PURGE_BATCH_SIZE = env.int("RETENTION_PURGE_BATCH_SIZE", default=500)
 # A scheduled job's lock is taken over when its holder has not reported for this long (a killed
 # worker); it must exceed the time one batch takes.
 RETENTION_LOCK_HEARTBEAT_SECONDS = env.int("RETENTION_LOCK_HEARTBEAT_SECONDS", default=600)
+# COMPLAINTS
+# ------------------------------------------------------------------------------
+# The public address of the site, for links in emails ("https://shop.example.vn"); empty: the
+# emails give paths only.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
+# The public form and the status page, per client address (customers.http.client_ip):
+# at most N attempts in a window of M seconds. Bots and guessing stop there; a person who
+# mistyped a few times does not.
+COMPLAINT_SUBMIT_RATE = env("COMPLAINT_SUBMIT_RATE", default="5/3600")
+COMPLAINT_STATUS_RATE = env("COMPLAINT_STATUS_RATE", default="10/600")
+# Evidence files are read into memory to be checked; up to 5 x 10 MB per form.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
