@@ -149,7 +149,9 @@ def _move(
             code="bad_transition",
             params={"from": stored.get_status_display(), "to": Status(to_status).label},
         )
-    return stored, stored.status
+    from_status = stored.status
+    stored.status = to_status
+    return stored, from_status
 
 
 def _finish_move(
@@ -174,14 +176,16 @@ def _finish_move(
 
 
 def _queue(task_name: str, *args: Any) -> None:
-    """Send a task once the transaction that made its work has committed."""
+    """Send a task once the transaction that made its work has committed. Through the task
+    object (not send_task) so that CELERY_TASK_ALWAYS_EAGER runs it in place; robust: the work
+    is committed by then, so a broker that is down is logged, not turned into an error page."""
 
     def send() -> None:
-        from celery import current_app
+        from complaints import tasks
 
-        current_app.send_task(task_name, args=args)
+        getattr(tasks, task_name.rsplit(".", 1)[1]).delay(*args)
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def _clean_contact(phone: str, email: str) -> tuple[str, str]:
@@ -787,7 +791,6 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None) -> int:
     how many complaints were reminded."""
     from django.core.mail import EmailMessage
     from django.template.loader import render_to_string
-    from django.urls import reverse
     from django.utils import translation
 
     now = now or timezone.now()
@@ -806,8 +809,7 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None) -> int:
                     "complaint": complaint,
                     "overdue": complaint.due_at < now,
                     "due": timezone.localtime(complaint.due_at).strftime("%d/%m/%Y %H:%M"),
-                    "url": base_url
-                    + reverse("admin:complaints_complaint_change", args=[complaint.pk]),
+                    "url": base_url + _admin_path(complaint),
                 }
                 for complaint in items
             ]
@@ -853,11 +855,26 @@ def _controller_context() -> dict[str, Any]:
 
 
 def _status_path(language: str) -> str:
-    from django.urls import reverse
+    """The status page in the customer's language (SPEC: /complaints/status/, /en/… in
+    English); the fixed path if the page's URL name is not routed in this process."""
+    from django.urls import NoReverseMatch, reverse
     from django.utils import translation
 
     with translation.override(language):
-        return reverse("complaints:status")
+        try:
+            return reverse("complaints:status")
+        except NoReverseMatch:
+            prefix = "" if language == settings.LANGUAGE_CODE else f"/{language}"
+            return f"{prefix}/complaints/status/"
+
+
+def _admin_path(complaint: Complaint) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("admin:complaints_complaint_change", args=[complaint.pk])
+    except NoReverseMatch:  # the complaints admin is not registered in this process
+        return ""
 
 
 def acknowledgement_send(*, complaint_id: int) -> bool:
@@ -1079,6 +1096,7 @@ def complaint_request_erasure(*, complaint: Complaint, actor: Actor) -> Any:
     from retention.models import ErasureRequest
     from retention.services import erasure_request_create
 
+    _require(actor, PERM_RESOLVE, _("Your role may not answer requests."))
     stored = _lock(complaint)
     _pending_request(stored)
     if stored.erasure_request_id is not None:

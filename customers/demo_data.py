@@ -895,6 +895,7 @@ class DemoDataReport:
     recipients: int = 0
     disclosures: int = 0
     handovers: list[str] = field(default_factory=list)  # the SHIP- references made
+    complaints: int = 0
     # Demo recipients or disclosures that could not be made, and why (e.g. no placed order to
     # hand over when there are few customers).
     left_out: list[str] = field(default_factory=list)
@@ -910,6 +911,7 @@ class DemoDataReport:
             or any(login.created for login in self.role_logins)
             or self.recipients
             or self.disclosures
+            or self.complaints
         )
 
 
@@ -1320,6 +1322,9 @@ def demo_data_load(
         _disclosures_ensure(
             report=report, specs=specs, recipients=recipients, logins=logins, now=now
         )
+        from complaints.demo_data import demo_complaints_ensure
+
+        report.complaints = demo_complaints_ensure(logins=logins, now=now, left_out=report.left_out)
     return report
 
 

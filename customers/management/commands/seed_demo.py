@@ -80,6 +80,7 @@ class Command(BaseCommand):
                 _("Shipping hand-overs: %(references)s.")
                 % {"references": ", ".join(report.handovers)}
             )
+        write(_("Complaints and requests created: %(count)d.") % {"count": report.complaints})
         for reason in report.left_out:
             write(_("Left out of the demo — %(reason)s") % {"reason": reason})
         if not report.created_anything:
