@@ -158,8 +158,10 @@ def _erased_value(model: type[models.Model], name: str, erasure: Erasure) -> Any
     )
 
 
-def _plan(model: type[models.Model]) -> _ModelPlan | None:
-    lookups = tuple(personal_data.customer_lookups(model))
+def _plan(model: type[models.Model], lookups: Sequence[str] | None = None) -> _ModelPlan | None:
+    """What erasure does to the model's rows reached through ``lookups`` (by default, the
+    lookups that lead to a customer)."""
+    lookups = tuple(personal_data.customer_lookups(model) if lookups is None else lookups)
     personal = {
         name: declared.erasure
         for name, declared in personal_data.personal_fields(model).items()
@@ -353,11 +355,14 @@ def _count_rows(
 
 
 def _erase_rows(
-    customer_ids: list[int], per_customer: dict[int, Counter[str]]
+    customer_ids: list[int],
+    per_customer: dict[int, Counter[str]],
+    plans: Sequence[_ModelPlan] | None = None,
 ) -> dict[tuple[int, str], tuple[Storage, set[int]]]:
-    """Apply every plan to the customers' rows; the files they named, by customer."""
+    """Apply every plan to the customers' rows (or, with other plans, to the rows of the
+    records whose ids are given); the files they named, by customer (or record)."""
     files: dict[tuple[int, str], tuple[Storage, set[int]]] = {}
-    for plan in erasure_plans():
+    for plan in erasure_plans() if plans is None else plans:
         _count_rows(plan, customer_ids, per_customer)
         rows = plan.rows(customer_ids)
         for file_column in plan.files:
@@ -486,3 +491,46 @@ def _write_receipts(
         ],
         batch_size=DEFAULT_BATCH_SIZE,
     )
+
+
+# Records without their customer -------------------------------------------------------------
+
+
+def record_plans(root: type[models.Model]) -> tuple[_ModelPlan, ...]:
+    """What anonymizing records of ``root`` (e.g. complaints) does: the declaration's strategy
+    applied to the records, their history rows, and the rows that point to them (a complaint's
+    evidence, notes, events), children first."""
+    plans: list[_ModelPlan] = []
+    for model in personal_data.project_models():
+        if model is root:
+            lookups = ["pk"]
+        elif personal_data._history_source(model) is root:
+            lookups = [root._meta.pk.name]  # the historical row's copy of the record's id
+        else:
+            lookups = [
+                model_field.name
+                for model_field in model._meta.concrete_fields
+                if model_field.is_relation and model_field.related_model is root
+            ]
+            if personal_data._history_source(model) is not None:
+                lookups = []  # a child's history: the child has no history of its own here
+        if lookups and (plan := _plan(model, lookups)) is not None:
+            plans.append(plan)
+    return tuple(sorted(plans, key=lambda plan: (plan.model is root, plan.lookups == ("pk",))))
+
+
+@transaction.atomic
+def anonymize_records(root: type[models.Model], ids: Sequence[int]) -> Counter[str]:
+    """Erase the personal data of these records of ``root`` and of every row that belongs to
+    them — history and files included — by the declaration, as the customer erasure does;
+    the records stay, without the person. Rows per record type (and "files")."""
+    ids = list(dict.fromkeys(int(pk) for pk in ids))
+    per_record: dict[int, Counter[str]] = {pk: Counter() for pk in ids}
+    if not ids:
+        return Counter()
+    files = _erase_rows(ids, per_record, record_plans(root))
+    _delete_files(files, per_record)
+    totals: Counter[str] = Counter()
+    for counts in per_record.values():
+        totals.update(counts)
+    return totals

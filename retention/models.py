@@ -31,6 +31,9 @@ class RetentionRule(models.Model):
         ORDER_ACCOUNTING = "order_accounting", _("Orders (accounting records)")
         # The evidence of a withdrawn consent, kept to prove it, then anonymized.
         WITHDRAWN_CONSENT = "withdrawn_consent", _("Evidence of withdrawn consents")
+        # A handled complaint is kept as proof of the answer, then loses the person in it
+        # (linked to a customer or not).
+        CLOSED_COMPLAINT = "closed_complaint", _("Closed complaints and requests")
 
     class ClockStart(models.TextChoices):
         LAST_ACTIVITY = "last_activity", _("Last activity of the customer")

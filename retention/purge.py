@@ -56,6 +56,7 @@ class Record(models.TextChoices):
     CUSTOMER = "customer", _("customer")
     ORDER = "order", _("order")
     CONSENT = "consent", _("consent")
+    COMPLAINT = "complaint", _("complaint")
 
 
 # Dates ------------------------------------------------------------------------------------
@@ -367,12 +368,52 @@ def _withdrawn_consents(rule: RetentionRule, today: datetime.date) -> RulePlan:
     )
 
 
+def _closed_complaints(rule: RetentionRule, today: datetime.date) -> RulePlan:
+    """Complaints closed, rejected or marked duplicate the rule's period ago, not yet
+    anonymized; a complaint of a customer under a legal hold waits."""
+    from complaints.models import OPEN_STATUSES, Complaint
+    from retention.erasure import REDACTED
+
+    started_by = latest_clock_start_due_by(today, rule.period_months)
+    reached = (
+        Complaint.objects.exclude(status__in=OPEN_STATUSES)
+        .filter(closed_at__lt=start_of_local_day(started_by + datetime.timedelta(days=1)))
+        .exclude(submitter_name=REDACTED)
+    )
+    held = _active_hold("customer_id")
+
+    def line(row: dict[str, Any]) -> PlanLine:
+        started = local_date(row["closed_at"])
+        return PlanLine(
+            Record.COMPLAINT,
+            row["pk"],
+            row["customer_id"],
+            started,
+            add_months(started, rule.period_months),
+        )
+
+    return RulePlan(
+        rule=rule,
+        record=Record.COMPLAINT,
+        clock_started_by=started_by,
+        due=reached.exclude(held),
+        clock_field="closed_at",
+        line_factory=line,
+        held=[
+            HeldGroup(
+                HoldReason.LEGAL_HOLD, Record.COMPLAINT, reached.filter(held), "closed_at", line
+            )
+        ],
+    )
+
+
 Target, Clock, Action = RetentionRule.Target, RetentionRule.ClockStart, RetentionRule.Action
 # What each kind of rule reaches. A combination not listed here is reported, not guessed at.
 EVALUATORS: dict[tuple[str, str, str], Callable[[RetentionRule, datetime.date], RulePlan]] = {
     (Target.INACTIVE_CUSTOMER, Clock.LAST_ACTIVITY, Action.ERASE): _inactive_customers,
     (Target.ORDER_ACCOUNTING, Clock.FISCAL_YEAR_END, Action.ANONYMIZE): _order_accounting,
     (Target.WITHDRAWN_CONSENT, Clock.CONSENT_WITHDRAWAL, Action.ANONYMIZE): _withdrawn_consents,
+    (Target.CLOSED_COMPLAINT, Clock.COMPLAINT_CLOSURE, Action.ANONYMIZE): _closed_complaints,
 }
 
 
@@ -507,6 +548,38 @@ def _anonymize_due(
         on_batch()
 
 
+def _anonymize_records(
+    plan: RulePlan, *, run: PurgeRun, batch_size: int, on_batch: Callable[[], None]
+) -> None:
+    """Records anonymized with everything that belongs to them (a complaint's history, notes,
+    events, evidence files) by the erasure service's record plans."""
+    from retention.erasure import anonymize_records
+
+    model = plan.due.model
+    for ids in plan.due_id_batches(batch_size):
+        try:
+            # The due queryset again: a hold placed since the batch was read still wins.
+            due_now = list(plan.due.filter(pk__in=ids).values_list("pk", flat=True))
+            counts = anonymize_records(model, due_now)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as error:  # one failing batch must not stop the purge
+            logger.error(  # no traceback: it may quote personal data
+                "purge: anonymizing %s #%s–#%s failed: %s",
+                model.__name__,
+                ids[0],
+                ids[-1],
+                type(error).__name__,
+            )
+            run.errors.append(
+                {"rule": plan.rule.code, f"{plan.record}_ids": ids, "error": type(error).__name__}
+            )
+        else:
+            _add_counts(run, dict(counts))
+        _save_progress(run)
+        on_batch()
+
+
 def _noop() -> None:
     return None
 
@@ -552,4 +625,6 @@ def purge_execute(
             batch_size=batch_size,
             on_batch=on_batch,
         )
+    for rule_plan in plan.for_record(Record.COMPLAINT):
+        _anonymize_records(rule_plan, run=run, batch_size=batch_size, on_batch=on_batch)
     return run

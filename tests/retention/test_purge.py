@@ -539,8 +539,8 @@ def test_the_file_cache_lets_one_process_only_take_a_lock(tmp_path) -> None:
 
 def test_a_rule_this_code_cannot_evaluate_is_reported_not_guessed() -> None:
     RetentionRule.objects.create(
-        code="closed-complaints",
-        name="Closed complaints",
+        code="complaint-erase",
+        name="Customers of closed complaints",
         target=RetentionRule.Target.INACTIVE_CUSTOMER,
         clock_start=RetentionRule.ClockStart.COMPLAINT_CLOSURE,
         period_months=12,
@@ -548,8 +548,9 @@ def test_a_rule_this_code_cannot_evaluate_is_reported_not_guessed() -> None:
     )
     customer = _customer_last_active(at(2020, 1, 1))
     plan = purge_plan(now=at(2026, 11, 23))
-    assert plan.not_evaluated == ["closed-complaints"]
+    assert plan.not_evaluated == ["complaint-erase"]
     assert [rule_plan.rule.code for rule_plan in plan.rules] == [
+        "closed-complaints",
         "inactive-customers",
         "order-accounting",
         "withdrawn-consent-evidence",
@@ -557,6 +558,6 @@ def test_a_rule_this_code_cannot_evaluate_is_reported_not_guessed() -> None:
     out = io.StringIO()
     with translation.override("en"):
         call_command("purge", "--dry-run", stdout=out)
-    assert "Rule closed-complaints is not evaluated" in out.getvalue()
+    assert "Rule complaint-erase is not evaluated" in out.getvalue()
     customer.refresh_from_db()
     assert customer.status == Customer.Status.ACTIVE

@@ -71,6 +71,7 @@ class Command(BaseCommand):
             Record.CUSTOMER: (_("customer"), _("customers")),
             Record.ORDER: (_("order"), _("orders")),
             Record.CONSENT: (_("consent"), _("consents")),
+            Record.COMPLAINT: (_("complaint"), _("complaints")),
         }
         singular, plural = names[Record(record)]
         return singular if count == 1 else plural
@@ -78,6 +79,11 @@ class Command(BaseCommand):
     def _line(self, line: PlanLine, what: str) -> str:
         if line.record == Record.CUSTOMER:
             subject = _("customer #%(id)s") % {"id": line.record_id}
+        elif line.customer_id is None:
+            subject = _("%(record)s #%(id)s") % {
+                "record": self._record_name(line.record, 1),
+                "id": line.record_id,
+            }
         else:
             subject = _("%(record)s #%(id)s of customer #%(customer)s") % {
                 "record": self._record_name(line.record, 1),
