@@ -392,6 +392,15 @@ def complaint_link_customer(*, complaint: Complaint, customer: Customer, actor: 
     stored.customer_linked_at = timezone.now()
     stored.customer_linked_by = _staff(actor)
     _save(stored, actor=actor)
+    # A complaint is contact with the customer: the inactivity rule counts from it.
+    from customers.services import customer_touch
+
+    customer_touch(customer=customer, when=stored.received_at)
+    # The versions recorded before the link (the submission) hold the same person's name,
+    # contact and description: they name the customer too, because erasure finds history rows
+    # through their customer column (SPEC: nothing that should be erased survives anywhere).
+    # customer_linked_at stays empty in them, so the history still tells when the link was made.
+    stored.history.filter(customer__isnull=True).update(customer=customer)
     _event(
         stored,
         action=ComplaintEvent.Action.CUSTOMER_LINKED,
@@ -900,7 +909,7 @@ def acknowledgement_send(*, complaint_id: int) -> bool:
                 "status_url": context["status_url"] + _status_path(complaint.language),
             }
         )
-        subject = _("We have received your %(kind)s — %(code)s") % {
+        subject = _("We have received your message (%(kind)s) — %(code)s") % {
             "kind": complaint.get_kind_display().lower(),
             "code": complaint.tracking_code,
         }
@@ -935,7 +944,7 @@ def customer_message_send(*, message_id: int) -> bool:
                 "status_url": context["status_url"] + _status_path(complaint.language),
             }
         )
-        subject = _("Reply to your %(kind)s — %(code)s") % {
+        subject = _("Reply to your message (%(kind)s) — %(code)s") % {
             "kind": complaint.get_kind_display().lower(),
             "code": complaint.tracking_code,
         }

@@ -1,15 +1,21 @@
 """Celery tasks of complaints/: they take ids (or nothing, when scheduled) and call the services.
 
 send_deadline_reminders runs hourly from the database schedule (migration 0002). The others are
-queued by the services once the transaction that made their work has committed. Each is safe to
-run twice: what was sent is recorded and not sent again.
+queued by the services once the transaction that made their work has committed. The
+acknowledgement and the replies record when they were sent and are not sent twice; a data
+export whose worker died after sending may be emailed a second time (the same copy).
 """
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from complaints import services
+from retention.locks import job_lock
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -30,7 +36,16 @@ def send_data_export(complaint_id: int) -> bool:
     return services.data_export_send(complaint_id=complaint_id)
 
 
-@shared_task(acks_late=True)
+# A run never takes this long; a run killed without releasing the lock blocks no longer.
+REMINDER_LOCK_SECONDS = 30 * 60
+
+
+@shared_task(acks_late=True, soft_time_limit=20 * 60, time_limit=25 * 60)
 def send_deadline_reminders() -> int:
-    """Email assignees their complaints due within a day and those overdue (hourly)."""
-    return services.deadline_reminders_send()
+    """Email assignees their complaints due within a day and those overdue (hourly). Two runs
+    never overlap (the scheduled jobs' lock): an assignee is not reminded twice."""
+    with job_lock("send_deadline_reminders", timeout=REMINDER_LOCK_SECONDS) as lock:
+        if lock is None:
+            logger.warning("send_deadline_reminders skipped: another run holds its lock")
+            return 0
+        return services.deadline_reminders_send()

@@ -9,6 +9,7 @@ behind, and its heartbeat, kept short here, lets the next run take over.
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 import os
 import signal
@@ -48,6 +49,16 @@ HEARTBEAT_SECONDS = 2
 WORKER_START_TIMEOUT = 60
 TASK_TIMEOUT = 60
 LAST_SEEN = datetime.datetime(2021, 3, 1, 10, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+@pytest.fixture(autouse=True)
+def _default_rules() -> None:
+    """The default rules as their migration makes them: a transactional test that ran before
+    this one (a browser test, another worker test) flushed the tables migrations filled."""
+    from django.apps import apps
+
+    migration = importlib.import_module("retention.migrations.0002_default_rules")
+    migration.create_rules(apps, None)
 
 
 def _worker(name: str, *, queue: str, env: dict[str, str], log_dir: Path) -> Process:
