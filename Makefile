@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WEB_ADDR ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
+# The browser tests drive Debian's Chromium (/usr/bin/chromium); nothing may download another.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint install migrate seed messages clean
+.PHONY: run test lint install chromium migrate seed messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +37,19 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+## chromium: Debian's Chromium for the browser tests, installed with apt when missing (as root)
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	else \
+		echo "chromium is missing and cannot be installed here (needs root and apt-get):"; \
+		echo "  sudo apt-get install chromium   -- the browser tests skip until then (fail with CI=true)"; \
+	fi
+
 ## test: the checks, then the whole test suite
-test: lint
+test: lint chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## messages: refresh the Vietnamese catalogue after changing translatable strings

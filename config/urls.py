@@ -18,5 +18,6 @@ urlpatterns = [
 # Public pages: Vietnamese at the root, English under /en/.
 urlpatterns += i18n_patterns(
     path("", include("customers.urls")),
+    path("", include("complaints.urls")),
     prefix_default_language=False,
 )

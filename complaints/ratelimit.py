@@ -1,0 +1,66 @@
+"""A small limit on how often one address may post the public forms (the complaint form, the
+status lookup): enough to stop a script filling the complaint table or guessing tracking codes,
+never in a person's way.
+
+Counted per attempt in fixed windows, in the shared cache (settings.CACHES: Redis on several
+machines). The address is keyed through an HMAC, so the cache holds no IP address.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+
+from customers.http import client_ip
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    seconds: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after: int  # seconds until the window ends (for the Retry-After header)
+
+
+def parse_rate(text: str) -> Rate:
+    """ "5/3600" → 5 attempts per 3600 seconds."""
+    count, _, seconds = (text or "").partition("/")
+    try:
+        rate = Rate(int(count), int(seconds))
+    except ValueError as error:
+        raise ValueError(f"a rate is written 'attempts/seconds', not {text!r}") from error
+    if rate.limit < 1 or rate.seconds < 1:
+        raise ValueError(f"a rate needs at least 1 attempt and 1 second, not {text!r}")
+    return rate
+
+
+def hit(request: HttpRequest, *, scope: str, rate_setting: str) -> Verdict:
+    """Count one attempt of the client at `scope`; allowed while within the rate named by the
+    setting (e.g. COMPLAINT_SUBMIT_RATE = "5/3600")."""
+    rate = parse_rate(getattr(settings, rate_setting))
+    now = time.time()
+    window = int(now // rate.seconds)
+    retry_after = max(1, int((window + 1) * rate.seconds - now))
+    address = client_ip(request) or "unknown"
+    who = salted_hmac("complaints.ratelimit", address).hexdigest()[:32]
+    key = f"ratelimit:{scope}:{who}:{window}"
+    # add() then incr(): two requests at once both count. The key names its window, so the
+    # count never outlives it; touch() keeps it alive on backends whose incr() resets the
+    # timeout (Django's file cache).
+    cache.add(key, 0, timeout=rate.seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=rate.seconds)
+        count = 1
+    cache.touch(key, timeout=rate.seconds)
+    return Verdict(allowed=count <= rate.limit, retry_after=retry_after)

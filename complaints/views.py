@@ -1,0 +1,180 @@
+"""The public pages of complaints/: the form, its confirmation, and the status lookup. No login:
+the tracking code and the phone or email the complaint was filed with open its status.
+
+The writes go through complaints.services; these views only show the forms, count attempts
+(complaints.ratelimit) and put the service's messages where the customer typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from complaints import ratelimit, services
+from complaints.forms import ComplaintForm, StatusForm
+from complaints.models import Complaint, ComplaintMessage, Status
+from customers.selectors import controller_get
+
+SESSION_SENT = "complaints.sent"
+
+# What each status means for the customer, under its name (seed 004 §7's three steps).
+STATUS_EXPLAINED: dict[str, Any] = {
+    Status.RECEIVED: _("We have your complaint. Customer care is reading it."),
+    Status.AWAITING_CUSTOMER: _(
+        "We need more information or evidence from you: see our message below, or call us."
+    ),
+    Status.ROUTED: _("The department responsible is handling it."),
+    Status.RESOLVED: _("We have answered you. The result is below."),
+    Status.CLOSED: _("Handling is finished. The result is below."),
+    Status.REJECTED: _("We could not accept it. The reason is below."),
+    Status.DUPLICATE: _("It repeats another complaint of yours, which we handle instead."),
+}
+# The step of the three (1 received, 2 routed, 3 answered) each status has reached.
+STATUS_STEP: dict[str, int] = {
+    Status.RECEIVED: 1,
+    Status.AWAITING_CUSTOMER: 1,
+    Status.ROUTED: 2,
+    Status.RESOLVED: 3,
+    Status.CLOSED: 3,
+    Status.REJECTED: 3,
+    Status.DUPLICATE: 3,
+}
+
+
+def _too_many(response: HttpResponse, verdict: ratelimit.Verdict) -> HttpResponse:
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _new_page(
+    request: HttpRequest, form: ComplaintForm, *, status: int = 200, limited: bool = False
+) -> HttpResponse:
+    files_dropped = request.method == "POST" and bool(request.FILES.getlist("evidence"))
+    if files_dropped:
+        # The note that the files must be chosen again belongs to the file input too.
+        bound = form["evidence"]
+        described = [f"{bound.auto_id}_helptext", f"{bound.auto_id}_again"]
+        if bound.errors:
+            described.append(f"{bound.auto_id}_error")
+        form.fields["evidence"].widget.attrs["aria-describedby"] = " ".join(described)
+    return render(
+        request,
+        "complaints/new.html",
+        {
+            "form": form,
+            "controller": controller_get(),
+            "limited": limited,
+            "files_dropped": files_dropped,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    """/complaints/new/: a complaint or a request about one's data, in the page's language."""
+    if request.method != "POST":
+        return _new_page(request, ComplaintForm())
+    form = ComplaintForm(request.POST, request.FILES)
+    verdict = ratelimit.hit(request, scope="complaint-submit", rate_setting="COMPLAINT_SUBMIT_RATE")
+    if not verdict.allowed:
+        form.is_valid()  # keeps what was typed; the limit is said at the top
+        return _too_many(_new_page(request, form, status=429, limited=True), verdict)
+    if form.honeypot_filled():
+        # A script: nothing is saved, and it is told nothing it could learn from.
+        request.session.pop(SESSION_SENT, None)
+        return redirect("complaints:sent")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            complaint = services.complaint_submit(
+                name=data["name"],
+                phone=data["phone"],
+                email=data["email"],
+                kind=data["kind"],
+                description=data["description"],
+                consent_to_process=data["consent_to_process"],
+                files=data["evidence"],
+                language=translation.get_language() or "",
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            request.session[SESSION_SENT] = {
+                "code": complaint.tracking_code,
+                "emailed": bool(complaint.submitter_email),
+            }
+            return redirect("complaints:sent")
+    return _new_page(request, form)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def complaint_sent(request: HttpRequest) -> HttpResponse:
+    """/complaints/sent/: the tracking code of the complaint this browser just sent."""
+    sent: dict[str, Any] = request.session.get(SESSION_SENT) or {}
+    complaint = None
+    if sent.get("code"):
+        complaint = Complaint.objects.filter(tracking_code=sent["code"]).first()
+    return render(
+        request,
+        "complaints/sent.html",
+        {
+            "complaint": complaint,
+            "emailed": bool(sent.get("emailed")),
+            "controller": controller_get(),
+        },
+    )
+
+
+def _customer_messages(complaint: Complaint) -> list[ComplaintMessage]:
+    # Replies meant for the customer only: internal notes never leave the back office.
+    return list(complaint.messages.filter(visibility=ComplaintMessage.Visibility.CUSTOMER))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def complaint_status(request: HttpRequest) -> HttpResponse:
+    """/complaints/status/: the tracking code and the phone or email it was filed with show
+    where the complaint is. A wrong pair gets one answer, whatever was wrong."""
+    context: dict[str, Any] = {"controller": controller_get(), "looked_up": False}
+    if request.method != "POST":
+        form = StatusForm()
+    else:
+        form = StatusForm(request.POST)
+        verdict = ratelimit.hit(
+            request, scope="complaint-status", rate_setting="COMPLAINT_STATUS_RATE"
+        )
+        if not verdict.allowed:
+            form.is_valid()
+            context["limited"] = True
+            response = render(
+                request, "complaints/status.html", {**context, "form": form}, status=429
+            )
+            return _too_many(response, verdict)
+        if form.is_valid():
+            complaint = services.complaint_find_for_customer(
+                tracking_code=form.cleaned_data["tracking_code"],
+                contact=form.cleaned_data["contact"],
+            )
+            context["looked_up"] = True
+            if complaint is not None:
+                context.update(
+                    {
+                        "complaint": complaint,
+                        "explained": STATUS_EXPLAINED.get(complaint.status, ""),
+                        "step": STATUS_STEP.get(complaint.status, 1),
+                        "replies": _customer_messages(complaint),
+                        "erasure": complaint.erasure_request,
+                    }
+                )
+    context["form"] = form
+    return render(request, "complaints/status.html", context)
