@@ -1,0 +1,307 @@
+"""The small forms of the complaints admin: one per step of the workflow, and the staff's add
+form. They only collect what the services ask for; the services decide."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints import services
+from complaints.models import (
+    Complaint,
+    ComplaintMessage,
+    Department,
+    ResponseChannel,
+    grouped_kind_choices,
+    normalize_tracking_code,
+)
+from customers.models import Channel, Consent, Customer
+
+TEXTAREA = forms.Textarea(attrs={"rows": 4, "cols": 60})
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"]
+
+
+class StepForm(forms.Form):
+    """A step's form: built with the complaint it acts on."""
+
+    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
+        self.complaint = complaint
+        super().__init__(*args, **kwargs)
+
+
+class ConfirmForm(StepForm):
+    """A step that asks for no input: the page says what happens and asks to confirm."""
+
+
+class RouteForm(StepForm):
+    department = forms.ChoiceField(
+        label=_("Department"), choices=[("", "---------"), *Department.choices]
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        help_text=_("Only staff whose role may resolve complaints are listed."),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=grouped_kind_choices,
+        help_text=_("Correct it if the customer chose the wrong one: the due date follows it."),
+    )
+    third_party_involved = forms.BooleanField(
+        label=_("A processor or third party must also act"),
+        required=False,
+        help_text=_("Withdrawal, restriction and objection then get 20 days instead of 15."),
+    )
+    note = forms.CharField(
+        label=_("Internal note"), widget=TEXTAREA, required=False, strip=True, max_length=10_000
+    )
+
+    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, complaint=complaint, **kwargs)
+        assignee: Any = self.fields["assignee"]
+        assignee.queryset = services.staff_who_can_resolve()
+        self.initial.setdefault("department", complaint.department)
+        self.initial.setdefault("assignee", complaint.assignee_id)
+        self.initial.setdefault("kind", complaint.kind)
+        self.initial.setdefault("third_party_involved", complaint.third_party_involved)
+
+
+class AskCustomerForm(StepForm):
+    message = forms.CharField(
+        label=_("What we need from the customer"),
+        widget=TEXTAREA,
+        max_length=10_000,
+        help_text=_("Shown on the status page, and emailed when the complaint has an email."),
+    )
+
+
+class ResumeForm(StepForm):
+    note = forms.CharField(
+        label=_("What the customer sent (internal note)"),
+        widget=TEXTAREA,
+        required=False,
+        max_length=10_000,
+    )
+
+
+class ResolveForm(StepForm):
+    resolution = forms.CharField(
+        label=_("Result told to the customer"),
+        widget=TEXTAREA,
+        max_length=10_000,
+        help_text=_("Shown on the status page."),
+    )
+    response_channel = forms.ChoiceField(
+        label=_("Answered by"), choices=ResponseChannel.choices, widget=forms.RadioSelect
+    )
+    phone_call_at = forms.DateTimeField(
+        label=_("Phone call at"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("For an answer by phone."),
+    )
+    phone_call_summary = forms.CharField(
+        label=_("Summary of the call"), widget=TEXTAREA, required=False, max_length=10_000
+    )
+
+    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, complaint=complaint, **kwargs)
+        self.initial.setdefault(
+            "response_channel",
+            ResponseChannel.EMAIL if complaint.submitter_email else ResponseChannel.PHONE,
+        )
+        self.initial.setdefault("phone_call_at", timezone.localtime().replace(second=0))
+
+
+class RejectForm(StepForm):
+    reason = forms.CharField(
+        label=_("Reason told to the customer"), widget=TEXTAREA, max_length=10_000
+    )
+
+
+class DuplicateForm(StepForm):
+    original = forms.CharField(
+        label=_("Tracking code of the original complaint"),
+        max_length=40,
+        help_text=_("For example KN-7Q3X0-AB1CD."),
+    )
+
+    def clean_original(self) -> Complaint:
+        code = normalize_tracking_code(self.cleaned_data["original"])
+        original = Complaint.objects.filter(tracking_code=code).first() if code else None
+        if original is None:
+            raise forms.ValidationError(_("No complaint has this tracking code."), code="not_found")
+        return original
+
+
+class ExtendForm(StepForm):
+    days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=365)
+    reason = forms.CharField(label=_("Reason"), widget=TEXTAREA, max_length=10_000)
+
+    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, complaint=complaint, **kwargs)
+        from complaints import deadlines
+
+        maximum = deadlines.terms_for(complaint.kind).max_extension_days
+        self.fields["days"].help_text = _("At most %(max)d days, once.") % {"max": maximum}
+
+
+class MessageForm(StepForm):
+    visibility = forms.ChoiceField(
+        label=_("Who sees it"),
+        choices=ComplaintMessage.Visibility.choices,
+        widget=forms.RadioSelect,
+        initial=ComplaintMessage.Visibility.INTERNAL,
+        help_text=_(
+            "An internal note is for staff only; a reply is shown on the status page and emailed "
+            "to the customer."
+        ),
+    )
+    body = forms.CharField(label=_("Text"), widget=TEXTAREA, max_length=10_000)
+
+
+class LinkCustomerForm(StepForm):
+    """Pick one of the customers whose phone or email matches, or give a customer's id."""
+
+    match = forms.ModelChoiceField(
+        label=_("Customers with the same phone or email"),
+        queryset=Customer.objects.none(),
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    customer_id = forms.IntegerField(label=_("Or the customer's id"), required=False, min_value=1)
+
+    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, complaint=complaint, **kwargs)
+        self.matches = services.matching_customers(complaint)
+        match: Any = self.fields["match"]
+        match.queryset = Customer.objects.filter(pk__in=[c.pk for c in self.matches])
+        match.label_from_instance = _customer_choice_label
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        chosen, typed = cleaned.get("match"), cleaned.get("customer_id")
+        if chosen is not None and typed is not None and chosen.pk != typed:
+            raise forms.ValidationError(
+                _("Choose one customer: a listed one or an id, not both."), code="both"
+            )
+        if chosen is None and typed is not None:
+            chosen = Customer.objects.filter(pk=typed).first()
+            if chosen is None:
+                self.add_error("customer_id", _("No customer has this id."))
+                return cleaned
+        if chosen is None and not self.errors:
+            raise forms.ValidationError(_("Choose the customer to link."), code="required")
+        cleaned["customer"] = chosen
+        return cleaned
+
+
+def _customer_choice_label(customer: Customer) -> str:
+    contact = " · ".join(part for part in (customer.phone_display, customer.email) if part)
+    return f"#{customer.pk} {customer.full_name} — {contact}"
+
+
+class WithdrawConsentsForm(StepForm):
+    consents = forms.ModelMultipleChoiceField(
+        label=_("Consents to withdraw"),
+        queryset=Consent.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, complaint=complaint, **kwargs)
+        consents: Any = self.fields["consents"]
+        consents.queryset = granted_consents(complaint)
+        consents.label_from_instance = _consent_choice_label
+
+
+def granted_consents(complaint: Complaint) -> QuerySet[Consent]:
+    if complaint.customer_id is None:
+        return Consent.objects.none()
+    return (
+        Consent.objects.filter(customer_id=complaint.customer_id, status=Consent.Status.GRANTED)
+        .select_related("purpose")
+        .order_by("purpose__code")
+    )
+
+
+def _consent_choice_label(consent: Consent) -> str:
+    granted = (
+        timezone.localtime(consent.granted_at).strftime("%d/%m/%Y") if consent.granted_at else ""
+    )
+    return f"{consent.purpose} ({granted})" if granted else str(consent.purpose)
+
+
+# Staff record a complaint received by phone, email, letter or in person ---------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        if not data:
+            return []
+        return [super().clean(data, initial)]
+
+
+STAFF_CHANNELS = [choice for choice in Channel.choices if choice[0] != Channel.WEB_FORM]
+
+
+class ComplaintAddForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Received by"), choices=STAFF_CHANNELS)
+    name = forms.CharField(label=_("Name"), max_length=services.MAX_NAME)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    email = forms.CharField(label=_("Email"), max_length=254, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=grouped_kind_choices)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 8, "cols": 60})
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the customer"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        help_text=_("Emails to the customer are written in it."),
+    )
+    consent_to_process = forms.BooleanField(
+        label=_("The customer agreed that the complaint's data is processed to handle it"),
+        required=False,
+    )
+    evidence = MultipleFileField(
+        label=_("Evidence files"),
+        required=False,
+        help_text=_("Optional: PDF, JPEG or PNG."),
+    )
+    received_at = forms.DateTimeField(
+        label=_("Received at"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Empty: now. The deadlines count from this moment."),
+    )
+
+    def clean_received_at(self) -> datetime.datetime | None:
+        value: datetime.datetime | None = self.cleaned_data.get("received_at")
+        if value is not None and value > timezone.now() + datetime.timedelta(minutes=5):
+            raise forms.ValidationError(
+                _("The complaint cannot be received in the future."), code="future"
+            )
+        return value
