@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 
 from tests.helpers_processes import (
     MANAGE,
@@ -201,8 +203,16 @@ def test_make_run_serves_the_back_office_and_runs_tasks(tmp_path: Path) -> None:
 
         assert seeded["emails"], "seed_demo made no customer with an email"
 
+        with translation.override("vi"):
+            receipt_subject = gettext("Your consent receipt")
+
         def all_receipts() -> list | None:
-            messages = read_mail_dir(mail_dir)
+            # The worker also sends the demo complaints' acknowledgements and replies.
+            messages = [
+                m
+                for m in read_mail_dir(mail_dir)
+                if str(m["Subject"]).strip().startswith(receipt_subject)
+            ]
             return messages if len(messages) >= len(seeded["emails"]) else None
 
         messages = wait_for(
@@ -215,6 +225,21 @@ def test_make_run_serves_the_back_office_and_runs_tasks(tmp_path: Path) -> None:
         for message in messages:
             assert seeded["legal_name"] in plain_body(message)
         assert "customers.tasks.send_consent_receipt" in by_name["worker"].log()
+        # seed_demo's complaints were acknowledged by the worker, with their tracking codes.
+        acknowledged = wait_for(
+            lambda: (
+                [
+                    m
+                    for m in read_mail_dir(mail_dir)
+                    if re.search(r"KN-\w{5}-\w{5}", str(m["Subject"]))
+                ]
+                or None
+            ),
+            timeout=TASK_TIMEOUT,
+            what="the demo complaints' acknowledgements",
+            processes=processes,
+        )
+        assert acknowledged
 
         beat_log = by_name["beat"].log()
         assert "django_celery_beat.schedulers.DatabaseScheduler" in beat_log
