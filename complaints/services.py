@@ -117,6 +117,15 @@ def _required_text(value: str, *, field: str, message: str, code: str) -> str:
     return text
 
 
+def _staff_text(label: Any) -> str:
+    """A label stored in an event's detail, in the staff's language (the admin's), whatever
+    language the request that caused it spoke (the public form in English, a command)."""
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label)
+
+
 def _event(
     complaint: Complaint,
     *,
@@ -335,7 +344,7 @@ def complaint_submit(
         action=ComplaintEvent.Action.RECEIVED,
         actor=actor,
         to_status=Status.RECEIVED,
-        detail=str(Channel(channel).label),
+        detail=_staff_text(Channel(channel).label),
         at=received_at,
     )
     if email:
@@ -458,7 +467,7 @@ def complaint_route(
             body=note.strip(),
             author=_staff(actor),
         )
-    detail = str(Complaint.Department(department).label)
+    detail = _staff_text(Complaint.Department(department).label)
     if assignee is not None:
         detail = f"{detail} — {assignee.get_username()}"
     return _finish_move(stored, complaint, from_status, actor=actor, detail=str(detail))
@@ -559,7 +568,7 @@ def complaint_resolve(
         complaint,
         from_status,
         actor=actor,
-        detail=str(ResponseChannel(response_channel).label),
+        detail=_staff_text(ResponseChannel(response_channel).label),
     )
 
 

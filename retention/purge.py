@@ -335,18 +335,21 @@ def _order_accounting(rule: RetentionRule, today: datetime.date) -> RulePlan:
     )
 
 
-def _withdrawn_consents(rule: RetentionRule, today: datetime.date) -> RulePlan:
-    started_by = latest_clock_start_due_by(today, rule.period_months)
-    reached = Consent.objects.filter(
-        status=Consent.Status.WITHDRAWN,
-        withdrawn_at__lt=start_of_local_day(started_by + datetime.timedelta(days=1)),
-    ).filter(_has_any(Consent, consent_evidence_fields()))
+def _held_by_legal_hold(
+    rule: RetentionRule,
+    *,
+    record: Record,
+    reached: QuerySet[Any],
+    clock_field: str,
+    started_by: datetime.date,
+) -> RulePlan:
+    """The plan of a rule whose records (with a customer_id) wait only for a legal hold."""
     held = _active_hold("customer_id")
 
     def line(row: dict[str, Any]) -> PlanLine:
-        started = local_date(row["withdrawn_at"])
+        started = local_date(row[clock_field])
         return PlanLine(
-            Record.CONSENT,
+            record,
             row["pk"],
             row["customer_id"],
             started,
@@ -355,16 +358,27 @@ def _withdrawn_consents(rule: RetentionRule, today: datetime.date) -> RulePlan:
 
     return RulePlan(
         rule=rule,
-        record=Record.CONSENT,
+        record=record,
         clock_started_by=started_by,
         due=reached.exclude(held),
-        clock_field="withdrawn_at",
+        clock_field=clock_field,
         line_factory=line,
-        held=[
-            HeldGroup(
-                HoldReason.LEGAL_HOLD, Record.CONSENT, reached.filter(held), "withdrawn_at", line
-            )
-        ],
+        held=[HeldGroup(HoldReason.LEGAL_HOLD, record, reached.filter(held), clock_field, line)],
+    )
+
+
+def _withdrawn_consents(rule: RetentionRule, today: datetime.date) -> RulePlan:
+    started_by = latest_clock_start_due_by(today, rule.period_months)
+    reached = Consent.objects.filter(
+        status=Consent.Status.WITHDRAWN,
+        withdrawn_at__lt=start_of_local_day(started_by + datetime.timedelta(days=1)),
+    ).filter(_has_any(Consent, consent_evidence_fields()))
+    return _held_by_legal_hold(
+        rule,
+        record=Record.CONSENT,
+        reached=reached,
+        clock_field="withdrawn_at",
+        started_by=started_by,
     )
 
 
@@ -380,30 +394,12 @@ def _closed_complaints(rule: RetentionRule, today: datetime.date) -> RulePlan:
         .filter(closed_at__lt=start_of_local_day(started_by + datetime.timedelta(days=1)))
         .exclude(submitter_name=REDACTED)
     )
-    held = _active_hold("customer_id")
-
-    def line(row: dict[str, Any]) -> PlanLine:
-        started = local_date(row["closed_at"])
-        return PlanLine(
-            Record.COMPLAINT,
-            row["pk"],
-            row["customer_id"],
-            started,
-            add_months(started, rule.period_months),
-        )
-
-    return RulePlan(
-        rule=rule,
+    return _held_by_legal_hold(
+        rule,
         record=Record.COMPLAINT,
-        clock_started_by=started_by,
-        due=reached.exclude(held),
+        reached=reached,
         clock_field="closed_at",
-        line_factory=line,
-        held=[
-            HeldGroup(
-                HoldReason.LEGAL_HOLD, Record.COMPLAINT, reached.filter(held), "closed_at", line
-            )
-        ],
+        started_by=started_by,
     )
 
 
