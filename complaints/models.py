@@ -462,3 +462,161 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.at:%d/%m/%Y %H:%M}"
+
+
+# Breach incidents ---------------------------------------------------------------------------
+
+# Law 91/2025/QH15 and Decree 356/2025/ND-CP (before them, Decree 13/2023 Art. 23): a breach is
+# notified to the Ministry of Public Security's data-protection department (A05) within 72 hours
+# of its detection.
+AUTHORITY_NOTICE_HOURS = 72
+# When the Legal & compliance group is warned that the notice is not sent yet.
+INCIDENT_REMINDER_HOURS = (24, 48, 66)
+
+
+@personal_data.declare(
+    # The DPO is a named employee (as on the controller profile); the incident's texts describe
+    # the event and must not name customers (the people affected are IncidentCustomer rows).
+    personal={"contact_name": PersonalField(Category.IDENTITY, erasure=Erasure.KEEP)},
+    non_personal=[
+        "reference",
+        "title",
+        "status",
+        "description",
+        "cause",
+        "place",
+        "categories",
+        "selection",
+        "consequences",
+        "measures_taken",
+        "measures_planned",
+        "contact_title",
+        "contact_phone",
+        "contact_email",
+        "authority_reference",
+        "late_reason",
+        "notice_subject",
+        "notice_text",
+        "reminders_sent",
+    ],
+)
+class Incident(models.Model):
+    """A personal-data breach (seed 001 §7: the company notifies the authorities and the
+    customers). Describes the event, not the people: the people affected are IncidentCustomer
+    rows. Only Legal & compliance and administrators see incidents."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Detected, authority not yet notified")
+        AUTHORITY_NOTIFIED = "authority_notified", _("Authority notified")
+        CLOSED = "closed", _("Closed")
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    detected_at = models.DateTimeField(_("detected at"), db_index=True)
+    occurred_at = models.DateTimeField(
+        _("occurred at"), null=True, blank=True, help_text=_("Empty: not known (yet).")
+    )
+    description = models.TextField(_("what happened"))
+    cause = models.TextField(_("cause"), blank=True)
+    place = models.CharField(
+        _("where"), max_length=255, blank=True, help_text=_("The system, site or office.")
+    )
+    # Category values of customers.personal_data.Category.
+    categories = models.JSONField(_("categories of data affected"), default=list, blank=True)
+    # How the affected customers were chosen: {"kind": "recipient", "recipient": 3, ...}.
+    selection = models.JSONField(
+        _("how the affected customers were chosen"), default=dict, blank=True
+    )
+    affected_count = models.PositiveIntegerField(_("customers affected"), default=0)
+    consequences = models.TextField(_("likely consequences"), blank=True)
+    measures_taken = models.TextField(_("measures taken"), blank=True)
+    measures_planned = models.TextField(_("measures planned"), blank=True)
+    # The person responsible, as the notice names them (the company's DPO by default).
+    contact_name = models.CharField(_("person responsible"), max_length=255, blank=True)
+    contact_title = models.CharField(_("their position"), max_length=255, blank=True)
+    contact_phone = models.CharField(_("their phone"), max_length=30, blank=True)
+    contact_email = models.EmailField(_("their email"), blank=True)
+    authority_notified_at = models.DateTimeField(_("authority notified at"), null=True, blank=True)
+    authority_reference = models.CharField(
+        _("notice reference (number, dispatch)"), max_length=255, blank=True
+    )
+    late_reason = models.TextField(_("reason the notice was late"), blank=True)
+    # Hours (24, 48, 66) at which Legal & compliance were warned.
+    reminders_sent = models.JSONField(_("reminders sent (hours)"), default=list, blank=True)
+    notice_subject = models.CharField(
+        _("subject of the customers' notice"), max_length=255, blank=True
+    )
+    notice_text = models.TextField(_("text of the customers' notice"), blank=True)
+    notifying_started_at = models.DateTimeField(
+        _("notifying customers started at"), null=True, blank=True
+    )
+    notifying_finished_at = models.DateTimeField(
+        _("notifying customers finished at"), null=True, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("breach incident")
+        verbose_name_plural = _("breach incidents")
+        ordering = ["-detected_at", "-id"]
+        permissions = [("notify_incident", "Can notify the authority and customers of a breach")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def authority_due_at(self) -> object:
+        import datetime
+
+        return self.detected_at + datetime.timedelta(hours=AUTHORITY_NOTICE_HOURS)
+
+
+@personal_data.declare(
+    # Who was affected goes with the customer's erasure; the incident keeps its counts.
+    personal={"customer": PersonalField(Category.IDENTITY, erasure=Erasure.DELETE_ROW)},
+    non_personal=["channel", "error"],
+)
+class IncidentCustomer(models.Model):
+    """One customer affected by an incident, and how they were told: by email (sent at), or on
+    the list for a phone call (no email address) until staff record the call."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone call")
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="affected", verbose_name=_("incident")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="incidents",
+        verbose_name=_("customer"),
+    )
+    channel = models.CharField(_("told by"), max_length=10, choices=Channel.choices, blank=True)
+    notified_at = models.DateTimeField(_("told at"), null=True, blank=True, db_index=True)
+    error = models.CharField(_("last error"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("affected customer")
+        verbose_name_plural = _("affected customers")
+        ordering = ["incident", "customer"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "customer"], name="incident_customer_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}/{self.customer_id}"

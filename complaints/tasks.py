@@ -12,7 +12,7 @@ import logging
 
 from celery import shared_task
 
-from complaints import services
+from complaints import incidents, services
 from retention.locks import job_lock
 
 logger = logging.getLogger(__name__)
@@ -49,3 +49,33 @@ def send_deadline_reminders() -> int:
             logger.warning("send_deadline_reminders skipped: another run holds its lock")
             return 0
         return services.deadline_reminders_send()
+
+
+# Breach incidents ---------------------------------------------------------------------------
+
+NOTIFY_LOCK_SECONDS = 30 * 60
+
+
+@shared_task(acks_late=True)
+def send_incident_reminders() -> int:
+    """Warn Legal & compliance at 24, 48 and 66 hours while A05 is not notified (every 15
+    minutes, from the database schedule)."""
+    with job_lock("send_incident_reminders", timeout=REMINDER_LOCK_SECONDS) as lock:
+        if lock is None:
+            return 0
+        return incidents.incident_reminders_send()
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def notify_incident_customers(incident_id: int) -> int:
+    """Email the affected customers batch after batch (those without email go on the phone
+    list). Started again, it resumes where it stopped; one run per incident at a time."""
+    told = 0
+    with job_lock(f"notify_incident_{incident_id}", timeout=NOTIFY_LOCK_SECONDS) as lock:
+        if lock is None:
+            logger.warning("incident %s: another run is telling its customers", incident_id)
+            return 0
+        while handled := incidents.incident_notify_batch(incident_id=incident_id):
+            told += handled
+            lock.beat()
+    return told

@@ -69,6 +69,12 @@ _HANDLE_COMPLAINTS = (
     *_crud("publicholiday", "view", app="complaints"),
 )
 _HOLIDAYS = _crud("publicholiday", "add", "change", "delete", "view", app="complaints")
+# Breach incidents: Legal & compliance and administrators only (issue 6).
+_INCIDENTS = (
+    *_crud("incident", "view", "add", "change", app="complaints"),
+    "complaints.notify_incident",
+    *_crud("incidentcustomer", "view", app="complaints"),
+)
 
 ROLES: dict[str, Role] = {
     role.code: role
@@ -141,6 +147,7 @@ ROLES: dict[str, Role] = {
                 "complaints.extend_complaint",
                 *_crud("deadlinerule", "change", app="complaints"),
                 *_HOLIDAYS,
+                *_INCIDENTS,
             ),
         ),
         Role(
@@ -174,6 +181,7 @@ ROLES: dict[str, Role] = {
                 # The working calendar: public holidays (deadlines skip them).
                 *_crud("deadlinerule", "view", app="complaints"),
                 *_HOLIDAYS,
+                *_INCIDENTS,
             ),
         ),
     )
@@ -196,6 +204,9 @@ FORBIDDEN_TO_ALL = (
     # Complaints are the proof that requests were answered: closed, never deleted.
     "complaints.delete_complaint",
     "complaints.delete_deadlinerule",
+    # An incident and who it affected are the proof of what was notified.
+    "complaints.delete_incident",
+    "complaints.delete_incidentcustomer",
 )
 
 

@@ -1,0 +1,626 @@
+"""Breach incidents: every write, the 72-hour clock, the reminders, and telling the customers
+(seed 001 §7; Law 91/2025/QH15, Decree 356/2025/ND-CP: the Ministry of Public Security's
+data-protection department, A05, is notified within 72 hours of detection).
+
+Only Legal & compliance and administrators act on incidents (complaints.*_incident
+permissions); each function refuses others with PermissionDenied, and a wrong step with a
+ValidationError that says why.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.models import (
+    AUTHORITY_NOTICE_HOURS,
+    INCIDENT_REMINDER_HOURS,
+    Incident,
+    IncidentCustomer,
+)
+from customers.models import AccessLog, Customer, Disclosure
+from customers.personal_data import Category
+
+logger = logging.getLogger(__name__)
+
+PERM_VIEW = "complaints.view_incident"
+PERM_ADD = "complaints.add_incident"
+PERM_CHANGE = "complaints.change_incident"
+PERM_NOTIFY = "complaints.notify_incident"
+TASK_NOTIFY = "complaints.tasks.notify_incident_customers"
+NOTIFY_BATCH_SIZE = 200
+
+EDITABLE_FIELDS = (
+    "title",
+    "detected_at",
+    "occurred_at",
+    "description",
+    "cause",
+    "place",
+    "categories",
+    "consequences",
+    "measures_taken",
+    "measures_planned",
+    "contact_name",
+    "contact_title",
+    "contact_phone",
+    "contact_email",
+)
+
+
+class Selection:
+    """How the affected customers are chosen."""
+
+    RECIPIENT = "recipient"  # every customer whose data went to a recipient (in a window)
+    ACCESS_WINDOW = "access_window"  # every customer whose data staff opened in a window
+    IDS = "ids"  # a list of customer ids
+    ALL = "all"  # every customer not erased
+
+    KINDS = (RECIPIENT, ACCESS_WINDOW, IDS, ALL)
+
+
+def _require(actor: Any, permission: str) -> None:
+    if actor is None or not getattr(actor, "is_active", False) or not actor.has_perm(permission):
+        raise PermissionDenied(_("Only Legal & compliance and administrators act on incidents."))
+
+
+def _staff(actor: Any) -> Any:
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _save(incident: Incident, *, actor: Any) -> None:
+    incident.full_clean()
+    if _staff(actor) is not None:
+        incident._history_user = actor  # type: ignore[attr-defined]  # simple_history reads it
+    incident.save()
+
+
+def _lock(incident: Incident) -> Incident:
+    return Incident.objects.select_for_update().get(pk=incident.pk)
+
+
+def _refresh(target: Incident, source: Incident) -> None:
+    if target is not source:
+        for field in source._meta.concrete_fields:
+            setattr(target, field.attname, getattr(source, field.attname))
+
+
+def _local(moment: datetime.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
+# The clock --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where an incident stands against the 72 hours."""
+
+    due_at: datetime.datetime
+    notified_at: datetime.datetime | None
+    now: datetime.datetime
+
+    @property
+    def remaining(self) -> datetime.timedelta:
+        return self.due_at - self.now
+
+    @property
+    def is_late(self) -> bool:
+        moment = self.notified_at or self.now
+        return moment > self.due_at
+
+    @property
+    def hours_left(self) -> int:
+        """Whole hours left (negative: hours late), while the notice is not sent."""
+        seconds = self.remaining.total_seconds()
+        return int(seconds // 3600) if seconds >= 0 else -int(-seconds // 3600) - 1
+
+    def text(self) -> str:
+        """What every page shows next to the incident."""
+        if self.notified_at is not None:
+            if self.notified_at > self.due_at:
+                return _("Authority notified on %(at)s — late") % {"at": _local(self.notified_at)}
+            return _("Authority notified on %(at)s, within 72 hours") % {
+                "at": _local(self.notified_at)
+            }
+        seconds = int(self.remaining.total_seconds())
+        if seconds >= 0:
+            return _("%(hours)d h %(minutes)02d min left to notify A05 (due %(due)s)") % {
+                "hours": seconds // 3600,
+                "minutes": (seconds % 3600) // 60,
+                "due": _local(self.due_at),
+            }
+        late = -seconds
+        return _(
+            "OVERDUE by %(hours)d h %(minutes)02d min: A05 was due to be notified by %(due)s"
+        ) % {
+            "hours": late // 3600,
+            "minutes": (late % 3600) // 60,
+            "due": _local(self.due_at),
+        }
+
+
+def clock(incident: Incident, now: datetime.datetime | None = None) -> Clock:
+    return Clock(
+        due_at=incident.detected_at + datetime.timedelta(hours=AUTHORITY_NOTICE_HOURS),
+        notified_at=incident.authority_notified_at,
+        now=now or timezone.now(),
+    )
+
+
+# Recording --------------------------------------------------------------------------------
+
+
+def _next_reference(detected_at: datetime.datetime) -> str:
+    year = timezone.localtime(detected_at).year
+    prefix = f"SC-{year}-"
+    taken = Incident.objects.filter(reference__startswith=prefix).count()
+    return f"{prefix}{taken + 1:03d}"
+
+
+def _check_fields(incident: Incident) -> None:
+    errors: dict[str, ValidationError] = {}
+    now = timezone.now() + datetime.timedelta(minutes=5)
+    if incident.detected_at and incident.detected_at > now:
+        errors["detected_at"] = ValidationError(
+            _("The detection cannot be in the future."), code="future"
+        )
+    if (
+        incident.occurred_at
+        and incident.detected_at
+        and incident.occurred_at > incident.detected_at
+    ):
+        errors["occurred_at"] = ValidationError(
+            _("It cannot have happened after it was detected."), code="after_detection"
+        )
+    unknown = [value for value in incident.categories or [] if value not in Category.values]
+    if not isinstance(incident.categories, list) or unknown:
+        errors["categories"] = ValidationError(
+            _("Choose the categories from the list."), code="categories"
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _default_contact(fields: dict[str, Any]) -> None:
+    from customers.selectors import controller_get
+
+    controller = controller_get()
+    if controller is None:
+        return
+    fields.setdefault("contact_name", controller.dpo_name)
+    fields.setdefault("contact_email", controller.dpo_email or controller.email)
+    fields.setdefault("contact_phone", controller.dpo_phone or controller.phone)
+
+
+@transaction.atomic
+def incident_create(*, actor: Any, **fields: Any) -> Incident:
+    """Record a breach as soon as it is detected: the 72 hours run from ``detected_at``. The
+    person responsible defaults to the controller's DPO."""
+    _require(actor, PERM_ADD)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not incident fields: {sorted(unknown)}")
+    _default_contact(fields)
+    incident = Incident(created_by=_staff(actor), **fields)
+    if incident.detected_at is None:
+        incident.detected_at = timezone.now()
+    _check_fields(incident)
+    incident.reference = _next_reference(incident.detected_at)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                _save(incident, actor=actor)
+            break
+        except IntegrityError:  # two incidents recorded at once took the same number
+            incident.pk = None
+            incident.reference = _next_reference(incident.detected_at)
+    else:
+        raise ValidationError(_("Try again: another incident was being recorded."), code="busy")
+    return incident
+
+
+@transaction.atomic
+def incident_update(*, incident: Incident, actor: Any, **fields: Any) -> Incident:
+    _require(actor, PERM_CHANGE)
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not incident fields: {sorted(unknown)}")
+    stored = _lock(incident)
+    if stored.status == Incident.Status.CLOSED:
+        raise ValidationError(_("A closed incident cannot be changed."), code="closed")
+    if "detected_at" in fields and stored.authority_notified_at is not None:
+        raise ValidationError(
+            {
+                "detected_at": ValidationError(
+                    _("The authority was notified: the detection time it was given stays."),
+                    code="notified",
+                )
+            }
+        )
+    for name, value in fields.items():
+        setattr(stored, name, value)
+    _check_fields(stored)
+    _save(stored, actor=actor)
+    _refresh(incident, stored)
+    return stored
+
+
+def _selected_customers(selection: dict[str, Any]) -> QuerySet[Customer]:
+    kind = selection.get("kind")
+    customers = Customer.objects.exclude(status=Customer.Status.ERASED)
+    start = selection.get("from")
+    end = selection.get("to")
+    window = Q()
+    if kind == Selection.RECIPIENT:
+        if start:
+            window &= Q(disclosed_at__gte=start)
+        if end:
+            window &= Q(disclosed_at__lt=end)
+        disclosed = Disclosure.objects.filter(window, recipient_id=int(selection["recipient"]))
+        return customers.filter(pk__in=disclosed.values("customer_id"))
+    if kind == Selection.ACCESS_WINDOW:
+        opened = AccessLog.objects.filter(at__gte=start, at__lt=end)
+        return customers.filter(pk__in=opened.values("customer_id"))
+    if kind == Selection.IDS:
+        return customers.filter(pk__in=[int(pk) for pk in selection.get("ids", [])])
+    return customers
+
+
+def _selection_check(selection: dict[str, Any]) -> dict[str, Any]:
+    kind = selection.get("kind")
+    if kind not in Selection.KINDS:
+        raise ValidationError({"kind": ValidationError(_("Choose how."), code="kind")})
+    if kind == Selection.RECIPIENT and not selection.get("recipient"):
+        raise ValidationError(
+            {"recipient": ValidationError(_("Choose the recipient."), code="required")}
+        )
+    if kind == Selection.ACCESS_WINDOW and not (selection.get("from") and selection.get("to")):
+        raise ValidationError(
+            {
+                "from": ValidationError(
+                    _("Give the start and the end of the window."), code="required"
+                )
+            }
+        )
+    if selection.get("from") and selection.get("to") and selection["from"] >= selection["to"]:
+        raise ValidationError(
+            {"to": ValidationError(_("The end must come after the start."), code="order")}
+        )
+    if kind == Selection.IDS:
+        try:
+            ids = sorted({int(pk) for pk in selection.get("ids", [])})
+        except (TypeError, ValueError):
+            raise ValidationError(
+                {"ids": ValidationError(_("Customer ids are whole numbers."), code="ids")}
+            ) from None
+        if not ids:
+            raise ValidationError({"ids": ValidationError(_("Give at least one id."), code="ids")})
+        missing = set(ids) - set(Customer.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        if missing:
+            raise ValidationError(
+                {
+                    "ids": ValidationError(
+                        _("No customer has these ids: %(ids)s."),
+                        code="unknown_ids",
+                        params={"ids": ", ".join(str(pk) for pk in sorted(missing)[:20])},
+                    )
+                }
+            )
+        selection = {**selection, "ids": ids}
+    return selection
+
+
+def _json_ready(selection: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (value.isoformat() if isinstance(value, datetime.datetime) else value)
+        for key, value in selection.items()
+    }
+
+
+@transaction.atomic
+def incident_select_customers(*, incident: Incident, actor: Any, selection: dict[str, Any]) -> int:
+    """Choose the affected customers by a query: a recipient (and a window of disclosure), a
+    window of staff access, a list of ids, or all. Adds to those chosen before (a customer
+    once); returns how many are affected now. Set-based: one INSERT … SELECT, whatever the
+    number of customers."""
+    _require(actor, PERM_CHANGE)
+    stored = _lock(incident)
+    if stored.status == Incident.Status.CLOSED:
+        raise ValidationError(_("A closed incident cannot be changed."), code="closed")
+    selection = _selection_check(selection)
+    chosen = _selected_customers(selection).exclude(
+        pk__in=IncidentCustomer.objects.filter(incident=stored).values("customer_id")
+    )
+    _insert_affected(stored, chosen)
+    stored.selection = {
+        "choices": [*stored.selection.get("choices", []), _json_ready(selection)],
+    }
+    stored.affected_count = IncidentCustomer.objects.filter(incident=stored).count()
+    _save(stored, actor=actor)
+    _refresh(incident, stored)
+    return stored.affected_count
+
+
+def _insert_affected(incident: Incident, customers: QuerySet[Customer]) -> None:
+    """INSERT INTO affected (incident, customer) SELECT … : no customer is loaded."""
+    from django.db import connection
+
+    select_sql, params = customers.values("id").order_by().query.sql_with_params()
+    table = IncidentCustomer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (incident_id, customer_id, channel, error) "  # noqa: S608
+            f"SELECT %s, chosen.id, '', '' FROM ({select_sql}) chosen",
+            [incident.pk, *params],
+        )
+
+
+# The authority's notice -------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_record_authority_notice(
+    *,
+    incident: Incident,
+    actor: Any,
+    sent_at: datetime.datetime,
+    reference: str = "",
+    late_reason: str = "",
+) -> Incident:
+    """Record when the notice went to A05 (and its number). After 72 hours the reason for the
+    delay is required, as the law asks."""
+    _require(actor, PERM_NOTIFY)
+    stored = _lock(incident)
+    if stored.authority_notified_at is not None:
+        raise ValidationError(
+            _("The authority was already notified on %(at)s."),
+            code="already_notified",
+            params={"at": _local(stored.authority_notified_at)},
+        )
+    errors: dict[str, ValidationError] = {}
+    if sent_at is None:
+        errors["sent_at"] = ValidationError(_("When was the notice sent?"), code="required")
+    elif sent_at > timezone.now() + datetime.timedelta(minutes=5):
+        errors["sent_at"] = ValidationError(_("It cannot be sent in the future."), code="future")
+    elif sent_at < stored.detected_at:
+        errors["sent_at"] = ValidationError(
+            _("It cannot be sent before the incident was detected."), code="before"
+        )
+    elif clock(stored, now=sent_at).is_late and not (late_reason or "").strip():
+        errors["late_reason"] = ValidationError(
+            _("The notice is later than 72 hours after detection: write the reason."),
+            code="late_reason_required",
+        )
+    if errors:
+        raise ValidationError(errors)
+    stored.authority_notified_at = sent_at
+    stored.authority_reference = (reference or "").strip()
+    stored.late_reason = (late_reason or "").strip()
+    stored.status = Incident.Status.AUTHORITY_NOTIFIED
+    _save(stored, actor=actor)
+    _refresh(incident, stored)
+    return stored
+
+
+def notice_context(incident: Incident) -> dict[str, Any]:
+    """What the printable notice to A05 shows (Decree 13/2023 Form 03, Law 91/2025): the nature
+    of the incident, its time and place, the categories and number of people affected, the
+    person responsible, the likely consequences, the measures taken and planned."""
+    from customers.selectors import controller_get
+
+    categories = [str(Category(value).label) for value in incident.categories or []]
+    with_email = IncidentCustomer.objects.filter(incident=incident).exclude(customer__email="")
+    return {
+        "incident": incident,
+        "controller": controller_get(),
+        "clock": clock(incident),
+        "categories": categories,
+        "affected": incident.affected_count,
+        "with_email": with_email.count(),
+        "detected": _local(incident.detected_at),
+        "occurred": _local(incident.occurred_at),
+        "sent": _local(incident.authority_notified_at),
+    }
+
+
+# Reminders --------------------------------------------------------------------------------
+
+
+def incident_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Warn the Legal & compliance group at 24, 48 and 66 hours after detection while the
+    authority is not notified; each warning once. Returns how many emails were sent."""
+    from django.contrib.auth import get_user_model
+    from django.core.mail import EmailMessage
+    from django.utils import translation
+
+    from customers import roles
+
+    now = now or timezone.now()
+    legal = roles.group_for(roles.LEGAL_COMPLIANCE)
+    recipients = list(
+        get_user_model()
+        .objects.filter(groups=legal, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    sent = 0
+    earliest = now - datetime.timedelta(hours=AUTHORITY_NOTICE_HOURS * 2)
+    for incident in Incident.objects.filter(
+        status=Incident.Status.OPEN, authority_notified_at__isnull=True, detected_at__gte=earliest
+    ):
+        elapsed = (now - incident.detected_at).total_seconds() / 3600
+        due = [hours for hours in INCIDENT_REMINDER_HOURS if elapsed >= hours]
+        pending = [hours for hours in due if hours not in (incident.reminders_sent or [])]
+        if not pending:
+            continue
+        hours = max(pending)
+        with transaction.atomic():
+            stored = _lock(incident)
+            if hours in (stored.reminders_sent or []):
+                continue  # another run sent it meanwhile
+            stored.reminders_sent = sorted({*(stored.reminders_sent or []), *pending})
+            stored.save(update_fields=["reminders_sent"])
+            if recipients:
+                with translation.override(settings.LANGUAGE_CODE):
+                    subject = _(
+                        "Breach %(reference)s: %(hours)d hours since detection, A05 not notified"
+                    ) % {"reference": stored.reference, "hours": hours}
+                    body = _(
+                        "%(title)s\n\nDetected on %(detected)s. %(clock)s.\n\n"
+                        "The notice to the Ministry of Public Security (A05) is due within 72 "
+                        "hours of detection. Print it from the incident's page, send it, and "
+                        "record the date it was sent."
+                    ) % {
+                        "title": stored.title,
+                        "detected": _local(stored.detected_at),
+                        "clock": clock(stored, now=now).text(),
+                    }
+                EmailMessage(subject=str(subject), body=str(body), to=recipients).send()
+                sent += 1
+            else:
+                logger.warning("incident %s: no Legal & compliance member has an email", stored.pk)
+    return sent
+
+
+# Telling the customers --------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_start_notifying(
+    *, incident: Incident, actor: Any, subject: str, text: str
+) -> Incident:
+    """Save the text staff wrote for the customers and start the task that emails them in
+    batches (or lists them for a call). It can be started again to resume: no customer is told
+    twice."""
+    _require(actor, PERM_NOTIFY)
+    stored = _lock(incident)
+    errors: dict[str, ValidationError] = {}
+    if not (subject or "").strip():
+        errors["subject"] = ValidationError(_("Write the email's subject."), code="required")
+    if not (text or "").strip():
+        errors["text"] = ValidationError(_("Write what the customers are told."), code="required")
+    if errors:
+        raise ValidationError(errors)
+    if stored.affected_count == 0:
+        raise ValidationError(_("Choose the affected customers first."), code="no_customers")
+    stored.notice_subject = subject.strip()
+    stored.notice_text = text.strip()
+    stored.notifying_started_at = stored.notifying_started_at or timezone.now()
+    stored.notifying_finished_at = None
+    _save(stored, actor=actor)
+    incident_id = stored.pk
+
+    def queue() -> None:
+        from complaints.tasks import notify_incident_customers
+
+        notify_incident_customers.delay(incident_id)
+
+    transaction.on_commit(queue, robust=True)
+    _refresh(incident, stored)
+    return stored
+
+
+def _personalised(text: str, customer: Customer) -> str:
+    return text.replace("{name}", customer.full_name or "")
+
+
+def incident_notify_batch(*, incident_id: int, batch_size: int = NOTIFY_BATCH_SIZE) -> int:
+    """Tell the next batch of customers not yet told; how many were handled (0: done).
+
+    Each customer in a transaction of its own: the row is locked (a second worker skips it),
+    the email sent, and the time recorded, committed together. A worker that dies between the
+    email and the commit is the one way a customer could get the email twice; none is ever
+    missed: a run started again takes every row still without a time."""
+    from django.core.mail import EmailMessage
+
+    incident = Incident.objects.get(pk=incident_id)
+    pending = list(
+        IncidentCustomer.objects.filter(incident_id=incident_id, notified_at__isnull=True)
+        .exclude(channel=IncidentCustomer.Channel.PHONE)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    for pk in pending:
+        with transaction.atomic():
+            row = (
+                IncidentCustomer.objects.select_for_update(skip_locked=True)
+                .select_related("customer")
+                .filter(pk=pk, notified_at__isnull=True)
+                .first()
+            )
+            if row is None:
+                continue
+            customer = row.customer
+            if not customer.email or customer.status == Customer.Status.ERASED:
+                row.channel = IncidentCustomer.Channel.PHONE  # on the list for a call
+                row.save(update_fields=["channel"])
+                continue
+            try:
+                EmailMessage(
+                    subject=incident.notice_subject,
+                    body=_personalised(incident.notice_text, customer),
+                    to=[customer.email],
+                ).send()
+            except OSError as error:
+                row.error = type(error).__name__[:255]
+                row.save(update_fields=["error"])
+                raise
+            row.channel = IncidentCustomer.Channel.EMAIL
+            row.notified_at = timezone.now()
+            row.error = ""
+            row.save(update_fields=["channel", "notified_at", "error"])
+    if not pending:
+        Incident.objects.filter(pk=incident_id, notifying_finished_at__isnull=True).update(
+            notifying_finished_at=timezone.now()
+        )
+    return len(pending)
+
+
+def phone_list(incident: Incident) -> QuerySet[IncidentCustomer]:
+    """The customers to call: no email address, not yet called."""
+    return (
+        IncidentCustomer.objects.filter(
+            incident=incident, channel=IncidentCustomer.Channel.PHONE, notified_at__isnull=True
+        )
+        .select_related("customer")
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def incident_record_calls(
+    *, incident: Incident, actor: Any, rows: Iterable[IncidentCustomer]
+) -> int:
+    """Staff called these customers: recorded as told by phone, now."""
+    _require(actor, PERM_NOTIFY)
+    ids = [row.pk for row in rows]
+    return IncidentCustomer.objects.filter(
+        incident=incident, pk__in=ids, notified_at__isnull=True
+    ).update(channel=IncidentCustomer.Channel.PHONE, notified_at=timezone.now())
+
+
+@transaction.atomic
+def incident_close(*, incident: Incident, actor: Any) -> Incident:
+    _require(actor, PERM_CHANGE)
+    stored = _lock(incident)
+    if stored.authority_notified_at is None:
+        raise ValidationError(
+            _("Record the notice to the authority before closing the incident."),
+            code="not_notified",
+        )
+    stored.status = Incident.Status.CLOSED
+    stored.closed_at = timezone.now()
+    _save(stored, actor=actor)
+    _refresh(incident, stored)
+    return stored
