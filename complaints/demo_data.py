@@ -255,3 +255,75 @@ def demo_complaints_ensure(
         ),
     )
     return made
+
+
+def demo_incidents_ensure(
+    *, logins: dict[str, Any], now: datetime.datetime, left_out: list[str]
+) -> int:
+    """Two breach incidents: one detected 30 hours ago, the notice to A05 not yet sent (its
+    clock runs on every page), and one from last month, notified in time and closed."""
+    from complaints import incidents
+    from complaints.models import Incident
+    from customers.personal_data import Category
+
+    if Incident.objects.exists():
+        return 0
+    dpo = logins.get(roles.LEGAL_COMPLIANCE)
+    if dpo is None:
+        left_out.append("incidents: no Legal & compliance login")
+        return 0
+    made = 0
+    try:
+        with transaction.atomic():
+            open_one = incidents.incident_create(
+                actor=dpo,
+                title="Tài khoản email của một nhân viên CSKH bị chiếm quyền",
+                detected_at=now - datetime.timedelta(hours=30),
+                description=(
+                    "Hộp thư của một nhân viên chăm sóc khách hàng bị đăng nhập từ nước ngoài; "
+                    "hộp thư chứa các email trao đổi với khách hàng về đơn hàng."
+                ),
+                cause="Mật khẩu bị lộ qua email giả mạo (phishing).",
+                place="Hệ thống email công ty",
+                categories=[Category.IDENTITY, Category.CONTACT, Category.ADDRESS],
+                consequences="Khách hàng có thể nhận cuộc gọi hoặc tin nhắn lừa đảo.",
+                measures_taken=(
+                    "Đã đổi mật khẩu, bật xác thực hai lớp, thu hồi các phiên đăng nhập."
+                ),
+                measures_planned="Đào tạo nhận diện email giả mạo cho toàn bộ nhân viên.",
+            )
+            ids = list(
+                Customer.objects.filter(status=Customer.Status.ACTIVE)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:12]
+            )
+            incidents.incident_select_customers(
+                incident=open_one, actor=dpo, selection={"kind": "ids", "ids": ids}
+            )
+            made += 1
+            closed_one = incidents.incident_create(
+                actor=dpo,
+                title="Gửi nhầm tệp danh sách giao hàng cho đơn vị vận chuyển khác",
+                detected_at=now - datetime.timedelta(days=35),
+                occurred_at=now - datetime.timedelta(days=35, hours=3),
+                description="Một tệp bàn giao vận chuyển được gửi nhầm cho đơn vị không liên quan.",
+                cause="Chọn nhầm địa chỉ email người nhận.",
+                place="Bộ phận giao vận",
+                categories=[Category.IDENTITY, Category.CONTACT, Category.ADDRESS],
+                consequences="Thấp: bên nhận đã xác nhận xóa tệp.",
+                measures_taken="Bên nhận nhầm xác nhận đã xóa tệp bằng văn bản.",
+                measures_planned="Gửi tệp qua kênh chia sẻ có kiểm soát thay cho email.",
+            )
+            incidents.incident_record_authority_notice(
+                incident=closed_one,
+                actor=dpo,
+                sent_at=now - datetime.timedelta(days=34),
+                reference="Công văn số 12/2026/CV-PC",
+            )
+            incidents.incident_close(incident=closed_one, actor=dpo)
+            made += 1
+    except (PermissionDenied, ValidationError) as error:
+        reason = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        left_out.append(f"incidents: {reason}")
+        return 0
+    return made

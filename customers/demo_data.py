@@ -896,6 +896,7 @@ class DemoDataReport:
     disclosures: int = 0
     handovers: list[str] = field(default_factory=list)  # the SHIP- references made
     complaints: int = 0
+    incidents: int = 0
     # Demo recipients or disclosures that could not be made, and why (e.g. no placed order to
     # hand over when there are few customers).
     left_out: list[str] = field(default_factory=list)
@@ -912,6 +913,7 @@ class DemoDataReport:
             or self.recipients
             or self.disclosures
             or self.complaints
+            or self.incidents
         )
 
 
@@ -1322,9 +1324,10 @@ def demo_data_load(
         _disclosures_ensure(
             report=report, specs=specs, recipients=recipients, logins=logins, now=now
         )
-        from complaints.demo_data import demo_complaints_ensure
+        from complaints.demo_data import demo_complaints_ensure, demo_incidents_ensure
 
         report.complaints = demo_complaints_ensure(logins=logins, now=now, left_out=report.left_out)
+        report.incidents = demo_incidents_ensure(logins=logins, now=now, left_out=report.left_out)
     return report
 
 

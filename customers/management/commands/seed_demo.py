@@ -81,6 +81,7 @@ class Command(BaseCommand):
                 % {"references": ", ".join(report.handovers)}
             )
         write(_("Complaints and requests created: %(count)d.") % {"count": report.complaints})
+        write(_("Breach incidents created: %(count)d.") % {"count": report.incidents})
         for reason in report.left_out:
             write(_("Left out of the demo — %(reason)s") % {"reason": reason})
         if not report.created_anything:
