@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +29,7 @@ from complaints.models import (
     Incident,
     IncidentCustomer,
 )
-from customers.models import AccessLog, Customer, Disclosure
+from customers.models import AccessLog, Customer, Disclosure, Recipient
 from customers.personal_data import Category
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,12 @@ PERM_ADD = "complaints.add_incident"
 PERM_CHANGE = "complaints.change_incident"
 PERM_NOTIFY = "complaints.notify_incident"
 TASK_NOTIFY = "complaints.tasks.notify_incident_customers"
-NOTIFY_BATCH_SIZE = 200
+
+
+def notify_batch_size() -> int:
+    """Customers told per batch (settings.INCIDENT_NOTIFY_BATCH_SIZE)."""
+    return int(getattr(settings, "INCIDENT_NOTIFY_BATCH_SIZE", 200))
+
 
 EDITABLE_FIELDS = (
     "title",
@@ -121,9 +127,8 @@ class Clock:
 
     @property
     def hours_left(self) -> int:
-        """Whole hours left (negative: hours late), while the notice is not sent."""
-        seconds = self.remaining.total_seconds()
-        return int(seconds // 3600) if seconds >= 0 else -int(-seconds // 3600) - 1
+        """Whole hours left, rounded down (negative once late: -1 in the first hour late)."""
+        return math.floor(self.remaining.total_seconds() / 3600)
 
     def text(self) -> str:
         """What every page shows next to the incident."""
@@ -133,7 +138,8 @@ class Clock:
             return _("Authority notified on %(at)s, within 72 hours") % {
                 "at": _local(self.notified_at)
             }
-        seconds = int(self.remaining.total_seconds())
+        # Rounded down, so that a second past the deadline is already late (as is_late says).
+        seconds = math.floor(self.remaining.total_seconds())
         if seconds >= 0:
             return _("%(hours)d h %(minutes)02d min left to notify A05 (due %(due)s)") % {
                 "hours": seconds // 3600,
@@ -198,9 +204,15 @@ def _default_contact(fields: dict[str, Any]) -> None:
     controller = controller_get()
     if controller is None:
         return
-    fields.setdefault("contact_name", controller.dpo_name)
-    fields.setdefault("contact_email", controller.dpo_email or controller.email)
-    fields.setdefault("contact_phone", controller.dpo_phone or controller.phone)
+    defaults = {
+        "contact_name": controller.dpo_name,
+        "contact_email": controller.dpo_email or controller.email,
+        # As people write it ("0273 3872 466"), not the stored +84 form.
+        "contact_phone": controller.dpo_phone_display or controller.phone_display,
+    }
+    for name, value in defaults.items():
+        if not fields.get(name):  # a form's empty field takes the default too
+            fields[name] = value
 
 
 @transaction.atomic
@@ -222,7 +234,13 @@ def incident_create(*, actor: Any, **fields: Any) -> Incident:
             with transaction.atomic():
                 _save(incident, actor=actor)
             break
-        except IntegrityError:  # two incidents recorded at once took the same number
+        except (IntegrityError, ValidationError) as error:
+            # Two incidents recorded at once took the same number: the database refuses the
+            # second (IntegrityError), or full_clean() already sees the first (ValidationError).
+            if isinstance(error, ValidationError) and "reference" not in getattr(
+                error, "error_dict", {}
+            ):
+                raise
             incident.pk = None
             incident.reference = _next_reference(incident.detected_at)
     else:
@@ -281,10 +299,18 @@ def _selection_check(selection: dict[str, Any]) -> dict[str, Any]:
     kind = selection.get("kind")
     if kind not in Selection.KINDS:
         raise ValidationError({"kind": ValidationError(_("Choose how."), code="kind")})
-    if kind == Selection.RECIPIENT and not selection.get("recipient"):
-        raise ValidationError(
-            {"recipient": ValidationError(_("Choose the recipient."), code="required")}
-        )
+    if kind == Selection.RECIPIENT:
+        recipient = selection.get("recipient")
+        recipient = getattr(recipient, "pk", recipient)  # a Recipient or its id
+        try:
+            recipient_id = int(recipient) if recipient else None
+        except (TypeError, ValueError):
+            recipient_id = None
+        if recipient_id is None or not Recipient.objects.filter(pk=recipient_id).exists():
+            raise ValidationError(
+                {"recipient": ValidationError(_("Choose the recipient."), code="required")}
+            )
+        selection = {**selection, "recipient": recipient_id}
     if kind == Selection.ACCESS_WINDOW and not (selection.get("from") and selection.get("to")):
         raise ValidationError(
             {
@@ -535,7 +561,7 @@ def _personalised(text: str, customer: Customer) -> str:
     return text.replace("{name}", customer.full_name or "")
 
 
-def incident_notify_batch(*, incident_id: int, batch_size: int = NOTIFY_BATCH_SIZE) -> int:
+def incident_notify_batch(*, incident_id: int, batch_size: int | None = None) -> int:
     """Tell the next batch of customers not yet told; how many were handled (0: done).
 
     Each customer in a transaction of its own: the row is locked (a second worker skips it),
@@ -549,9 +575,10 @@ def incident_notify_batch(*, incident_id: int, batch_size: int = NOTIFY_BATCH_SI
         IncidentCustomer.objects.filter(incident_id=incident_id, notified_at__isnull=True)
         .exclude(channel=IncidentCustomer.Channel.PHONE)
         .order_by("pk")
-        .values_list("pk", flat=True)[:batch_size]
+        .values_list("pk", flat=True)[: batch_size or notify_batch_size()]
     )
     for pk in pending:
+        failure: OSError | None = None
         with transaction.atomic():
             row = (
                 IncidentCustomer.objects.select_for_update(skip_locked=True)
@@ -573,13 +600,19 @@ def incident_notify_batch(*, incident_id: int, batch_size: int = NOTIFY_BATCH_SI
                     to=[customer.email],
                 ).send()
             except OSError as error:
-                row.error = type(error).__name__[:255]
-                row.save(update_fields=["error"])
-                raise
-            row.channel = IncidentCustomer.Channel.EMAIL
-            row.notified_at = timezone.now()
-            row.error = ""
-            row.save(update_fields=["channel", "notified_at", "error"])
+                failure = error
+            else:
+                row.channel = IncidentCustomer.Channel.EMAIL
+                row.notified_at = timezone.now()
+                row.error = ""
+                row.save(update_fields=["channel", "notified_at", "error"])
+        if failure is not None:
+            # Outside the row's transaction, which the error would otherwise roll back: the
+            # admin shows why the customer is still waiting; the task retries.
+            IncidentCustomer.objects.filter(pk=pk).update(
+                error=f"{type(failure).__name__}: {failure}"[:255]
+            )
+            raise failure
     if not pending:
         Incident.objects.filter(pk=incident_id, notifying_finished_at__isnull=True).update(
             notifying_finished_at=timezone.now()

@@ -9,6 +9,7 @@ export whose worker died after sending may be emailed a second time (the same co
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import shared_task
 
@@ -54,23 +55,38 @@ def send_deadline_reminders() -> int:
 # Breach incidents ---------------------------------------------------------------------------
 
 NOTIFY_LOCK_SECONDS = 30 * 60
+# One run tells customers for at most this long, then queues the next run and ends: well
+# inside the time limits below, so a big incident is never cut off by the soft time limit
+# (which could land between an email and its record).
+NOTIFY_RUN_SECONDS = 15 * 60
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, soft_time_limit=20 * 60, time_limit=25 * 60)
 def send_incident_reminders() -> int:
     """Warn Legal & compliance at 24, 48 and 66 hours while A05 is not notified (every 15
-    minutes, from the database schedule)."""
+    minutes, from the database schedule). Two runs never overlap: a warning is sent once."""
     with job_lock("send_incident_reminders", timeout=REMINDER_LOCK_SECONDS) as lock:
         if lock is None:
+            logger.warning("send_incident_reminders skipped: another run holds its lock")
             return 0
         return incidents.incident_reminders_send()
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=8,
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+)
 def notify_incident_customers(incident_id: int) -> int:
     """Email the affected customers batch after batch (those without email go on the phone
-    list). Started again, it resumes where it stopped; one run per incident at a time."""
+    list). Started again, it resumes where it stopped; one run per incident at a time (a run
+    whose worker died stops beating, and the next one takes its lock over)."""
     told = 0
+    more = False
+    started = time.monotonic()
     with job_lock(f"notify_incident_{incident_id}", timeout=NOTIFY_LOCK_SECONDS) as lock:
         if lock is None:
             logger.warning("incident %s: another run is telling its customers", incident_id)
@@ -78,4 +94,9 @@ def notify_incident_customers(incident_id: int) -> int:
         while handled := incidents.incident_notify_batch(incident_id=incident_id):
             told += handled
             lock.beat()
+            if time.monotonic() - started > NOTIFY_RUN_SECONDS:
+                more = True
+                break
+    if more:  # after the lock is released, or the next run would find it held
+        notify_incident_customers.delay(incident_id)
     return told

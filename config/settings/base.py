@@ -264,6 +264,8 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
 # mistyped a few times does not.
 COMPLAINT_SUBMIT_RATE = env("COMPLAINT_SUBMIT_RATE", default="5/3600")
 COMPLAINT_STATUS_RATE = env("COMPLAINT_STATUS_RATE", default="10/600")
+# Breach incidents: customers emailed per batch; the task's lock beats after each batch.
+INCIDENT_NOTIFY_BATCH_SIZE = env.int("INCIDENT_NOTIFY_BATCH_SIZE", default=200)
 # Evidence files are read into memory to be checked; up to 5 x 10 MB per form.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
