@@ -534,3 +534,6 @@ class PublicHolidayAdmin(ServiceModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PublicHoliday]) -> None:
         for holiday in queryset:
             services.public_holiday_delete(holiday=holiday, actor=request.user)
+
+
+from complaints import admin_incidents  # noqa: E402,F401

@@ -1,0 +1,192 @@
+"""The forms of the breach-incident admin: the incident itself, and one small form per step. They
+only collect what complaints.incidents asks for; the services decide."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints import incidents
+from complaints.admin_forms import DATETIME_FORMATS
+from complaints.models import Incident
+from customers.models import Recipient
+from customers.personal_data import Category
+
+
+def _datetime_field(label: Any, *, required: bool = True, help_text: Any = "") -> Any:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        input_formats=DATETIME_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=help_text,
+    )
+
+
+class IncidentForm(forms.ModelForm):
+    """The incident's own fields (the admin adds its split date/time widgets)."""
+
+    categories = forms.MultipleChoiceField(
+        label=_("Categories of data affected"),
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Incident
+        fields = list(incidents.EDITABLE_FIELDS)
+
+
+class IncidentStepForm(forms.Form):
+    """A step's form: built with the incident it acts on."""
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        self.incident = incident
+        super().__init__(*args, **kwargs)
+
+
+class ConfirmForm(IncidentStepForm):
+    """A step that asks for no input."""
+
+
+_ID_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class SelectCustomersForm(IncidentStepForm):
+    kind = forms.ChoiceField(
+        label=_("Affected customers are"),
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                incidents.Selection.RECIPIENT,
+                _("Those whose data was disclosed to a recipient (optionally within a window)"),
+            ),
+            (
+                incidents.Selection.ACCESS_WINDOW,
+                _("Those whose data staff opened within a window"),
+            ),
+            (incidents.Selection.IDS, _("The customers with these ids")),
+            (incidents.Selection.ALL, _("All customers")),
+        ],
+    )
+    recipient = forms.ModelChoiceField(
+        label=_("Recipient"), queryset=Recipient.objects.order_by("name"), required=False
+    )
+    start = _datetime_field(
+        _("From"),
+        required=False,
+        help_text=_("The start of the window (of disclosure, or of staff access)."),
+    )
+    end = _datetime_field(_("To"), required=False, help_text=_("The end of the window."))
+    ids = forms.CharField(
+        label=_("Customer ids"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        required=False,
+        help_text=_("Separated by commas, spaces or new lines."),
+    )
+
+    def clean_ids(self) -> list[int]:
+        text = self.cleaned_data.get("ids") or ""
+        parts = [part.lstrip("#") for part in _ID_SEPARATORS.split(text) if part]
+        wrong = [part for part in parts if not part.isdigit()]
+        if wrong:
+            raise forms.ValidationError(
+                _("Customer ids are whole numbers; not: %(wrong)s."),
+                code="ids",
+                params={"wrong": ", ".join(wrong[:10])},
+            )
+        return [int(part) for part in parts]
+
+    def selection(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        selection: dict[str, Any] = {"kind": data["kind"]}
+        if data.get("recipient") is not None:
+            selection["recipient"] = data["recipient"].pk
+        if data.get("start"):
+            selection["from"] = data["start"]
+        if data.get("end"):
+            selection["to"] = data["end"]
+        if data["kind"] == incidents.Selection.IDS:
+            selection["ids"] = data.get("ids") or []
+        return selection
+
+
+class _NotRequiredByBrowser(forms.Textarea):
+    """Shown as required, checked by the form: the browser must not insist."""
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        return False
+
+
+class _LateReasonField(forms.CharField):
+    """Marked required when the notice is late now; the form requires it only when the notice
+    was sent late (a notice sent in time may be recorded after the 72 hours)."""
+
+    def validate(self, value: Any) -> None:
+        if value not in self.empty_values:
+            super().validate(value)
+
+
+class AuthorityNoticeForm(IncidentStepForm):
+    sent_at = _datetime_field(_("Sent at"))
+    reference = forms.CharField(
+        label=_("Reference of the notice (number, dispatch)"), max_length=255, required=False
+    )
+    late_reason = _LateReasonField(
+        label=_("Reason the notice is late"),
+        widget=_NotRequiredByBrowser(attrs={"rows": 4, "cols": 60}),
+        required=False,
+        max_length=10_000,
+        help_text=_("Required when the notice was sent more than 72 hours after detection."),
+    )
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        super().__init__(*args, incident=incident, **kwargs)
+        self.initial.setdefault("sent_at", timezone.localtime().replace(second=0, microsecond=0))
+        self.late_now = incidents.clock(incident).is_late
+        self.fields["late_reason"].required = self.late_now
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        sent_at: datetime.datetime | None = cleaned.get("sent_at")
+        late = sent_at is not None and incidents.clock(self.incident, now=sent_at).is_late
+        if late and not (cleaned.get("late_reason") or "").strip():
+            self.add_error(
+                "late_reason",
+                forms.ValidationError(
+                    _("The notice is later than 72 hours after detection: write the reason."),
+                    code="late_reason_required",
+                ),
+            )
+        return cleaned
+
+
+class NotifyCustomersForm(IncidentStepForm):
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    text = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 18, "cols": 80}),
+        max_length=20_000,
+        help_text=_(
+            "{name} is replaced by each customer's name. Customers without an email address go "
+            "on the phone list."
+        ),
+    )
+
+
+class PhoneCallsForm(IncidentStepForm):
+    called = forms.MultipleChoiceField(
+        label=_("Called"), widget=forms.CheckboxSelectMultiple, required=True
+    )
+
+    def __init__(self, *args: Any, incident: Incident, row_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, incident=incident, **kwargs)
+        called: Any = self.fields["called"]
+        called.choices = [(str(pk), str(pk)) for pk in row_ids]
+        called.error_messages["required"] = _("Tick the customers you called.")
