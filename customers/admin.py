@@ -19,6 +19,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.utils import flatten_fieldsets, label_for_field, unquote
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
@@ -54,7 +55,7 @@ from customers.models import (
     PolicyVersion,
     Purpose,
 )
-from customers.paginator import EstimatedCountPaginator
+from customers.paginator import SEARCH_COUNT_CAP, EstimatedCountPaginator
 from customers.personal_data import personal_fields
 from customers.text import fold_vietnamese
 from customers.validators import clean_digits, phone_search_key
@@ -719,6 +720,21 @@ class CustomerAdmin(ServiceModelAdmin):
         return (
             super().get_queryset(request).annotate(granted_consents=Coalesce(Subquery(granted), 0))
         )
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Customer],
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> EstimatedCountPaginator:
+        paginator = EstimatedCountPaginator(queryset, per_page, orphans, allow_empty_first_page)
+        if request.GET.get(SEARCH_VAR, "").strip():
+            # A name search counts its matches through the trigram index, rechecking each row:
+            # stop early (issue 7: name search p95 under 300 ms at 1M customers).
+            paginator.count_cap = SEARCH_COUNT_CAP
+        return paginator
 
     def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> Any:
         fieldsets = super().get_fieldsets(request, obj)

@@ -15,6 +15,15 @@ from django.utils.functional import cached_property
 
 # Lists longer than this are not counted row by row.
 COUNT_CAP = 10_000
+# An unfiltered list of a table the database estimates above this size shows the estimate. Far
+# above a page (100 rows; "show all": 200), so that a stale estimate can never make Django load
+# a whole table; low enough that a list shows its estimate at 10k rows as at 1M, with the same
+# one query (issue 7: the changelist runs the same queries at both sizes).
+ESTIMATE_FLOOR = 1_000
+# Search results longer than this are not counted: a search matches through an index whose hits
+# are rechecked row by row (the trigram index of name search), so counting 10,000 of them costs
+# more than showing the page; "more than 1000 match" says enough to narrow the search.
+SEARCH_COUNT_CAP = 1_000
 
 
 def table_row_estimate(model: type[models.Model], *, using: str) -> int | None:
@@ -48,7 +57,8 @@ def _is_unfiltered(queryset: QuerySet[Any]) -> bool:
 class EstimatedCountPaginator(Paginator):
     """A paginator whose count costs at most COUNT_CAP index entries.
 
-    - An unfiltered list of a big table shows the database's estimate of its size.
+    - An unfiltered list of a table estimated above ESTIMATE_FLOOR rows shows the database's
+      estimate of its size.
     - A filtered list, or a small table, is counted exactly up to COUNT_CAP
       (SELECT COUNT(*) FROM (SELECT … LIMIT COUNT_CAP + 1)); longer lists say "more than".
 
@@ -56,6 +66,8 @@ class EstimatedCountPaginator(Paginator):
     believes the list fits on one page, so an estimate that is too low (stale statistics) would
     load the whole table.
     """
+
+    estimate_floor = ESTIMATE_FLOOR
 
     count_cap = COUNT_CAP
     # How the count was reached, for the footnote of templates/admin/customers/change_list.html.
@@ -69,7 +81,7 @@ class EstimatedCountPaginator(Paginator):
             return super().count
         if _is_unfiltered(queryset):
             estimate = table_row_estimate(queryset.model, using=queryset.db)
-            if estimate is not None and estimate > self.count_cap:
+            if estimate is not None and estimate > self.estimate_floor:
                 self.count_is_estimate = True
                 return estimate
         # values("pk") leaves the list's annotations out of the count.

@@ -385,6 +385,46 @@ def test_customer_found_by_name_without_accents(admin_client: Client) -> None:
     assert _found(admin_client, Customer, "NGUYỄN an") == [an]
 
 
+def test_a_name_search_is_counted_up_to_the_search_cap(
+    admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A name search rechecks every candidate row of the trigram index: past SEARCH_COUNT_CAP
+    # matches the list says "more than" instead of counting on (issue 7).
+    from customers import admin as customers_admin
+
+    monkeypatch.setattr(customers_admin, "SEARCH_COUNT_CAP", 2)
+    for _ in range(4):
+        CustomerFactory.create(full_name="Lê Thị Hoa")
+
+    response = admin_client.get(_url(Customer, "changelist"), {"q": "le thi hoa"})
+
+    cl = response.context["cl"]
+    assert (cl.result_count, cl.paginator.count_is_capped) == (3, True)
+    assert "More than 2 rows match" in response.content.decode()
+    # The same list without a search is counted as before.
+    plain = admin_client.get(_url(Customer, "changelist"), {"status__exact": "active"})
+    assert plain.context["cl"].result_count == 4
+
+
+def test_postgresql_name_search_is_served_by_the_trigram_index(require_postgres: None) -> None:
+    """LIKE '%word%' on name_folded reads the GIN trigram index, not the whole table."""
+    an = CustomerFactory.create(full_name="Nguyễn Văn An")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'customers_customer'"
+            " AND indexname = 'customer_name_folded_trgm'"
+        )
+        (definition,) = cursor.fetchone()
+        assert "gin_trgm_ops" in definition
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM customers_customer WHERE name_folded LIKE %s", ["%nguyen%"]
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "customer_name_folded_trgm" in plan
+    assert list(Customer.objects.filter(name_folded__contains="nguyen")) == [an]
+
+
 def test_customer_found_by_email_whatever_its_case(admin_client: Client) -> None:
     wanted = CustomerFactory.create(email="Chi.Lan@Example.vn")
     CustomerFactory.create(email="lan@example.vn")

@@ -1,0 +1,85 @@
+"""Helpers shared by the benchmarks: the machine they ran on, percentiles, RESULTS.md."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import os
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def setup_django(database_url: str | None, settings_module: str = "bench.settings") -> None:
+    """Point Django at database_url (else DATABASE_URL) and start it."""
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("PostgreSQL only: give --database-url postgres://… or DATABASE_URL")
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    import django
+
+    django.setup()
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile (fraction 0.95 for p95) of values."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def machine_description(postgres_version: str | None = None) -> str:
+    uname = platform.uname()
+    parts = [
+        f"{uname.system} {uname.release} {uname.machine}",
+        f"{os.cpu_count()} CPUs",
+        f"Python {platform.python_version()}",
+    ]
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            kb = int(meminfo.readline().split()[1])
+        parts.append(f"{kb / 1024 / 1024:.0f} GB RAM")
+    except (OSError, ValueError, IndexError):
+        pass
+    if postgres_version:
+        parts.append(postgres_version.split(" on ")[0])
+    return ", ".join(parts)
+
+
+def postgres_version(connection: object) -> str:
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute("SELECT version()")
+        return str(cursor.fetchone()[0])
+
+
+def now_text() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def append_results(section: str) -> None:
+    """Append a section to bench/RESULTS.md (other benchmarks append theirs: never rewrite)."""
+    text = section.rstrip() + "\n"
+    with RESULTS.open("a", encoding="utf-8") as results:
+        if results.tell() > 0:
+            results.write("\n")
+        results.write(text)
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
