@@ -1,0 +1,673 @@
+"""Erasure benchmark: the real erasure service against plain SQL, in one run (issue 7).
+
+    python -m bench.erasure --database-url postgres://postgres@127.0.0.1:5432/bench_erasure \
+        --customers 20000
+
+The database is the benchmark's own: its customer data is emptied and refilled (set-based
+INSERT … SELECT, seconds for 100k customers) with N customers, each with a delivery address, two
+orders, two consents and the history rows of all of them; every fifth has a complaint with a
+message and its history; every tenth an admin log entry that names them. Then:
+
+1. rate: the customers are split into two interleaved halves (even and odd positions), erased
+   batch after batch of RETENTION_PURGE_BATCH_SIZE, alternating, so both halves see the same
+   table sizes and cache: one half by ``retention.erasure.erase_customers`` (what the purge
+   calls), the other by plain SQL that deletes the same kinds of rows (children, history tables,
+   customers) in one transaction per batch. Customers per second of each and the ratio.
+2. nothing left: ``tests.retention.all_tables.find_values`` (every text column of every table)
+   on the names, phones and emails of a sample of the customers the service erased.
+3. memory: for each size, the data is refilled and a fresh process erases that many customers
+   with the service; its peak RSS (ru_maxrss) after Django is loaded and at the end, and the
+   tracemalloc peak during the erasure.
+
+Figures are printed and appended to bench/RESULTS.md. The database must be migrated
+(``DATABASE_URL=… python manage.py migrate``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS = BASE_DIR / "bench" / "RESULTS.md"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_erasure"
+RATE_TARGET = 0.30
+
+
+def _setup(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ["DJANGO_DEBUG"] = "0"  # DEBUG keeps every query in memory
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    if str(BASE_DIR) not in sys.path:
+        sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+
+
+# Data --------------------------------------------------------------------------------------
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng"]
+FAMILY_FOLDED = ["nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang"]
+MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Thu", "Đức", "Quang", "Hữu"]
+MIDDLE_FOLDED = ["van", "thi", "minh", "ngoc", "thu", "duc", "quang", "huu"]
+# No syllable is the beginning of another: a name is never part of a longer one, so the
+# all-tables search of an erased name cannot hit a customer who was not erased.
+GIVEN = [
+    "An",
+    "Bảo",
+    "Châu",
+    "Dũng",
+    "Giang",
+    "Hải",
+    "Hạnh",
+    "Hiếu",
+    "Hòa",
+    "Hùng",
+    "Khoa",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Nga",
+    "Nhung",
+    "Phúc",
+    "Phương",
+    "Quân",
+    "Quyên",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Trung",
+    "Tuấn",
+    "Tùng",
+    "Uyên",
+    "Việt",
+    "Xuân",
+    "Yến",
+    "Đạt",
+    "Định",
+    "Hưng",
+    "Lộc",
+    "Ngân",
+    "Vy",
+]
+GIVEN_FOLDED = [
+    "an",
+    "bao",
+    "chau",
+    "dung",
+    "giang",
+    "hai",
+    "hanh",
+    "hieu",
+    "hoa",
+    "hung",
+    "khoa",
+    "khanh",
+    "lan",
+    "linh",
+    "long",
+    "mai",
+    "nam",
+    "nga",
+    "nhung",
+    "phuc",
+    "phuong",
+    "quan",
+    "quyen",
+    "son",
+    "tam",
+    "thao",
+    "trang",
+    "trung",
+    "tuan",
+    "tung",
+    "uyen",
+    "viet",
+    "xuan",
+    "yen",
+    "dat",
+    "dinh",
+    "hung",
+    "loc",
+    "ngan",
+    "vy",
+]
+STREETS = ["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hai Bà Trưng", "Lý Thường Kiệt"]
+PROVINCES = ["Hà Nội", "TP. Hồ Chí Minh", "Đà Nẵng", "Cần Thơ", "Hải Phòng"]
+
+# Tables the benchmark empties before it fills them (only rows that belong to customers).
+CUSTOMER_TABLES = [
+    "complaints_complaintevent",
+    "complaints_complaintmessage",
+    "complaints_evidence",
+    "complaints_historicalcomplaint",
+    "complaints_incidentcustomer",
+    "complaints_complaint",
+    "customers_accesslog",
+    "customers_historicaldisclosure",
+    "customers_disclosure",
+    "customers_historicalconsent",
+    "customers_consent",
+    "customers_historicalorder",
+    "customers_order",
+    "customers_historicaldeliveryaddress",
+    "customers_deliveryaddress",
+    "retention_erasurereceipt",
+    "retention_historicallegalhold",
+    "retention_legalhold",
+    "retention_historicalerasurerequest",
+    "retention_erasurerequest",
+    "customers_historicalcustomer",
+    "customers_customer",
+    "django_admin_log",
+]
+
+
+def _sql_array(values: Sequence[str]) -> str:
+    return "ARRAY[" + ",".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def _expr(index: str, values: Sequence[str], divisor: int) -> str:
+    return f"({_sql_array(values)})[(({index} / {divisor}) % {len(values)}) + 1]"
+
+
+def fill(n: int) -> dict[str, int]:
+    """Empty the customer tables and fill them with n customers; the row counts."""
+    from django.db import connection, transaction
+
+    f, m, g = len(FAMILY), len(MIDDLE), len(GIVEN)
+    if n > f * m * g * g * g:
+        raise SystemExit(f"at most {f * m * g**3} distinct names")
+    name = " || ' ' || ".join(
+        [
+            _expr("i", FAMILY, 1),
+            _expr("i", MIDDLE, f),
+            _expr("i", GIVEN, f * m),
+            _expr("i", GIVEN, f * m * g),
+            _expr("i", GIVEN, f * m * g * g),
+        ]
+    )
+    folded = " || ' ' || ".join(
+        [
+            _expr("i", FAMILY_FOLDED, 1),
+            _expr("i", MIDDLE_FOLDED, f),
+            _expr("i", GIVEN_FOLDED, f * m),
+            _expr("i", GIVEN_FOLDED, f * m * g),
+            _expr("i", GIVEN_FOLDED, f * m * g * g),
+        ]
+    )
+    street = _expr("i", STREETS, 1)
+    province = _expr("i", PROVINCES, 7)
+    customer_cols = (
+        "kind, full_name, name_folded, contact_person, email, phone, address, tax_code, "
+        "source_channel, status, notes, created_at, last_activity_at"
+    )
+    history_cols = "history_date, history_change_reason, history_type, history_user_id"
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("TRUNCATE " + ", ".join(CUSTOMER_TABLES) + " RESTART IDENTITY CASCADE")
+        cur.execute("TRUNCATE customers_historicalpurpose, customers_historicalpolicyversion")
+        cur.execute("DELETE FROM customers_purpose WHERE code LIKE 'bench-%%'")
+        cur.execute(
+            "INSERT INTO customers_purpose (code, name_vi, name_en, description_vi, "
+            "description_en, legal_basis, retention_vi, retention_en, is_active) VALUES "
+            "('bench-marketing', 'Tiếp thị', 'Marketing', '', '', 'consent', '', '', true), "
+            "('bench-delivery', 'Giao hàng', 'Delivery', '', '', 'contract', '', '', true)"
+        )
+        cur.execute(
+            "INSERT INTO customers_policyversion (version, effective_from, title_vi, title_en, "
+            "body_vi, body_en, created_at) SELECT 'bench-' || (count(*) + 1), current_date, "
+            "'Chính sách', 'Policy', '', '', now() FROM customers_policyversion"
+        )
+        cur.execute("SELECT max(id) FROM customers_policyversion")
+        policy = cur.fetchone()[0]
+        cur.execute("SELECT id FROM customers_purpose WHERE code LIKE 'bench-%%' ORDER BY code")
+        purposes = [row[0] for row in cur.fetchall()]
+        cur.execute("SELECT id FROM auth_user ORDER BY id LIMIT 1")
+        user = cur.fetchone()
+        if user is None:
+            cur.execute(
+                "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, "
+                "email, is_staff, is_active, date_joined) VALUES "
+                "('!', false, 'bench', '', '', '', true, true, now()) RETURNING id"
+            )
+            user = cur.fetchone()
+        cur.execute(
+            f"INSERT INTO customers_customer (id, {customer_cols}) "  # noqa: S608  # constants
+            f"SELECT i, 'individual', {name}, {folded}, '', "
+            f"'kh' || lpad(i::text, 8, '0') || '@example.vn', "
+            f"'+8491' || lpad(i::text, 7, '0'), "
+            f"(i % 300 + 1)::text || ' ' || {street} || ', ' || {province}, "
+            f"'0790' || lpad(i::text, 8, '0'), 'web_form', 'active', "
+            f"'Khách quen, gọi trước 17h', now() - interval '3 years', "
+            f"now() - interval '2 years' FROM generate_series(1, {int(n)}) i"
+        )
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence('customers_customer', 'id'), %s)", [max(n, 1)]
+        )
+        cur.execute(
+            f"INSERT INTO customers_historicalcustomer (id, {customer_cols}, {history_cols}) "  # noqa: S608
+            f"SELECT id, {customer_cols}, created_at, NULL, '+', NULL FROM customers_customer "
+            f"UNION ALL SELECT id, {customer_cols}, created_at + interval '1 day', "
+            f"'Khách đổi số điện thoại', '~', {user[0]} FROM customers_customer WHERE id % 4 = 0"
+        )
+        address_cols = (
+            "recipient_name, phone, address, ward, province, is_default, created_at, customer_id"
+        )
+        cur.execute(
+            f"INSERT INTO customers_deliveryaddress ({address_cols}) "  # noqa: S608
+            "SELECT full_name, phone, address, 'Phường Bến Nghé', 'TP. Hồ Chí Minh', true, "
+            "created_at, id FROM customers_customer"
+        )
+        cur.execute(
+            f"INSERT INTO customers_historicaldeliveryaddress (id, {address_cols}, "  # noqa: S608
+            f"{history_cols}) SELECT id, {address_cols}, created_at, NULL, '+', NULL "
+            "FROM customers_deliveryaddress"
+        )
+        order_cols = (
+            "reference, ordered_at, total_vnd, invoice_number, status, recipient_name, "
+            "delivery_phone, delivery_address, customer_id"
+        )
+        cur.execute(
+            f"INSERT INTO customers_order ({order_cols}) "  # noqa: S608
+            "SELECT 'DH' || lpad(c.id::text, 8, '0') || '-' || k, c.created_at + k * interval "
+            "'30 days', 150000 + (c.id * 7919 + k) % 5000000, 'HD' || c.id || k, 'delivered', "
+            "c.full_name, c.phone, c.address, c.id "
+            "FROM customers_customer c CROSS JOIN generate_series(1, 2) k"
+        )
+        cur.execute(
+            f"INSERT INTO customers_historicalorder (id, {order_cols}, {history_cols}) "  # noqa: S608
+            f"SELECT id, {order_cols}, ordered_at, NULL, '+', NULL FROM customers_order"
+        )
+        consent_cols = (
+            "status, granted_at, withdrawn_at, channel, form_reference, ip_address, user_agent, "
+            "withdrawal_channel, withdrawal_reason, updated_at, recorded_by_id, customer_id, "
+            "policy_version_id, purpose_id"
+        )
+        cur.execute(
+            f"INSERT INTO customers_consent ({consent_cols}) "  # noqa: S608
+            f"SELECT 'granted', c.created_at, NULL, 'web_form', 'WF-' || c.id || '-' || p.k, "
+            "('10.' || (c.id / 65536 % 256) || '.' || (c.id / 256 % 256) || '.' || "
+            "(c.id % 256))::inet, 'Mozilla/5.0 (Linux; Android 14)', '', '', c.created_at, "
+            f"NULL, c.id, {int(policy)}, p.purpose FROM customers_customer c CROSS JOIN "
+            f"(SELECT 1 AS k, {int(purposes[0])}::bigint AS purpose "
+            f"UNION ALL SELECT 2, {int(purposes[1])}) p"
+        )
+        cur.execute(
+            f"INSERT INTO customers_historicalconsent (id, {consent_cols}, {history_cols}) "  # noqa: S608
+            f"SELECT id, {consent_cols}, granted_at, NULL, '+', NULL FROM customers_consent"
+        )
+        complaint_cols = (
+            "tracking_code, kind, channel, language, submitter_name, submitter_phone, "
+            "submitter_email, description, consent_to_process, status, department, "
+            "third_party_involved, received_at, acknowledge_due_at, due_at, extension_days, "
+            "extension_reason, resolution, response_channel, phone_call_summary, "
+            "rejection_reason, customer_id"
+        )
+        cur.execute(
+            f"INSERT INTO complaints_complaint ({complaint_cols}) "  # noqa: S608
+            "SELECT 'KN' || lpad(id::text, 8, '0'), 'data_erasure', 'web_form', 'vi', full_name, "
+            "phone, email, 'Tôi là ' || full_name || ', số ' || phone || ', xin xóa dữ liệu.', "
+            "true, 'resolved', '', false, created_at, created_at + interval '2 days', "
+            "created_at + interval '30 days', 0, '', 'Đã xử lý', 'email', '', '', id "
+            "FROM customers_customer WHERE id % 5 = 0"
+        )
+        cur.execute(
+            f"INSERT INTO complaints_historicalcomplaint (id, {complaint_cols}, "  # noqa: S608
+            f"{history_cols}) SELECT id, {complaint_cols}, received_at, NULL, '+', NULL "
+            "FROM complaints_complaint"
+        )
+        cur.execute(
+            "INSERT INTO complaints_complaintmessage (visibility, body, created_at, emailed_at, "
+            "author_id, complaint_id) SELECT 'public', 'Chào ' || submitter_name || ', yêu cầu "
+            "đã được xử lý.', received_at, NULL, NULL, id FROM complaints_complaint"
+        )
+        cur.execute(
+            "SELECT id FROM django_content_type WHERE app_label = 'customers' "
+            "AND model = 'customer'"
+        )
+        content_type = cur.fetchone()[0]
+        cur.execute(
+            "INSERT INTO django_admin_log (action_time, object_id, object_repr, action_flag, "  # noqa: S608  # integers
+            "change_message, content_type_id, user_id) SELECT now(), id::text, full_name, 2, "
+            '\'[{"changed": {"fields": ["Phone"]}}]\', '
+            f"{int(content_type)}, {int(user[0])} "
+            "FROM customers_customer WHERE id % 10 = 0"
+        )
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    return row_counts()
+
+
+def row_counts() -> dict[str, int]:
+    from django.db import connection
+
+    counts = {}
+    with connection.cursor() as cur:
+        for table in sorted(CUSTOMER_TABLES):
+            cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608  # a constant name
+            counts[table] = cur.fetchone()[0]
+    return {table: n for table, n in counts.items() if n}
+
+
+# Erasure, both ways ------------------------------------------------------------------------
+
+# Plain SQL: the children (and their history) before what they point to, customers last. Orders
+# are deleted too: nothing is kept, no receipt, no admin log — the floor any erasure can reach.
+PLAIN_DELETES = [
+    "DELETE FROM complaints_complaintevent WHERE complaint_id IN "
+    "(SELECT id FROM complaints_complaint WHERE customer_id = ANY(%(ids)s))",
+    "DELETE FROM complaints_complaintmessage WHERE complaint_id IN "
+    "(SELECT id FROM complaints_complaint WHERE customer_id = ANY(%(ids)s))",
+    "DELETE FROM complaints_evidence WHERE complaint_id IN "
+    "(SELECT id FROM complaints_complaint WHERE customer_id = ANY(%(ids)s))",
+    "DELETE FROM complaints_historicalcomplaint WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM complaints_complaint WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM complaints_incidentcustomer WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM customers_historicaldisclosure WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM customers_disclosure WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM customers_historicalconsent WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM customers_consent WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM customers_historicalorder WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM customers_order WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM customers_historicaldeliveryaddress WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM customers_deliveryaddress WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM customers_accesslog WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM retention_historicallegalhold WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM retention_legalhold WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM retention_historicalerasurerequest WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM retention_erasurerequest WHERE customer_id = ANY(%(ids)s)",
+    "DELETE FROM customers_historicalcustomer WHERE id = ANY(%(ids)s)",
+    "DELETE FROM customers_customer WHERE id = ANY(%(ids)s)",
+]
+
+
+def plain_delete(ids: list[int]) -> None:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cur:
+        for statement in PLAIN_DELETES:
+            cur.execute(statement, {"ids": ids})
+
+
+def service_erase(ids: list[int], batch_size: int) -> int:
+    from retention.erasure import erase_customers
+
+    outcome = erase_customers(customer_ids=ids, job="bench", batch_size=batch_size)
+    return len(outcome.erased)
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _chunks_of(ids: Iterator[int], size: int) -> Iterator[list[int]]:
+    while batch := list(itertools.islice(ids, size)):
+        yield batch
+
+
+def compare(n: int, batch_size: int) -> dict[str, Any]:
+    """Erase the even positions with the service and the odd ones with plain SQL, one batch
+    of each in turn; the time of each."""
+    ids = list(range(1, n + 1))
+    service_ids, plain_ids = ids[0::2], ids[1::2]
+    service_seconds = plain_seconds = 0.0
+    erased = 0
+    for service_batch, plain_batch in zip(
+        _chunks(service_ids, batch_size), _chunks(plain_ids, batch_size), strict=False
+    ):
+        start = time.perf_counter()
+        erased += service_erase(service_batch, batch_size)
+        middle = time.perf_counter()
+        plain_delete(plain_batch)
+        plain_seconds += time.perf_counter() - middle
+        service_seconds += middle - start
+    if erased != len(service_ids):
+        raise SystemExit(f"the service erased {erased} of {len(service_ids)} customers")
+    service_rate = len(service_ids) / service_seconds
+    plain_rate = len(plain_ids) / plain_seconds
+    return {
+        "batch_size": batch_size,
+        "service_customers": len(service_ids),
+        "service_seconds": round(service_seconds, 2),
+        "service_rate": round(service_rate),
+        "plain_customers": len(plain_ids),
+        "plain_seconds": round(plain_seconds, 2),
+        "plain_rate": round(plain_rate),
+        "ratio": round(service_rate / plain_rate, 3),
+    }
+
+
+def leftovers(sample_ids: list[int], values: dict[int, list[str]]) -> list[Any]:
+    """Every cell of every table that still holds a sampled customer's name, phone or email."""
+    from tests.retention.all_tables import find_values
+
+    return find_values([v for pk in sample_ids for v in values[pk]])
+
+
+def sample_values(ids: list[int]) -> dict[int, list[str]]:
+    from customers.models import Customer
+
+    rows = Customer._base_manager.filter(pk__in=ids).values_list(
+        "pk", "full_name", "phone", "email"
+    )
+    return {pk: [name, phone, email] for pk, name, phone, email in rows}
+
+
+# Memory, in a fresh process per size -------------------------------------------------------
+
+
+def _maxrss_mb() -> float:
+    kilobytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+    return round(kilobytes / 1024, 1)
+
+
+def memory_child(n: int, batch_size: int) -> None:
+    """Run in a fresh process: erase customers 1..n with the service; print the figures."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    import retention.erasure  # noqa: F401  # loaded before the baseline is taken
+
+    before = _maxrss_mb()
+    tracemalloc.start()
+    start = time.perf_counter()
+    # As the purge does (retention.purge): the due ids read batch after batch, one call each.
+    erased = sum(
+        service_erase(batch, batch_size) for batch in _chunks_of(iter(range(1, n + 1)), batch_size)
+    )
+    seconds = time.perf_counter() - start
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        json.dumps(
+            {
+                "customers": n,
+                "erased": erased,
+                "seconds_with_tracemalloc": round(seconds, 2),
+                "maxrss_before_mb": before,
+                "maxrss_after_mb": _maxrss_mb(),
+                "tracemalloc_peak_mb": round(peak / 2**20, 2),
+            }
+        )
+    )
+
+
+def memory(sizes: list[int], database_url: str, batch_size: int) -> list[dict[str, Any]]:
+    results = []
+    for size in sizes:
+        fill(size)
+        output = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.erasure",
+                "--database-url",
+                database_url,
+                "--batch-size",
+                str(batch_size),
+                "--memory-child",
+                str(size),
+            ],
+            cwd=BASE_DIR,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        results.append(json.loads(output.strip().splitlines()[-1]))
+        print(f"  memory {size}: {results[-1]}", flush=True)
+    return results
+
+
+# Report ------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT version()")
+        version = cur.fetchone()[0]
+    return {
+        "uname": " ".join(platform.uname()),
+        "cpus": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "database": version,
+    }
+
+
+def report(
+    *,
+    counts: dict[str, int],
+    rate: dict[str, Any],
+    sample: int,
+    hits: list[Any],
+    mem: list[dict[str, Any]],
+    host: dict[str, str],
+    customers: int,
+) -> str:
+    ratio = rate["ratio"]
+    lines = [
+        "",
+        f"## Erasure — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"`python -m bench.erasure --customers {customers}`",
+        "",
+        f"- Machine: {host['uname']}; {host['cpus']} CPUs; Python {host['python']}",
+        f"- Database: {host['database']}",
+        "- Rows before the run: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()),
+        "",
+        f"Batches of {rate['batch_size']} customers (RETENTION_PURGE_BATCH_SIZE), one "
+        "transaction each; the two halves interleaved, batch for batch, in the same run.",
+        "",
+        "| Erasure | Customers | Seconds | Customers/s |",
+        "|---|---:|---:|---:|",
+        f"| Service `erase_customers` | {rate['service_customers']:,} | "
+        f"{rate['service_seconds']} | {rate['service_rate']:,} |",
+        f"| Plain SQL DELETE | {rate['plain_customers']:,} | {rate['plain_seconds']} | "
+        f"{rate['plain_rate']:,} |",
+        "",
+        f"- Ratio service/plain: **{ratio:.1%}** (target ≥ {RATE_TARGET:.0%}: "
+        + ("met)" if ratio >= RATE_TARGET else f"missed by {RATE_TARGET - ratio:.1%} points)"),
+        f"- All-tables search (every text column of every table) for the name, phone and email "
+        f"of {sample} customers the service erased: **{len(hits)} hits**"
+        + ("" if not hits else f" — {hits[:10]}")
+        + f" (before the erasure, one of them was found in {rate['control_hits']} cells)",
+        "",
+        "| Customers erased (fresh process) | ru_maxrss after setup (MB) | ru_maxrss at end "
+        "(MB) | tracemalloc peak (MB) |",
+        "|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {m['customers']:,} | {m['maxrss_before_mb']} | {m['maxrss_after_mb']} | "
+        f"{m['tracemalloc_peak_mb']} |"
+        for m in mem
+    ]
+    if mem:
+        growth = mem[-1]["maxrss_after_mb"] - mem[0]["maxrss_after_mb"]
+        lines += [
+            "",
+            f"- Peak RSS from {mem[0]['customers']:,} to {mem[-1]['customers']:,} customers: "
+            f"{growth:+.1f} MB.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--customers", type=int, default=20000)
+    parser.add_argument("--batch-size", type=int, default=0, help="default: the setting")
+    parser.add_argument("--sample", type=int, default=50)
+    parser.add_argument("--memory-sizes", default="1000,5000,20000")
+    parser.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
+    parser.add_argument("--memory-child", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    _setup(args.database_url)
+    from django.conf import settings
+
+    batch_size = args.batch_size or settings.RETENTION_PURGE_BATCH_SIZE
+    if args.memory_child:
+        memory_child(args.memory_child, batch_size)
+        return
+
+    host = machine()
+    print(f"filling {args.customers:,} customers …", flush=True)
+    start = time.perf_counter()
+    counts = fill(args.customers)
+    print(f"  {time.perf_counter() - start:.1f} s: {counts}", flush=True)
+    service_ids = list(range(1, args.customers + 1))[0::2]
+    chooser = random.Random(7)  # noqa: S311  # a sample, not a secret
+    sample_ids = sorted(chooser.sample(service_ids, min(args.sample, len(service_ids))))
+    values = sample_values(sample_ids)
+    # The search finds them before the erasure: a clean result afterwards means something.
+    control = len(leftovers(sample_ids[:1], values))
+    if not control:
+        raise SystemExit("the all-tables search does not find a customer before the erasure")
+
+    print("erasing: service and plain SQL, batch for batch …", flush=True)
+    rate = compare(args.customers, batch_size)
+    print(f"  {rate}", flush=True)
+    hits = leftovers(sample_ids, values)
+    rate["control_hits"] = control
+    print(f"  all-tables search, {len(sample_ids)} erased customers: {len(hits)} hits", flush=True)
+
+    sizes = [int(size) for size in args.memory_sizes.split(",") if size]
+    print(f"peak memory, fresh process per size {sizes} …", flush=True)
+    mem = memory(sizes, args.database_url, batch_size)
+    text = report(
+        counts=counts,
+        rate=rate,
+        sample=len(sample_ids),
+        hits=hits,
+        mem=mem,
+        host=host,
+        customers=args.customers,
+    )
+    print(text)
+    if not args.no_results:
+        with RESULTS.open("a", encoding="utf-8") as results:
+            results.write(text)
+
+
+if __name__ == "__main__":
+    main()
