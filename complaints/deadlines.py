@@ -88,8 +88,11 @@ def local_date(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date()
 
 
-def acknowledge_due(kind: str, received_at: datetime.datetime) -> datetime.datetime:
-    terms = terms_for(kind)
+def acknowledge_due(
+    kind: str, received_at: datetime.datetime, *, terms: Terms | None = None
+) -> datetime.datetime:
+    """`terms`: the kind's terms when the caller has read them already (terms_for)."""
+    terms = terms or terms_for(kind)
     return end_of_local_day(
         add_working_days(local_date(received_at), terms.acknowledge_working_days)
     )
@@ -101,10 +104,11 @@ def resolve_due(
     *,
     third_party: bool = False,
     extension_days: int = 0,
+    terms: Terms | None = None,
 ) -> datetime.datetime:
     """When the answer is due: the kind's period from the day of receipt (the longer one when a
     processor or third party must also act), then the extension, in the same unit."""
-    terms = terms_for(kind)
+    terms = terms or terms_for(kind)
     days = terms.resolve_days
     if third_party and terms.third_party_resolve_days:
         days = terms.third_party_resolve_days

@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
@@ -54,13 +55,15 @@ def hit(request: HttpRequest, *, scope: str, rate_setting: str) -> Verdict:
     who = salted_hmac("complaints.ratelimit", address).hexdigest()[:32]
     key = f"ratelimit:{scope}:{who}:{window}"
     # add() then incr(): two requests at once both count. The key names its window, so the
-    # count never outlives it; touch() keeps it alive on backends whose incr() resets the
-    # timeout (Django's file cache).
+    # count never outlives it. Redis's INCR keeps the key's expiry; other backends' incr() may
+    # reset it (Django's file cache), and touch() puts it back there.
+    cache = caches["default"]
     cache.add(key, 0, timeout=rate.seconds)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add() and incr()
         cache.set(key, 1, timeout=rate.seconds)
         count = 1
-    cache.touch(key, timeout=rate.seconds)
+    if not isinstance(cache, RedisCache):
+        cache.touch(key, timeout=rate.seconds)
     return Verdict(allowed=count <= rate.limit, retry_after=retry_after)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +23,13 @@ from complaints.forms import ComplaintForm, StatusForm
 from complaints.models import Complaint, ComplaintMessage, Status
 from customers.selectors import controller_get
 
-SESSION_SENT = "complaints.sent"
+# The confirmation page's complaint travels in a signed cookie, not in the session: the public
+# pages then open no session at all, so a POST is one transaction (the complaint), not two, and
+# no session row is kept for a member of the public. Signed (it cannot be forged to show another
+# complaint), HttpOnly, gone when the browser closes and refused after SENT_MAX_AGE.
+SENT_COOKIE = "complaint_sent"
+SENT_SALT = "complaints.views.sent"
+SENT_MAX_AGE = 30 * 60
 
 # What each status means for the customer, under its name (seed 004 §7's three steps).
 STATUS_EXPLAINED: dict[str, Any] = {
@@ -46,6 +53,31 @@ STATUS_STEP: dict[str, int] = {
     Status.REJECTED: 3,
     Status.DUPLICATE: 3,
 }
+
+
+def _to_sent_page(*, code: str = "", emailed: bool = False) -> HttpResponse:
+    """The redirect to the confirmation page, carrying the complaint just sent (or, with no
+    code, forgetting any earlier one)."""
+    response = redirect("complaints:sent")
+    if not code:
+        response.delete_cookie(SENT_COOKIE, samesite="Lax")
+        return response
+    response.set_signed_cookie(
+        SENT_COOKIE,
+        f"{code}|{int(emailed)}",
+        salt=SENT_SALT,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+def _sent_complaint(request: HttpRequest) -> tuple[str, bool]:
+    """The tracking code of the complaint this browser just sent, and whether it was emailed."""
+    value = request.get_signed_cookie(SENT_COOKIE, default="", salt=SENT_SALT, max_age=SENT_MAX_AGE)
+    code, _, emailed = (value or "").partition("|")
+    return code, emailed == "1"
 
 
 def _too_many(response: HttpResponse, verdict: ratelimit.Verdict) -> HttpResponse:
@@ -90,8 +122,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         return _too_many(_new_page(request, form, status=429, limited=True), verdict)
     if form.honeypot_filled():
         # A script: nothing is saved, and it is told nothing it could learn from.
-        request.session.pop(SESSION_SENT, None)
-        return redirect("complaints:sent")
+        return _to_sent_page()
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -108,11 +139,9 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            request.session[SESSION_SENT] = {
-                "code": complaint.tracking_code,
-                "emailed": bool(complaint.submitter_email),
-            }
-            return redirect("complaints:sent")
+            return _to_sent_page(
+                code=complaint.tracking_code, emailed=bool(complaint.submitter_email)
+            )
     return _new_page(request, form)
 
 
@@ -120,18 +149,12 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def complaint_sent(request: HttpRequest) -> HttpResponse:
     """/complaints/sent/: the tracking code of the complaint this browser just sent."""
-    sent: dict[str, Any] = request.session.get(SESSION_SENT) or {}
-    complaint = None
-    if sent.get("code"):
-        complaint = Complaint.objects.filter(tracking_code=sent["code"]).first()
+    code, emailed = _sent_complaint(request)
+    complaint = Complaint.objects.filter(tracking_code=code).first() if code else None
     return render(
         request,
         "complaints/sent.html",
-        {
-            "complaint": complaint,
-            "emailed": bool(sent.get("emailed")),
-            "controller": controller_get(),
-        },
+        {"complaint": complaint, "emailed": emailed, "controller": controller_get()},
     )
 
 

@@ -339,3 +339,31 @@ def test_rates_are_read_as_attempts_per_seconds():
     for wrong in ("5", "5/", "five/60", "0/60", "5/0", ""):
         with pytest.raises(ValueError):
             parse_rate(wrong)
+
+
+def test_the_limit_counts_in_redis_and_forgets_with_its_window(
+    client, controller, settings, require_redis
+):
+    """On several machines the attempts are counted in Redis (CACHE_URL=redis://…), where the
+    count must still expire with its window: nothing touches it after INCR."""
+    import redis
+    from django.core.cache import caches
+
+    url = require_redis.rsplit("/", 1)[0] + "/14"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+    settings.COMPLAINT_SUBMIT_RATE = "2/3600"
+    caches["default"].clear()
+    try:
+        for _ in range(2):
+            assert client.post("/complaints/new/", form_data(email="")).status_code == 302
+        assert client.post("/complaints/new/", form_data(email="")).status_code == 429
+        assert Complaint.objects.count() == 2
+
+        keys = redis.Redis.from_url(url).keys("*ratelimit:complaint*")
+        assert len(keys) == 1
+        ttl = redis.Redis.from_url(url).ttl(keys[0])
+        assert 0 < ttl <= 3600
+    finally:
+        caches["default"].clear()

@@ -1,0 +1,171 @@
+"""The public pages carry a strict content security policy and the usual security headers; the
+admin keeps working, at the address ADMIN_URL gives it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from config.security import is_admin_path
+from tests.helpers_processes import PROJECT_DIR, PYTHON, clean_env
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = [
+    "/privacy/",
+    "/complaints/new/",
+    "/complaints/status/",
+    "/complaints/sent/",
+    "/en/privacy/",
+    "/en/complaints/new/",
+]
+
+
+def csp_directives(header: str) -> dict[str, str]:
+    directives = {}
+    for part in header.split(";"):
+        name, _, value = part.strip().partition(" ")
+        directives[name] = value
+    return directives
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_carry_the_security_headers(client, controller, policy, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    csp = csp_directives(response.headers["Content-Security-Policy"])
+    assert csp["default-src"] == "'self'"
+    assert csp["script-src"] == "'none'"
+    # Inline styles only: the pages' <style> blocks and style attributes.
+    assert csp["style-src"] == "'self' 'unsafe-inline'"
+    assert csp["form-action"] == "'self'"
+    assert csp["frame-ancestors"] == "'none'"
+    assert csp["base-uri"] == "'none'"
+    assert csp["object-src"] == "'none'"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "camera=()" in response.headers["Permissions-Policy"]
+    assert "geolocation=()" in response.headers["Permissions-Policy"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_need_nothing_the_policy_refuses(client, controller, policy, path):
+    """No script, no inline event handler, nothing loaded from another site: the policy breaks
+    nothing a customer sees."""
+    page = client.get(path).content.decode().lower()
+    assert "<script" not in page
+    assert " onclick=" not in page and " onload=" not in page and " onsubmit=" not in page
+    assert 'src="http' not in page and "src='http" not in page
+    assert 'action="http' not in page
+
+
+def test_the_complaint_form_posts_under_the_policy(client, controller):
+    response = client.post("/complaints/new/", {"name": ""})
+    assert response.status_code == 200
+    assert "script-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_admin_works_without_the_public_policy(admin_client):
+    for path in ("/admin/", "/admin/customers/customer/", "/admin/complaints/complaint/add/"):
+        response = admin_client.get(path)
+        assert response.status_code == 200, path
+        # Django's admin runs its own scripts: the strict public policy would break it.
+        assert "Content-Security-Policy" not in response.headers
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Permissions-Policy" in response.headers
+
+
+def test_the_admin_login_page_works(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert "Content-Security-Policy" not in response.headers
+
+
+def test_the_policy_follows_a_moved_admin():
+    with override_settings(ADMIN_URL="some-secret-path/"):
+        assert is_admin_path("/some-secret-path/login/")
+        assert not is_admin_path("/admin/login/")
+        assert not is_admin_path("/complaints/new/")
+
+
+MOVED_ADMIN_PROBE = """
+import json
+import django
+django.setup()
+from django.urls import Resolver404, resolve, reverse
+
+def resolves(path):
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+print(json.dumps({
+    "index": reverse("admin:index"),
+    "login": reverse("admin:login"),
+    "secret_resolves": resolves("/some-secret-path/"),
+    "old_resolves": resolves("/admin/"),
+}))
+"""
+
+
+def test_admin_url_moves_the_admin(tmp_path: Path):
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        PDPDESK_VAR_DIR=str(tmp_path / "var"),
+        ADMIN_URL="some-secret-path/",
+    )
+    result = subprocess.run(
+        [PYTHON, "-c", MOVED_ADMIN_PROBE],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    urls = json.loads(result.stdout.strip().splitlines()[-1])
+    assert urls == {
+        "index": "/some-secret-path/",
+        "login": "/some-secret-path/login/",
+        "secret_resolves": True,
+        "old_resolves": False,
+    }
+
+
+def test_a_complaint_opens_no_session(client, controller):
+    """The confirmation page's code travels in a signed cookie: a member of the public gets no
+    session (none stored for them, and one transaction per complaint)."""
+    response = client.post(
+        "/complaints/new/",
+        {
+            "name": "Nguyễn Thị Hoa",
+            "phone": "0912 345 678",
+            "kind": "disclosure_without_consent",
+            "description": "Tin nhắn quảng cáo.",
+            "consent_to_process": "on",
+        },
+        follow=True,
+    )
+    assert 'data-testid="tracking-code"' in response.content.decode()
+    assert settings.SESSION_COOKIE_NAME not in client.cookies
+    sent = client.cookies["complaint_sent"]
+    assert sent["httponly"]
+    assert sent["samesite"] == "Lax"
+
+
+def test_a_forged_confirmation_cookie_shows_no_complaint(client, controller):
+    client.cookies["complaint_sent"] = "KN-7Q3X0-AB1CD|1"
+    page = client.get("/complaints/sent/").content.decode()
+    assert 'data-testid="sent-neutral"' in page
+    assert "KN-7Q3X0-AB1CD" not in page
