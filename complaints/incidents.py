@@ -31,6 +31,7 @@ from complaints.models import (
 )
 from customers.models import AccessLog, Customer, Disclosure, Recipient
 from customers.personal_data import Category
+from customers.validators import full_clean
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def _staff(actor: Any) -> Any:
 
 
 def _save(incident: Incident, *, actor: Any) -> None:
-    incident.full_clean()
+    full_clean(incident)
     if _staff(actor) is not None:
         incident._history_user = actor  # type: ignore[attr-defined]  # simple_history reads it
     incident.save()

@@ -41,7 +41,7 @@ from complaints.models import (
     normalize_tracking_code,
 )
 from customers.models import Channel, Consent, Customer
-from customers.validators import normalize_phone
+from customers.validators import full_clean, normalize_phone
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _require(actor: Actor, permission: str, message: str) -> None:
 
 
 def _save(instance: Any, *, actor: Actor) -> None:
-    instance.full_clean()
+    full_clean(instance)
     if _staff(actor) is not None:
         instance._history_user = actor
     instance.save()
@@ -266,7 +266,13 @@ def complaint_submit(
     errors: dict[str, list[ValidationError]] = {}
     name = " ".join((name or "").split())
     description = (description or "").strip()
-    if not name:
+    null_character = ValidationError(
+        _("Remove the null character (\\x00) from this text: it cannot be stored."),
+        code="null_characters_not_allowed",
+    )
+    if "\x00" in name:
+        errors["name"] = [null_character]
+    elif not name:
         errors["name"] = [ValidationError(_("Tell us your name."), code="required")]
     elif len(name) > MAX_NAME:
         errors["name"] = [
@@ -278,7 +284,9 @@ def complaint_submit(
         ]
     if kind not in Kind.values:
         errors["kind"] = [ValidationError(_("Choose what your message is about."), code="kind")]
-    if not description:
+    if "\x00" in description:
+        errors["description"] = [null_character]
+    elif not description:
         errors["description"] = [
             ValidationError(_("Describe what happened or what you ask for."), code="required")
         ]
@@ -311,6 +319,7 @@ def complaint_submit(
         raise ValidationError(errors)
 
     received_at = when or timezone.now()
+    terms = deadlines.terms_for(kind)
     complaint = Complaint(
         kind=kind,
         channel=channel,
@@ -321,14 +330,15 @@ def complaint_submit(
         description=description,
         consent_to_process=True,
         received_at=received_at,
-        acknowledge_due_at=deadlines.acknowledge_due(kind, received_at),
-        due_at=deadlines.resolve_due(kind, received_at),
+        acknowledge_due_at=deadlines.acknowledge_due(kind, received_at, terms=terms),
+        due_at=deadlines.resolve_due(kind, received_at, terms=terms),
     )
     _save(complaint, actor=actor)
     for item in checked:
         record = Evidence(
             complaint=complaint,
-            original_name=str(getattr(item.upload, "name", "") or "")[:255] or "evidence",
+            original_name=str(getattr(item.upload, "name", "") or "").replace("\x00", "")[:255]
+            or "evidence",
             content_type=item.content_type,
             size=item.size,
             sha256=item.sha256,

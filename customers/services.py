@@ -28,6 +28,7 @@ from customers.models import (
 )
 from customers.selectors import policy_version_current
 from customers.text import fold_vietnamese
+from customers.validators import full_clean
 
 Actor = AbstractBaseUser | AnonymousUser | None
 
@@ -51,7 +52,7 @@ def _attribute(instance: Any, actor: Actor) -> None:
 
 
 def _save(instance: Any, *, actor: Actor, exclude: list[str] | None = None) -> None:
-    instance.full_clean(exclude=exclude)
+    full_clean(instance, exclude=exclude)
     _attribute(instance, actor)
     instance.save()
 

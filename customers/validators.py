@@ -5,6 +5,7 @@ a translated message meant for the field where it was typed.
 """
 
 import re
+from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -123,3 +124,28 @@ def format_tax_code(digits: str) -> str:
     if len(digits) == 13:
         return f"{digits[:10]}-{digits[10:]}"
     return digits
+
+
+def reject_null_characters(instance: Any) -> None:
+    """Text holding a NUL character, which PostgreSQL cannot store (the admin's forms refuse it;
+    a service called from a task, a command or another service must too): a message on each
+    field that holds one, instead of a database error after the transaction began."""
+    errors: dict[str, list[ValidationError]] = {}
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname, None)
+        if isinstance(value, str) and "\x00" in value:
+            errors[field.name] = [
+                ValidationError(
+                    _("Remove the null character (\\x00) from this text: it cannot be stored."),
+                    code="null_characters_not_allowed",
+                )
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
+    """instance.full_clean(), refusing NUL characters first: what every service runs before a
+    save."""
+    reject_null_characters(instance)
+    instance.full_clean(exclude=exclude)

@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
+from customers.validators import full_clean
 from retention import selectors
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, RetentionRule
 
@@ -49,7 +50,7 @@ def _attribute(instance: Any, actor: Actor) -> None:
 
 
 def _save(instance: Any, *, actor: Actor) -> None:
-    instance.full_clean()
+    full_clean(instance)
     _attribute(instance, actor)
     instance.save()
 

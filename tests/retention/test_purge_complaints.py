@@ -44,6 +44,13 @@ def at(year: int, month: int, day: int, hour: int = 10) -> datetime.datetime:
     return datetime.datetime(year, month, day, hour, tzinfo=VN)
 
 
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Path) -> None:
+    # Each test's files apart: the file checks read the whole media root, which would otherwise
+    # hold earlier runs' evidence (kept complaints are never purged).
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def clerk() -> Any:
     user = StaffFactory(username="cskh-purge")
