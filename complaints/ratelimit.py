@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
@@ -54,16 +55,34 @@ def hit(request: HttpRequest, *, scope: str, rate_setting: str) -> Verdict:
     address = client_ip(request) or "unknown"
     who = salted_hmac("complaints.ratelimit", address).hexdigest()[:32]
     key = f"ratelimit:{scope}:{who}:{window}"
-    # add() then incr(): two requests at once both count. The key names its window, so the
-    # count never outlives it. Redis's INCR keeps the key's expiry; other backends' incr() may
-    # reset it (Django's file cache), and touch() puts it back there.
     cache = caches["default"]
-    cache.add(key, 0, timeout=rate.seconds)
+    if isinstance(cache, RedisCache):
+        count = _count_in_redis(cache, key, rate.seconds)
+    else:
+        count = _count_in_cache(cache, key, rate.seconds)
+    return Verdict(allowed=count <= rate.limit, retry_after=retry_after)
+
+
+def _count_in_redis(cache: RedisCache, key: str, seconds: int) -> int:
+    """The window's counter created with its expiry when new, then counted: one round trip,
+    atomic (MULTI/EXEC), where Django's add() and incr() take three (incr asks EXISTS first)."""
+    redis_key = cache.make_and_validate_key(key)
+    client = cache._cache.get_client(redis_key, write=True)
+    pipe = client.pipeline(transaction=True)
+    pipe.set(redis_key, 0, nx=True, ex=seconds)
+    pipe.incr(redis_key)
+    return int(pipe.execute()[-1])
+
+
+def _count_in_cache(cache: BaseCache, key: str, seconds: int) -> int:
+    """add() then incr(): two requests at once both count. The key names its window, so the
+    count never outlives it; touch() keeps its expiry on backends whose incr() resets it
+    (Django's file cache)."""
+    cache.add(key, 0, timeout=seconds)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=rate.seconds)
+        cache.set(key, 1, timeout=seconds)
         count = 1
-    if not isinstance(cache, RedisCache):
-        cache.touch(key, timeout=rate.seconds)
-    return Verdict(allowed=count <= rate.limit, retry_after=retry_after)
+    cache.touch(key, timeout=seconds)
+    return count
