@@ -8,17 +8,30 @@ import os
 import platform
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlparse
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
-def setup_django(database_url: str | None, settings_module: str = "bench.settings") -> None:
-    """Point Django at database_url (else DATABASE_URL) and start it."""
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    url = os.environ.get("DATABASE_URL", "")
+def require_bench_database(url: str) -> None:
+    """Refuse a database whose name does not start with "bench": the benchmarks empty, refill or
+    seed the database they are given, and DATABASE_URL may well name a developer's own."""
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("PostgreSQL only: give --database-url postgres://… or DATABASE_URL")
+    name = urlparse(url).path.lstrip("/")
+    if not name.startswith("bench"):
+        raise SystemExit(
+            f"{name or url!r} is not a benchmark database: the benchmarks empty and refill the"
+            " database they are given. Create one whose name starts with 'bench'"
+            " (createdb -h 127.0.0.1 -U postgres bench_10k) and migrate it."
+        )
+
+
+def setup_django(database_url: str | None, settings_module: str = "bench.settings") -> None:
+    """Point Django at database_url (else DATABASE_URL), a benchmark database, and start it."""
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    require_bench_database(os.environ.get("DATABASE_URL", ""))
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     import django
 

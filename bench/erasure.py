@@ -8,13 +8,17 @@ INSERT … SELECT, seconds for 100k customers) with N customers, each with a del
 orders, two consents and the history rows of all of them; every fifth has a complaint with a
 message and its history; every tenth an admin log entry that names them. Then:
 
-1. rate: the customers are split into two interleaved halves (even and odd positions), erased
-   batch after batch of RETENTION_PURGE_BATCH_SIZE, alternating, so both halves see the same
-   table sizes and cache: one half by ``retention.erasure.erase_customers`` (what the purge
-   calls), the other by plain SQL that deletes the same kinds of rows (children, history tables,
-   customers) in one transaction per batch. Customers per second of each and the ratio.
+1. rate: the customers are split into two halves drawn at random (their rows per table are
+   counted and printed: the same kind and number of rows per customer), erased batch after
+   batch of RETENTION_PURGE_BATCH_SIZE, alternating, so both halves see the same table sizes
+   and cache: one half by ``retention.erasure.erase_customers`` (what the purge calls), the
+   other by plain SQL that deletes the same kinds of rows (children, history tables, the admin
+   log's entries, customers) in one transaction per batch. Customers per second of each and the
+   ratio.
 2. nothing left: ``tests.retention.all_tables.find_values`` (every text column of every table)
-   on the names, phones and emails of a sample of the customers the service erased.
+   on the names (as typed and folded), phones, emails, tax codes and consent addresses and form
+   references of a sample of the customers the service erased, five of them named in the admin
+   log.
 3. memory: for each size, the data is refilled and a fresh process erases that many customers
    with the service; its peak RSS (ru_maxrss) after Django is loaded and at the end, and the
    tracemalloc peak during the erasure.
@@ -48,6 +52,9 @@ RATE_TARGET = 0.30
 
 
 def _setup(database_url: str) -> None:
+    from bench.common import require_bench_database
+
+    require_bench_database(database_url)
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ["DJANGO_DEBUG"] = "0"  # DEBUG keeps every query in memory
@@ -397,7 +404,26 @@ PLAIN_DELETES = [
     "DELETE FROM retention_erasurerequest WHERE customer_id = ANY(%(ids)s)",
     "DELETE FROM customers_historicalcustomer WHERE id = ANY(%(ids)s)",
     "DELETE FROM customers_customer WHERE id = ANY(%(ids)s)",
+    # The admin's log names the customer in object_repr (the service redacts those rows).
+    "DELETE FROM django_admin_log WHERE content_type_id = (SELECT id FROM django_content_type"
+    " WHERE app_label = 'customers' AND model = 'customer')"
+    " AND object_id = ANY(%(ids)s::text[])",
 ]
+
+# Rows that belong to a set of customers, table by table: both halves of the rate comparison
+# must hold the same kind and number of rows per customer.
+HALF_ROWS = {
+    "complaints": "SELECT COUNT(*) FROM complaints_complaint WHERE customer_id = ANY(%(ids)s)",
+    "complaint messages": "SELECT COUNT(*) FROM complaints_complaintmessage WHERE complaint_id IN"
+    " (SELECT id FROM complaints_complaint WHERE customer_id = ANY(%(ids)s))",
+    "consents": "SELECT COUNT(*) FROM customers_consent WHERE customer_id = ANY(%(ids)s)",
+    "orders": "SELECT COUNT(*) FROM customers_order WHERE customer_id = ANY(%(ids)s)",
+    "addresses": "SELECT COUNT(*) FROM customers_deliveryaddress WHERE customer_id = ANY(%(ids)s)",
+    "customer history": "SELECT COUNT(*) FROM customers_historicalcustomer WHERE id = ANY(%(ids)s)",
+    "order history": "SELECT COUNT(*) FROM customers_historicalorder"
+    " WHERE customer_id = ANY(%(ids)s)",
+    "admin log": "SELECT COUNT(*) FROM django_admin_log WHERE object_id = ANY(%(ids)s::text[])",
+}
 
 
 def plain_delete(ids: list[int]) -> None:
@@ -425,22 +451,43 @@ def _chunks_of(ids: Iterator[int], size: int) -> Iterator[list[int]]:
         yield batch
 
 
-def compare(n: int, batch_size: int) -> dict[str, Any]:
-    """Erase the even positions with the service and the odd ones with plain SQL, one batch
-    of each in turn; the time of each."""
+def halves(n: int) -> tuple[list[int], list[int]]:
+    """Customers 1..n in two halves drawn at random (fixed seed), each in id order: fill() gives
+    extra rows by id (every fourth a second history row, every tenth an admin log entry), which
+    a split by position (even / odd ids) would hand to one half only."""
     ids = list(range(1, n + 1))
-    service_ids, plain_ids = ids[0::2], ids[1::2]
+    random.Random(11).shuffle(ids)  # noqa: S311  # a split, not a secret
+    return sorted(ids[0::2]), sorted(ids[1::2])
+
+
+def half_rows(ids: list[int]) -> dict[str, int]:
+    from django.db import connection
+
+    counts = {}
+    with connection.cursor() as cur:
+        for label, sql in HALF_ROWS.items():
+            cur.execute(sql, {"ids": ids})
+            counts[label] = int(cur.fetchone()[0])
+    return counts
+
+
+def compare(service_ids: list[int], plain_ids: list[int], batch_size: int) -> dict[str, Any]:
+    """Erase one half with the service and the other with plain SQL, one batch of each in turn
+    (which goes first alternates); the time of each."""
     service_seconds = plain_seconds = 0.0
     erased = 0
-    for service_batch, plain_batch in zip(
-        _chunks(service_ids, batch_size), _chunks(plain_ids, batch_size), strict=False
-    ):
-        start = time.perf_counter()
-        erased += service_erase(service_batch, batch_size)
-        middle = time.perf_counter()
-        plain_delete(plain_batch)
-        plain_seconds += time.perf_counter() - middle
-        service_seconds += middle - start
+    batches = itertools.zip_longest(
+        _chunks(service_ids, batch_size), _chunks(plain_ids, batch_size), fillvalue=[]
+    )
+    for number, (service_batch, plain_batch) in enumerate(batches):
+        for side in ("service", "plain") if number % 2 == 0 else ("plain", "service"):
+            start = time.perf_counter()
+            if side == "service" and service_batch:
+                erased += service_erase(service_batch, batch_size)
+                service_seconds += time.perf_counter() - start
+            elif side == "plain" and plain_batch:
+                plain_delete(plain_batch)
+                plain_seconds += time.perf_counter() - start
     if erased != len(service_ids):
         raise SystemExit(f"the service erased {erased} of {len(service_ids)} customers")
     service_rate = len(service_ids) / service_seconds
@@ -458,19 +505,29 @@ def compare(n: int, batch_size: int) -> dict[str, Any]:
 
 
 def leftovers(sample_ids: list[int], values: dict[int, list[str]]) -> list[Any]:
-    """Every cell of every table that still holds a sampled customer's name, phone or email."""
+    """Every cell of every table that still holds one of the sampled customers' values."""
     from tests.retention.all_tables import find_values
 
     return find_values([v for pk in sample_ids for v in values[pk]])
 
 
 def sample_values(ids: list[int]) -> dict[int, list[str]]:
-    from customers.models import Customer
+    """What the all-tables search looks for, per customer: the name (as typed and folded),
+    phone, email, tax code, and the address and form reference their consents were given from."""
+    from customers.models import Consent, Customer
 
+    values: dict[int, list[str]] = {}
     rows = Customer._base_manager.filter(pk__in=ids).values_list(
-        "pk", "full_name", "phone", "email"
+        "pk", "full_name", "name_folded", "phone", "email", "tax_code"
     )
-    return {pk: [name, phone, email] for pk, name, phone, email in rows}
+    for pk, *fields in rows:
+        values[pk] = [value for value in fields if value]
+    consents = Consent._base_manager.filter(customer_id__in=ids).values_list(
+        "customer_id", "ip_address", "form_reference"
+    )
+    for pk, ip_address, form_reference in consents:
+        values[pk] += [str(value) for value in (ip_address, form_reference) if value]
+    return values
 
 
 # Memory, in a fresh process per size -------------------------------------------------------
@@ -577,7 +634,13 @@ def report(
         "- Rows before the run: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()),
         "",
         f"Batches of {rate['batch_size']} customers (RETENTION_PURGE_BATCH_SIZE), one "
-        "transaction each; the two halves interleaved, batch for batch, in the same run.",
+        "transaction each; two halves drawn at random, interleaved batch for batch (which goes "
+        "first alternates), in the same run. Their rows (service / plain): "
+        + ", ".join(
+            f"{label} {rate['rows']['service'][label]:,} / {rate['rows']['plain'][label]:,}"
+            for label in rate["rows"]["service"]
+        )
+        + ".",
         "",
         "| Erasure | Customers | Seconds | Customers/s |",
         "|---|---:|---:|---:|",
@@ -588,8 +651,10 @@ def report(
         "",
         f"- Ratio service/plain: **{ratio:.1%}** (target ≥ {RATE_TARGET:.0%}: "
         + ("met)" if ratio >= RATE_TARGET else f"missed by {RATE_TARGET - ratio:.1%} points)"),
-        f"- All-tables search (every text column of every table) for the name, phone and email "
-        f"of {sample} customers the service erased: **{len(hits)} hits**"
+        "- All-tables search (every text column of every table) for the name (typed and "
+        "folded), phone, email, tax code, consent IP address and form reference "
+        f"of {sample} customers the service erased (5 of them named in the admin log): "
+        f"**{len(hits)} hits**"
         + ("" if not hits else f" — {hits[:10]}")
         + f" (before the erasure, one of them was found in {rate['control_hits']} cells)",
         "",
@@ -635,9 +700,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     start = time.perf_counter()
     counts = fill(args.customers)
     print(f"  {time.perf_counter() - start:.1f} s: {counts}", flush=True)
-    service_ids = list(range(1, args.customers + 1))[0::2]
+    service_ids, plain_ids = halves(args.customers)
+    rows = {"service": half_rows(service_ids), "plain": half_rows(plain_ids)}
+    print(f"  rows of each half: {rows}", flush=True)
     chooser = random.Random(7)  # noqa: S311  # a sample, not a secret
-    sample_ids = sorted(chooser.sample(service_ids, min(args.sample, len(service_ids))))
+    # A few customers the admin's log names (every tenth), the rest at random.
+    logged = [pk for pk in service_ids if pk % 10 == 0][:5]
+    others = [pk for pk in service_ids if pk % 10]
+    sample_ids = sorted(
+        logged + chooser.sample(others, min(args.sample, len(others)) - len(logged))
+    )
     values = sample_values(sample_ids)
     # The search finds them before the erasure: a clean result afterwards means something.
     control = len(leftovers(sample_ids[:1], values))
@@ -645,10 +717,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit("the all-tables search does not find a customer before the erasure")
 
     print("erasing: service and plain SQL, batch for batch …", flush=True)
-    rate = compare(args.customers, batch_size)
+    rate = compare(service_ids, plain_ids, batch_size)
     print(f"  {rate}", flush=True)
     hits = leftovers(sample_ids, values)
     rate["control_hits"] = control
+    rate["rows"] = rows
     print(f"  all-tables search, {len(sample_ids)} erased customers: {len(hits)} hits", flush=True)
 
     sizes = [int(size) for size in args.memory_sizes.split(",") if size]
