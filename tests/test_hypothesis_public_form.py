@@ -130,7 +130,7 @@ def fresh_cache():
 def test_the_complaint_form_never_fails(client, controller, data):
     saved_before = Complaint.objects.count()
     response = client.post("/complaints/new/", data)
-    assert response.status_code in (200, 302, 400, 429)
+    assert response.status_code in (200, 302, 400)  # never 429: NO_LIMITS
     if response.status_code == 302:
         # Accepted (or a honeypot hit, which is told nothing): the confirmation page answers.
         assert client.get(response["Location"]).status_code == 200
@@ -149,7 +149,7 @@ def test_the_complaint_form_never_fails(client, controller, data):
 @NO_LIMITS
 def test_the_status_page_never_fails(client, controller, data):
     response = client.post("/complaints/status/", data)
-    assert response.status_code in (200, 400, 429)
+    assert response.status_code in (200, 400)  # never 429: NO_LIMITS
     assert_page_with_message(response)
 
 
@@ -170,6 +170,6 @@ def test_the_status_page_never_fails(client, controller, data):
 @NO_LIMITS
 def test_bodies_that_are_not_forms(client, controller, body, content_type, path):
     response = client.generic("POST", path, body, content_type=content_type)
-    assert response.status_code in (200, 302, 400, 429)
+    assert response.status_code in (200, 302, 400)  # never 429: NO_LIMITS
     if response.status_code == 200:
         assert_page_with_message(response)

@@ -109,22 +109,29 @@ def resolves(path):
         return False
     return True
 
+from config.security import is_admin_path
+
 print(json.dumps({
     "index": reverse("admin:index"),
     "login": reverse("admin:login"),
     "secret_resolves": resolves("/some-secret-path/"),
     "old_resolves": resolves("/admin/"),
+    # The CSP follows the admin: none on its new path, the public policy on the old one and on
+    # a look-alike path.
+    "admin_has_no_csp": is_admin_path("/some-secret-path/login/"),
+    "old_path_is_public": not is_admin_path("/admin/"),
+    "look_alike_is_public": not is_admin_path("/some-secret-path-2/"),
 }))
 """
 
 
-def test_admin_url_moves_the_admin(tmp_path: Path):
+def _probe(tmp_path: Path, admin_url: str) -> subprocess.CompletedProcess[str]:
     env = clean_env(
         DJANGO_SETTINGS_MODULE="config.settings.test",
         PDPDESK_VAR_DIR=str(tmp_path / "var"),
-        ADMIN_URL="some-secret-path/",
+        ADMIN_URL=admin_url,
     )
-    result = subprocess.run(
+    return subprocess.run(
         [PYTHON, "-c", MOVED_ADMIN_PROBE],
         cwd=PROJECT_DIR,
         env=env,
@@ -133,6 +140,14 @@ def test_admin_url_moves_the_admin(tmp_path: Path):
         timeout=60,
         check=False,
     )
+
+
+# However it is typed in the environment, the admin moves to /some-secret-path/.
+@pytest.mark.parametrize(
+    "admin_url", ["some-secret-path/", "/some-secret-path", " some-secret-path "]
+)
+def test_admin_url_moves_the_admin(tmp_path: Path, admin_url: str):
+    result = _probe(tmp_path, admin_url)
     assert result.returncode == 0, result.stderr
     urls = json.loads(result.stdout.strip().splitlines()[-1])
     assert urls == {
@@ -140,7 +155,16 @@ def test_admin_url_moves_the_admin(tmp_path: Path):
         "login": "/some-secret-path/login/",
         "secret_resolves": True,
         "old_resolves": False,
+        "admin_has_no_csp": True,
+        "old_path_is_public": True,
+        "look_alike_is_public": True,
     }
+
+
+def test_an_empty_admin_url_is_refused(tmp_path: Path):
+    result = _probe(tmp_path, "/")
+    assert result.returncode != 0
+    assert "ADMIN_URL is empty" in result.stderr
 
 
 def test_a_complaint_opens_no_session(client, controller):

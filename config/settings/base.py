@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -71,7 +72,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ------------------------------------------------------------------------------
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-ADMIN_URL = env("ADMIN_URL", default="admin/")
+# One path segment or more, without the leading slash and with the trailing one ("quan-tri/"):
+# "/quan-tri" typed in .env works too. Empty would put the admin over the public pages.
+ADMIN_URL = env("ADMIN_URL", default="admin/").strip().strip("/") + "/"
+if ADMIN_URL == "/":
+    raise ImproperlyConfigured("ADMIN_URL is empty: give the admin's path, e.g. ADMIN_URL=admin/")
 
 # APPS
 # ------------------------------------------------------------------------------
