@@ -412,8 +412,14 @@ def _count_rows(
                 .order_by()
             )
             earlier &= _among(lookup, ids, negated=True)
+    results: Iterable[tuple[int, int, int]]
     if connection.vendor == "postgresql" and len(parts) > 1:
-        results: Iterable[tuple[int, int, int]] = parts[0].union(*parts[1:], all=True)
+        # Thousands of (id, plan, count) rows of plain integers: read without the ORM's
+        # per-row converters.
+        sql, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            results = cursor.fetchall()
     else:  # SQLite: one id placeholder per id, its limit on variables is near
         results = itertools.chain.from_iterable(parts)
     labels = [plan.label for plan in plans]
@@ -439,9 +445,10 @@ def _erase_rows(
     # added meanwhile; a row that reaches its customer another way and is committed after the
     # count is missed as it was before (it would have been if committed after the UPDATE).
     with_rows = _count_rows(plans, customer_ids, per_customer)
+    plans = [plan for plan in plans if plan.label in with_rows]
+    # Before any row is changed: an order's row stops matching once its customer is detached.
+    _redact_admin_log([(plan, plan.rows(customer_ids)) for plan in plans])
     for plan in plans:
-        if plan.label not in with_rows:
-            continue
         rows = plan.rows(customer_ids)
         for file_column in plan.files:
             named = rows.exclude(**{file_column.column: ""}).exclude(
@@ -455,7 +462,6 @@ def _erase_rows(
                 ):
                     key = (id(file_column.storage), name)
                     files.setdefault(key, (file_column.storage, set()))[1].add(customer_id)
-        _redact_admin_log(plan, rows)
         if plan.delete_rows:
             _delete_rows(plan.model, rows)
             continue
@@ -538,18 +544,23 @@ def _delete_rows(model: type[models.Model], rows: models.QuerySet[Any]) -> None:
     rows._raw_delete(rows.db)
 
 
-def _redact_admin_log(plan: _ModelPlan, rows: models.QuerySet[Any]) -> None:
-    """Django admin's change log names the object (str() of a customer is their name)."""
-    if not apps.is_installed("django.contrib.admin") or personal_data._history_source(plan.model):
+def _redact_admin_log(plans: Sequence[tuple[_ModelPlan, models.QuerySet[Any]]]) -> None:
+    """Django admin's change log names the object (str() of a customer is their name): the
+    entries of every row the plans reach, in one UPDATE."""
+    if not apps.is_installed("django.contrib.admin"):
         return
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
-    content_type = ContentType.objects.get_for_model(plan.model, for_concrete_model=False)
-    object_ids = rows.annotate(_object_id=Cast("pk", models.TextField())).values("_object_id")
-    LogEntry.objects.filter(content_type=content_type, object_id__in=object_ids).update(
-        object_repr=REDACTED, change_message=""
-    )
+    entries = Q()
+    for plan, rows in plans:
+        if personal_data._history_source(plan.model):
+            continue  # history rows have no admin pages of their own
+        content_type = ContentType.objects.get_for_model(plan.model, for_concrete_model=False)
+        object_ids = rows.annotate(_object_id=Cast("pk", models.TextField())).values("_object_id")
+        entries |= Q(content_type=content_type, object_id__in=object_ids)
+    if entries:
+        LogEntry.objects.filter(entries).update(object_repr=REDACTED, change_message="")
 
 
 def _delete_files(

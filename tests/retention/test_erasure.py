@@ -489,14 +489,14 @@ def test_a_crash_mid_batch_leaves_no_customer_half_erased(
             customer=customer, recipient_name="Người nhận", phone="0983 456 721", address="88 NĐC"
         )
         services.order_create(customer=customer, reference=f"DH-{customer.pk}", total_vnd=1)
-    redact_admin_log = erasure._redact_admin_log
+    keyed_hash_cases = erasure._keyed_hash_cases
 
-    def crash_at_orders(plan: Any, rows: Any) -> None:
+    def crash_at_orders(plan: Any, rows: Any) -> Any:
         if plan.model is Order:  # after the addresses and the customers' history were erased
             raise DatabaseError("the server went away")
-        redact_admin_log(plan, rows)
+        return keyed_hash_cases(plan, rows)
 
-    monkeypatch.setattr(erasure, "_redact_admin_log", crash_at_orders)
+    monkeypatch.setattr(erasure, "_keyed_hash_cases", crash_at_orders)
     ids = [c.pk for c in customers]
     with pytest.raises(DatabaseError):
         erase_customers(customer_ids=ids)
@@ -506,7 +506,7 @@ def test_a_crash_mid_batch_leaves_no_customer_half_erased(
     assert set(Customer.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"active"}
     assert not ErasureReceipt.objects.exists()
 
-    monkeypatch.setattr(erasure, "_redact_admin_log", redact_admin_log)
+    monkeypatch.setattr(erasure, "_keyed_hash_cases", keyed_hash_cases)
     assert erase_customers(customer_ids=ids).erased == ids
     assert not DeliveryAddress.objects.filter(customer_id__in=ids).exists()
     assert Order.objects.filter(reference__in=[f"DH-{pk}" for pk in ids]).count() == 2
