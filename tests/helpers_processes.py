@@ -61,6 +61,19 @@ def clean_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter of the project's virtualenv, at the project's top."""
+    return subprocess.run(
+        [PYTHON, "-c", code],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def database_url(settings_dict: Mapping[str, Any]) -> str:
     """DATABASE_URL for another process to open the database this one uses (at test time: the
     test database)."""

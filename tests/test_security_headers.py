@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from config.security import is_admin_path
-from tests.helpers_processes import PROJECT_DIR, PYTHON, clean_env
+from tests.helpers_processes import clean_env, run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -131,15 +131,7 @@ def _probe(tmp_path: Path, admin_url: str) -> subprocess.CompletedProcess[str]:
         PDPDESK_VAR_DIR=str(tmp_path / "var"),
         ADMIN_URL=admin_url,
     )
-    return subprocess.run(
-        [PYTHON, "-c", MOVED_ADMIN_PROBE],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_python(MOVED_ADMIN_PROBE, env)
 
 
 # However it is typed in the environment, the admin moves to /some-secret-path/.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.helpers_processes import MANAGE, PROJECT_DIR, PYTHON, clean_env
+from tests.helpers_processes import MANAGE, PROJECT_DIR, PYTHON, clean_env, run_python
 
 PRODUCTION_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(64),
@@ -21,18 +21,6 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "pdpdesk.example.vn",
     "EMAIL_URL": "smtp+tls://pdpdesk:mail-password@smtp.example.vn:587",
 }
-
-
-def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PYTHON, "-c", code],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def dot_env_defines(name: str) -> bool:
