@@ -33,7 +33,6 @@ import argparse
 import itertools
 import json
 import os
-import platform
 import random
 import resource
 import subprocess
@@ -41,20 +40,19 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import common
+from customers.text import fold_vietnamese
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-RESULTS = BASE_DIR / "bench" / "RESULTS.md"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_erasure"
 RATE_TARGET = 0.30
 
 
 def _setup(database_url: str) -> None:
-    from bench.common import require_bench_database
-
-    require_bench_database(database_url)
+    common.require_bench_database(database_url)
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     os.environ["DJANGO_DEBUG"] = "0"  # DEBUG keeps every query in memory
@@ -69,9 +67,7 @@ def _setup(database_url: str) -> None:
 # Data --------------------------------------------------------------------------------------
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng"]
-FAMILY_FOLDED = ["nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang"]
 MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Thu", "Đức", "Quang", "Hữu"]
-MIDDLE_FOLDED = ["van", "thi", "minh", "ngoc", "thu", "duc", "quang", "huu"]
 # No syllable is the beginning of another: a name is never part of a longer one, so the
 # all-tables search of an erased name cannot hit a customer who was not erased.
 GIVEN = [
@@ -116,48 +112,10 @@ GIVEN = [
     "Ngân",
     "Vy",
 ]
-GIVEN_FOLDED = [
-    "an",
-    "bao",
-    "chau",
-    "dung",
-    "giang",
-    "hai",
-    "hanh",
-    "hieu",
-    "hoa",
-    "hung",
-    "khoa",
-    "khanh",
-    "lan",
-    "linh",
-    "long",
-    "mai",
-    "nam",
-    "nga",
-    "nhung",
-    "phuc",
-    "phuong",
-    "quan",
-    "quyen",
-    "son",
-    "tam",
-    "thao",
-    "trang",
-    "trung",
-    "tuan",
-    "tung",
-    "uyen",
-    "viet",
-    "xuan",
-    "yen",
-    "dat",
-    "dinh",
-    "hung",
-    "loc",
-    "ngan",
-    "vy",
-]
+# name_folded as the services store it (customers.text, which needs no Django set-up).
+FAMILY_FOLDED = [fold_vietnamese(word) for word in FAMILY]
+MIDDLE_FOLDED = [fold_vietnamese(word) for word in MIDDLE]
+GIVEN_FOLDED = [fold_vietnamese(word) for word in GIVEN]
 STREETS = ["Lê Lợi", "Trần Hưng Đạo", "Nguyễn Huệ", "Hai Bà Trưng", "Lý Thường Kiệt"]
 PROVINCES = ["Hà Nội", "TP. Hồ Chí Minh", "Đà Nẵng", "Cần Thơ", "Hải Phòng"]
 
@@ -204,24 +162,15 @@ def fill(n: int) -> dict[str, int]:
     f, m, g = len(FAMILY), len(MIDDLE), len(GIVEN)
     if n > f * m * g * g * g:
         raise SystemExit(f"at most {f * m * g**3} distinct names")
-    name = " || ' ' || ".join(
-        [
-            _expr("i", FAMILY, 1),
-            _expr("i", MIDDLE, f),
-            _expr("i", GIVEN, f * m),
-            _expr("i", GIVEN, f * m * g),
-            _expr("i", GIVEN, f * m * g * g),
-        ]
-    )
-    folded = " || ' ' || ".join(
-        [
-            _expr("i", FAMILY_FOLDED, 1),
-            _expr("i", MIDDLE_FOLDED, f),
-            _expr("i", GIVEN_FOLDED, f * m),
-            _expr("i", GIVEN_FOLDED, f * m * g),
-            _expr("i", GIVEN_FOLDED, f * m * g * g),
-        ]
-    )
+
+    def full_name(family: list[str], middle: list[str], given: list[str]) -> str:
+        """SQL of customer i's name: a family name, a middle name and three given names."""
+        parts = [(family, 1), (middle, f), (given, f * m), (given, f * m * g)]
+        parts.append((given, f * m * g * g))
+        return " || ' ' || ".join(_expr("i", words, divisor) for words, divisor in parts)
+
+    name = full_name(FAMILY, MIDDLE, GIVEN)
+    folded = full_name(FAMILY_FOLDED, MIDDLE_FOLDED, GIVEN_FOLDED)
     street = _expr("i", STREETS, 1)
     province = _expr("i", PROVINCES, 7)
     customer_cols = (
@@ -601,18 +550,10 @@ def memory(sizes: list[int], database_url: str, batch_size: int) -> list[dict[st
 # Report ------------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, str]:
+def machine() -> str:
     from django.db import connection
 
-    with connection.cursor() as cur:
-        cur.execute("SELECT version()")
-        version = cur.fetchone()[0]
-    return {
-        "uname": " ".join(platform.uname()),
-        "cpus": str(os.cpu_count()),
-        "python": platform.python_version(),
-        "database": version,
-    }
+    return common.machine_description(common.postgres_version(connection))
 
 
 def report(
@@ -622,18 +563,16 @@ def report(
     sample: int,
     hits: list[Any],
     mem: list[dict[str, Any]],
-    host: dict[str, str],
+    host: str,
     customers: int,
 ) -> str:
     ratio = rate["ratio"]
     lines = [
-        "",
-        f"## Erasure — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"## Erasure — {common.now_text()}",
         "",
         f"`python -m bench.erasure --customers {customers}`",
         "",
-        f"- Machine: {host['uname']}; {host['cpus']} CPUs; Python {host['python']}",
-        f"- Database: {host['database']}",
+        f"- Machine: {host}.",
         "- Rows before the run: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()),
         "",
         f"Batches of {rate['batch_size']} customers (RETENTION_PURGE_BATCH_SIZE), one "
@@ -741,8 +680,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     print(text)
     if not args.no_results:
-        with RESULTS.open("a", encoding="utf-8") as results:
-            results.write(text)
+        common.append_results(text)
 
 
 if __name__ == "__main__":

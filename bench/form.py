@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import itertools
 import os
 import platform
@@ -40,7 +39,6 @@ import aiohttp
 from bench import common
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-RESULTS = PROJECT_DIR / "bench" / "RESULTS.md"
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 SETTINGS = "bench.form_settings"
@@ -454,11 +452,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report)
     if not args.no_append:
-        if not RESULTS.exists():
-            RESULTS.write_text("# pdpdesk benchmarks\n")
-        with RESULTS.open("a", encoding="utf-8") as results:
-            results.write("\n" + report)
-        print(f"Appended to {RESULTS.relative_to(PROJECT_DIR)}")
+        common.append_results(report)
+        print(f"Appended to {common.RESULTS.relative_to(PROJECT_DIR)}")
     return 0
 
 
@@ -471,12 +466,11 @@ def render_report(
     after: dict[str, str],
 ) -> str:
     by_name = {outcome.phase.name: outcome for outcome in outcomes}
-    uname = platform.uname()
     lines = [
-        f"## Public form under load — {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"## Public form under load — {common.now_text()}",
         "",
-        f"- Machine: {uname.system} {uname.release} {uname.machine}; {os.cpu_count()} CPUs "
-        f"({cpu_model()}); the load generator (Python asyncio + aiohttp) runs on the same CPUs.",
+        f"- Machine: {common.machine_description()} ({cpu_model()}); the load generator (Python"
+        " asyncio + aiohttp) runs on the same CPUs.",
         f"- Database: {before['version'].split(',')[0]}; {before['customers']} customers; "
         f"complaints {before['complaints']} before, {after['complaints']} after the run.",
         f"- Server: gunicorn {args.workers} {args.worker_class} workers"

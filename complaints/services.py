@@ -41,7 +41,7 @@ from complaints.models import (
     normalize_tracking_code,
 )
 from customers.models import Channel, Consent, Customer
-from customers.validators import full_clean, normalize_phone
+from customers.validators import full_clean, normalize_phone, null_character_error
 
 logger = logging.getLogger(__name__)
 
@@ -266,12 +266,9 @@ def complaint_submit(
     errors: dict[str, list[ValidationError]] = {}
     name = " ".join((name or "").split())
     description = (description or "").strip()
-    null_character = ValidationError(
-        _("Remove the null character (\\x00) from this text: it cannot be stored."),
-        code="null_characters_not_allowed",
-    )
+    # Checked here, not only by full_clean(), so that the message lands on the form's fields.
     if "\x00" in name:
-        errors["name"] = [null_character]
+        errors["name"] = [null_character_error()]
     elif not name:
         errors["name"] = [ValidationError(_("Tell us your name."), code="required")]
     elif len(name) > MAX_NAME:
@@ -285,7 +282,7 @@ def complaint_submit(
     if kind not in Kind.values:
         errors["kind"] = [ValidationError(_("Choose what your message is about."), code="kind")]
     if "\x00" in description:
-        errors["description"] = [null_character]
+        errors["description"] = [null_character_error()]
     elif not description:
         errors["description"] = [
             ValidationError(_("Describe what happened or what you ask for."), code="required")

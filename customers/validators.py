@@ -126,6 +126,14 @@ def format_tax_code(digits: str) -> str:
     return digits
 
 
+def null_character_error() -> ValidationError:
+    """The message for text holding a NUL character, which PostgreSQL cannot store."""
+    return ValidationError(
+        _("Remove the null character (\\x00) from this text: it cannot be stored."),
+        code="null_characters_not_allowed",
+    )
+
+
 def reject_null_characters(instance: Any) -> None:
     """Text holding a NUL character, which PostgreSQL cannot store (the admin's forms refuse it;
     a service called from a task, a command or another service must too): a message on each
@@ -134,12 +142,7 @@ def reject_null_characters(instance: Any) -> None:
     for field in instance._meta.concrete_fields:
         value = getattr(instance, field.attname, None)
         if isinstance(value, str) and "\x00" in value:
-            errors[field.name] = [
-                ValidationError(
-                    _("Remove the null character (\\x00) from this text: it cannot be stored."),
-                    code="null_characters_not_allowed",
-                )
-            ]
+            errors[field.name] = [null_character_error()]
     if errors:
         raise ValidationError(errors)
 

@@ -133,14 +133,8 @@ class _ModelPlan:
         return self.model._base_manager.filter(match)
 
 
-class _AnyOf(Func):
-    """``column = ANY(%s)``: the batch's (integer) ids as one array parameter. An ``IN`` list
-    makes Django prepare, and psycopg parse, one placeholder per id in every query of the
-    batch."""
-
-    def __init__(self, lookup: str, ids: Sequence[int], *, negated: bool = False) -> None:
-        super().__init__(F(lookup), output_field=models.BooleanField())
-        self.ids, self.negated = _array_literal(tuple(ids)), negated
+class _ColumnSQL(Func):
+    """SQL of one column written by hand (PostgreSQL only): subclasses give ``column_sql``."""
 
     def as_sql(
         self,
@@ -152,6 +146,22 @@ class _AnyOf(Func):
         **extra_context: Any,
     ) -> tuple[str, tuple[Any, ...]]:
         column, params = compiler.compile(self.source_expressions[0])
+        return self.column_sql(column, tuple(params))
+
+    def column_sql(self, column: str, params: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+        raise NotImplementedError
+
+
+class _AnyOf(_ColumnSQL):
+    """``column = ANY(%s)``: the batch's (integer) ids as one array parameter. An ``IN`` list
+    makes Django prepare, and psycopg parse, one placeholder per id in every query of the
+    batch."""
+
+    def __init__(self, lookup: str, ids: Sequence[int], *, negated: bool = False) -> None:
+        super().__init__(F(lookup), output_field=models.BooleanField())
+        self.ids, self.negated = _array_literal(tuple(ids)), negated
+
+    def column_sql(self, column: str, params: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
         sql = f"{column} = ANY(%s::bigint[])"
         if self.negated:  # NULL (no row on the other side of the join) is not among them
             sql = f"NOT COALESCE({sql}, false)"
@@ -493,7 +503,7 @@ def _keyed_hash_cases(plan: _ModelPlan, rows: models.QuerySet[Any]) -> dict[str,
     return cases
 
 
-class _Replaced(Func):
+class _Replaced(_ColumnSQL):
     """PostgreSQL: the column's value replaced as a JSON object maps it (one parameter, where
     a CASE has two per value), unchanged when absent."""
 
@@ -501,16 +511,7 @@ class _Replaced(Func):
         super().__init__(F(name), output_field=models.TextField())
         self.replacements = replacements
 
-    def as_sql(
-        self,
-        compiler: SQLCompiler,
-        connection: BaseDatabaseWrapper,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> tuple[str, tuple[Any, ...]]:
-        column, params = compiler.compile(self.source_expressions[0])
+    def column_sql(self, column: str, params: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
         sql = f"COALESCE(%s::jsonb ->> {column}, {column})"
         return sql, (json.dumps(self.replacements), *params, *params)
 

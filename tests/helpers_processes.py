@@ -61,17 +61,24 @@ def clean_env(**overrides: str) -> dict[str, str]:
     return env
 
 
-def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run `code` in a fresh interpreter of the project's virtualenv, at the project's top."""
+def run_in_project(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """The project's virtualenv Python with `args`, at the project's top; output captured."""
     return subprocess.run(
-        [PYTHON, "-c", code],
+        [PYTHON, *args],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
+
+
+def run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter of the project's virtualenv, at the project's top."""
+    return run_in_project("-c", code, env=env)
 
 
 def database_url(settings_dict: Mapping[str, Any]) -> str:

@@ -12,7 +12,6 @@ import html
 import http.cookiejar
 import json
 import re
-import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,12 +26,12 @@ from django.utils.translation import gettext
 from tests.helpers_processes import (
     MANAGE,
     PROJECT_DIR,
-    PYTHON,
     Process,
     clean_env,
     free_port,
     plain_body,
     read_mail_dir,
+    run_in_project,
     running,
     start,
     wait_for,
@@ -80,15 +79,7 @@ def procfile_commands() -> dict[str, str]:
 
 
 def manage(*args: str, env: dict[str, str], log_dir: Path) -> str:
-    result = subprocess.run(
-        [PYTHON, MANAGE, *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_in_project(MANAGE, *args, env=env, timeout=120)
     output = result.stdout + result.stderr
     (log_dir / f"manage-{args[0]}.log").write_text(output)
     assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{output}"

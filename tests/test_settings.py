@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import json
 import secrets
-import subprocess
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from tests.helpers_processes import MANAGE, PROJECT_DIR, PYTHON, clean_env, run_python
+from tests.helpers_processes import (
+    MANAGE,
+    PROJECT_DIR,
+    clean_env,
+    run_in_project,
+    run_python,
+)
 
 PRODUCTION_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(64),
@@ -52,15 +57,7 @@ def test_production_passes_the_deployment_checks(tmp_path: Path) -> None:
         PDPDESK_VAR_DIR=str(tmp_path / "var"),
         **PRODUCTION_ENV,
     )
-    result = subprocess.run(
-        [PYTHON, MANAGE, "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_in_project(MANAGE, "check", "--deploy", "--fail-level", "WARNING", env=env)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues" in output
