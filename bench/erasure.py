@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import common
-from customers.text import fold_vietnamese
+from customers.kernel.text import fold_vietnamese
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_erasure"
@@ -112,7 +112,7 @@ GIVEN = [
     "Ngân",
     "Vy",
 ]
-# name_folded as the services store it (customers.text, which needs no Django set-up).
+# name_folded as the services store it (customers.kernel.text, which needs no Django set-up).
 FAMILY_FOLDED = [fold_vietnamese(word) for word in FAMILY]
 MIDDLE_FOLDED = [fold_vietnamese(word) for word in MIDDLE]
 GIVEN_FOLDED = [fold_vietnamese(word) for word in GIVEN]

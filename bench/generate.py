@@ -280,7 +280,7 @@ def setup_reference_rows() -> Context:
 class Generator:
     def __init__(self, tables: dict[str, Table], context: Context, first_ids: dict[str, int]):
         from complaints.models import TRACKING_ALPHABET, TRACKING_PREFIX, Kind
-        from customers.text import fold_vietnamese
+        from customers.kernel.text import fold_vietnamese
 
         self.t = tables
         self.ctx = context

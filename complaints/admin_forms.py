@@ -22,6 +22,7 @@ from complaints.models import (
     grouped_kind_choices,
     normalize_tracking_code,
 )
+from customers.kernel.text import local_date
 from customers.models import Channel, Consent, Customer
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4, "cols": 60})
@@ -235,9 +236,7 @@ def granted_consents(complaint: Complaint) -> QuerySet[Consent]:
 
 
 def _consent_choice_label(consent: Consent) -> str:
-    granted = (
-        timezone.localtime(consent.granted_at).strftime("%d/%m/%Y") if consent.granted_at else ""
-    )
+    granted = local_date(consent.granted_at)
     return f"{consent.purpose} ({granted})" if granted else str(consent.purpose)
 
 

@@ -36,6 +36,7 @@ from complaints.admin_views import add_service_errors
 from complaints.models import Incident, IncidentCustomer
 from customers.admin import PersonalDataAdminMixin, ServiceModelAdmin, refusal_text
 from customers.http import client_ip
+from customers.kernel.text import local_date, local_datetime, spreadsheet_cell
 from customers.models import AccessLog
 from customers.paginator import EstimatedCountPaginator
 from customers.personal_data import Category
@@ -47,7 +48,6 @@ PHONE_PAGE_SIZE = 100
 # The CSV holds at most this many customers still to call; once their calls are recorded, the
 # next download holds the next ones.
 PHONE_CSV_LIMIT = 5_000
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # The 72-hour clock, wherever the incident appears -------------------------------------------
@@ -246,7 +246,7 @@ def default_customer_notice(incident: Incident) -> tuple[str, str]:
                 "you: %(title)s."
             )
             % {
-                "date": timezone.localtime(incident.detected_at).strftime("%d/%m/%Y"),
+                "date": local_date(incident.detected_at),
                 "title": incident.title,
             },
             incident.description.strip(),
@@ -620,7 +620,7 @@ def notice_view(model_admin: IncidentAdmin, request: HttpRequest, object_id: str
         context["controller_phone"] = (
             format_phone_national(controller.phone) if controller is not None else ""
         )
-        context["generated"] = timezone.localtime().strftime("%d/%m/%Y %H:%M")
+        context["generated"] = local_datetime(timezone.now())
         response = HttpResponse(render_to_string("complaints/incident_notice.html", context))
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
@@ -694,11 +694,6 @@ def phone_list_view(
     return TemplateResponse(request, "admin/complaints/incident/phone_list.html", context)
 
 
-def _safe(text: str) -> str:
-    # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
-
 def phone_csv_view(
     model_admin: IncidentAdmin, request: HttpRequest, object_id: str
 ) -> HttpResponse:
@@ -717,9 +712,9 @@ def phone_csv_view(
         writer.writerow(
             [
                 str(customer.pk),
-                _safe(customer.full_name or ""),
+                spreadsheet_cell(customer.full_name or ""),
                 format_phone_national(customer.phone),
-                _safe(customer.address or ""),
+                spreadsheet_cell(customer.address or ""),
             ]
         )
     if rows:

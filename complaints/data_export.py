@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from customers import personal_data
+from customers.kernel.text import local_datetime
 from customers.models import AccessLog, Customer
 from customers.selectors import controller_get
 
@@ -153,6 +154,6 @@ def render_html(export: CustomerData) -> str:
             "export": export,
             "tables": tables,
             "controller": export.controller,
-            "generated": timezone.localtime(export.generated_at).strftime("%d/%m/%Y %H:%M"),
+            "generated": local_datetime(export.generated_at),
         },
     )

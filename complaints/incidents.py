@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -29,17 +29,24 @@ from complaints.models import (
     Incident,
     IncidentCustomer,
 )
+from customers.kernel.text import local_datetime
+from customers.kernel.writes import (
+    Actor,
+    copy_saved,
+    lock,
+    queue_after_commit,
+    require_permission,
+    save,
+    staff_or_none,
+)
 from customers.models import AccessLog, Customer, Disclosure, Recipient
 from customers.personal_data import Category
-from customers.validators import full_clean
 
 logger = logging.getLogger(__name__)
 
-PERM_VIEW = "complaints.view_incident"
 PERM_ADD = "complaints.add_incident"
 PERM_CHANGE = "complaints.change_incident"
 PERM_NOTIFY = "complaints.notify_incident"
-TASK_NOTIFY = "complaints.tasks.notify_incident_customers"
 
 
 def notify_batch_size() -> int:
@@ -76,34 +83,10 @@ class Selection:
     KINDS = (RECIPIENT, ACCESS_WINDOW, IDS, ALL)
 
 
-def _require(actor: Any, permission: str) -> None:
-    if actor is None or not getattr(actor, "is_active", False) or not actor.has_perm(permission):
-        raise PermissionDenied(_("Only Legal & compliance and administrators act on incidents."))
-
-
-def _staff(actor: Any) -> Any:
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-
-
-def _save(incident: Incident, *, actor: Any) -> None:
-    full_clean(incident)
-    if _staff(actor) is not None:
-        incident._history_user = actor  # type: ignore[attr-defined]  # simple_history reads it
-    incident.save()
-
-
-def _lock(incident: Incident) -> Incident:
-    return Incident.objects.select_for_update().get(pk=incident.pk)
-
-
-def _refresh(target: Incident, source: Incident) -> None:
-    if target is not source:
-        for field in source._meta.concrete_fields:
-            setattr(target, field.attname, getattr(source, field.attname))
-
-
-def _local(moment: datetime.datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
+def _require(actor: Actor, permission: str) -> None:
+    require_permission(
+        actor, permission, _("Only Legal & compliance and administrators act on incidents.")
+    )
 
 
 # The clock --------------------------------------------------------------------------------
@@ -135,9 +118,11 @@ class Clock:
         """What every page shows next to the incident."""
         if self.notified_at is not None:
             if self.notified_at > self.due_at:
-                return _("Authority notified on %(at)s — late") % {"at": _local(self.notified_at)}
+                return _("Authority notified on %(at)s — late") % {
+                    "at": local_datetime(self.notified_at)
+                }
             return _("Authority notified on %(at)s, within 72 hours") % {
-                "at": _local(self.notified_at)
+                "at": local_datetime(self.notified_at)
             }
         # Rounded down, so that a second past the deadline is already late (as is_late says).
         seconds = math.floor(self.remaining.total_seconds())
@@ -145,7 +130,7 @@ class Clock:
             return _("%(hours)d h %(minutes)02d min left to notify A05 (due %(due)s)") % {
                 "hours": seconds // 3600,
                 "minutes": (seconds % 3600) // 60,
-                "due": _local(self.due_at),
+                "due": local_datetime(self.due_at),
             }
         late = -seconds
         return _(
@@ -153,7 +138,7 @@ class Clock:
         ) % {
             "hours": late // 3600,
             "minutes": (late % 3600) // 60,
-            "due": _local(self.due_at),
+            "due": local_datetime(self.due_at),
         }
 
 
@@ -217,7 +202,7 @@ def _default_contact(fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def incident_create(*, actor: Any, **fields: Any) -> Incident:
+def incident_create(*, actor: Actor, **fields: Any) -> Incident:
     """Record a breach as soon as it is detected: the 72 hours run from ``detected_at``. The
     person responsible defaults to the controller's DPO."""
     _require(actor, PERM_ADD)
@@ -225,7 +210,7 @@ def incident_create(*, actor: Any, **fields: Any) -> Incident:
     if unknown:
         raise TypeError(f"not incident fields: {sorted(unknown)}")
     _default_contact(fields)
-    incident = Incident(created_by=_staff(actor), **fields)
+    incident = Incident(created_by=staff_or_none(actor), **fields)
     if incident.detected_at is None:
         incident.detected_at = timezone.now()
     _check_fields(incident)
@@ -233,7 +218,7 @@ def incident_create(*, actor: Any, **fields: Any) -> Incident:
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                _save(incident, actor=actor)
+                save(incident, actor=actor)
             break
         except (IntegrityError, ValidationError) as error:
             # Two incidents recorded at once took the same number: the database refuses the
@@ -250,12 +235,12 @@ def incident_create(*, actor: Any, **fields: Any) -> Incident:
 
 
 @transaction.atomic
-def incident_update(*, incident: Incident, actor: Any, **fields: Any) -> Incident:
+def incident_update(*, incident: Incident, actor: Actor, **fields: Any) -> Incident:
     _require(actor, PERM_CHANGE)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not incident fields: {sorted(unknown)}")
-    stored = _lock(incident)
+    stored = lock(incident)
     if stored.status == Incident.Status.CLOSED:
         raise ValidationError(_("A closed incident cannot be changed."), code="closed")
     if "detected_at" in fields and stored.authority_notified_at is not None:
@@ -270,8 +255,8 @@ def incident_update(*, incident: Incident, actor: Any, **fields: Any) -> Inciden
     for name, value in fields.items():
         setattr(stored, name, value)
     _check_fields(stored)
-    _save(stored, actor=actor)
-    _refresh(incident, stored)
+    save(stored, actor=actor)
+    copy_saved(incident, stored)
     return stored
 
 
@@ -356,13 +341,15 @@ def _json_ready(selection: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def incident_select_customers(*, incident: Incident, actor: Any, selection: dict[str, Any]) -> int:
+def incident_select_customers(
+    *, incident: Incident, actor: Actor, selection: dict[str, Any]
+) -> int:
     """Choose the affected customers by a query: a recipient (and a window of disclosure), a
     window of staff access, a list of ids, or all. Adds to those chosen before (a customer
     once); returns how many are affected now. Set-based: one INSERT … SELECT, whatever the
     number of customers."""
     _require(actor, PERM_CHANGE)
-    stored = _lock(incident)
+    stored = lock(incident)
     if stored.status == Incident.Status.CLOSED:
         raise ValidationError(_("A closed incident cannot be changed."), code="closed")
     selection = _selection_check(selection)
@@ -374,8 +361,8 @@ def incident_select_customers(*, incident: Incident, actor: Any, selection: dict
         "choices": [*stored.selection.get("choices", []), _json_ready(selection)],
     }
     stored.affected_count = IncidentCustomer.objects.filter(incident=stored).count()
-    _save(stored, actor=actor)
-    _refresh(incident, stored)
+    save(stored, actor=actor)
+    copy_saved(incident, stored)
     return stored.affected_count
 
 
@@ -400,7 +387,7 @@ def _insert_affected(incident: Incident, customers: QuerySet[Customer]) -> None:
 def incident_record_authority_notice(
     *,
     incident: Incident,
-    actor: Any,
+    actor: Actor,
     sent_at: datetime.datetime,
     reference: str = "",
     late_reason: str = "",
@@ -408,12 +395,12 @@ def incident_record_authority_notice(
     """Record when the notice went to A05 (and its number). After 72 hours the reason for the
     delay is required, as the law asks."""
     _require(actor, PERM_NOTIFY)
-    stored = _lock(incident)
+    stored = lock(incident)
     if stored.authority_notified_at is not None:
         raise ValidationError(
             _("The authority was already notified on %(at)s."),
             code="already_notified",
-            params={"at": _local(stored.authority_notified_at)},
+            params={"at": local_datetime(stored.authority_notified_at)},
         )
     errors: dict[str, ValidationError] = {}
     if sent_at is None:
@@ -435,8 +422,8 @@ def incident_record_authority_notice(
     stored.authority_reference = (reference or "").strip()
     stored.late_reason = (late_reason or "").strip()
     stored.status = Incident.Status.AUTHORITY_NOTIFIED
-    _save(stored, actor=actor)
-    _refresh(incident, stored)
+    save(stored, actor=actor)
+    copy_saved(incident, stored)
     return stored
 
 
@@ -455,9 +442,9 @@ def notice_context(incident: Incident) -> dict[str, Any]:
         "categories": categories,
         "affected": incident.affected_count,
         "with_email": with_email.count(),
-        "detected": _local(incident.detected_at),
-        "occurred": _local(incident.occurred_at),
-        "sent": _local(incident.authority_notified_at),
+        "detected": local_datetime(incident.detected_at),
+        "occurred": local_datetime(incident.occurred_at),
+        "sent": local_datetime(incident.authority_notified_at),
     }
 
 
@@ -493,7 +480,7 @@ def incident_reminders_send(*, now: datetime.datetime | None = None) -> int:
             continue
         hours = max(pending)
         with transaction.atomic():
-            stored = _lock(incident)
+            stored = lock(incident)
             if hours in (stored.reminders_sent or []):
                 continue  # another run sent it meanwhile
             stored.reminders_sent = sorted({*(stored.reminders_sent or []), *pending})
@@ -510,7 +497,7 @@ def incident_reminders_send(*, now: datetime.datetime | None = None) -> int:
                         "record the date it was sent."
                     ) % {
                         "title": stored.title,
-                        "detected": _local(stored.detected_at),
+                        "detected": local_datetime(stored.detected_at),
                         "clock": clock(stored, now=now).text(),
                     }
                 EmailMessage(subject=str(subject), body=str(body), to=recipients).send()
@@ -525,13 +512,13 @@ def incident_reminders_send(*, now: datetime.datetime | None = None) -> int:
 
 @transaction.atomic
 def incident_start_notifying(
-    *, incident: Incident, actor: Any, subject: str, text: str
+    *, incident: Incident, actor: Actor, subject: str, text: str
 ) -> Incident:
     """Save the text staff wrote for the customers and start the task that emails them in
     batches (or lists them for a call). It can be started again to resume: no customer is told
     twice."""
     _require(actor, PERM_NOTIFY)
-    stored = _lock(incident)
+    stored = lock(incident)
     errors: dict[str, ValidationError] = {}
     if not (subject or "").strip():
         errors["subject"] = ValidationError(_("Write the email's subject."), code="required")
@@ -545,16 +532,9 @@ def incident_start_notifying(
     stored.notice_text = text.strip()
     stored.notifying_started_at = stored.notifying_started_at or timezone.now()
     stored.notifying_finished_at = None
-    _save(stored, actor=actor)
-    incident_id = stored.pk
-
-    def queue() -> None:
-        from complaints.tasks import notify_incident_customers
-
-        notify_incident_customers.delay(incident_id)
-
-    transaction.on_commit(queue, robust=True)
-    _refresh(incident, stored)
+    save(stored, actor=actor)
+    queue_after_commit("complaints.tasks.notify_incident_customers", stored.pk)
+    copy_saved(incident, stored)
     return stored
 
 
@@ -634,7 +614,7 @@ def phone_list(incident: Incident) -> QuerySet[IncidentCustomer]:
 
 @transaction.atomic
 def incident_record_calls(
-    *, incident: Incident, actor: Any, rows: Iterable[IncidentCustomer]
+    *, incident: Incident, actor: Actor, rows: Iterable[IncidentCustomer]
 ) -> int:
     """Staff called these customers: recorded as told by phone, now."""
     _require(actor, PERM_NOTIFY)
@@ -645,9 +625,9 @@ def incident_record_calls(
 
 
 @transaction.atomic
-def incident_close(*, incident: Incident, actor: Any) -> Incident:
+def incident_close(*, incident: Incident, actor: Actor) -> Incident:
     _require(actor, PERM_CHANGE)
-    stored = _lock(incident)
+    stored = lock(incident)
     if stored.authority_notified_at is None:
         raise ValidationError(
             _("Record the notice to the authority before closing the incident."),
@@ -655,6 +635,6 @@ def incident_close(*, incident: Incident, actor: Any) -> Incident:
         )
     stored.status = Incident.Status.CLOSED
     stored.closed_at = timezone.now()
-    _save(stored, actor=actor)
-    _refresh(incident, stored)
+    save(stored, actor=actor)
+    copy_saved(incident, stored)
     return stored

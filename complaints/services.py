@@ -18,8 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
@@ -40,12 +39,21 @@ from complaints.models import (
     Status,
     normalize_tracking_code,
 )
+from customers.kernel.text import local_date, local_datetime
+from customers.kernel.writes import (
+    Actor,
+    copy_saved,
+    lock,
+    queue_after_commit,
+    require_permission,
+    required_text,
+    save,
+    staff_or_none,
+)
 from customers.models import Channel, Consent, Customer
-from customers.validators import full_clean, normalize_phone, null_character_error
+from customers.validators import normalize_phone, null_character_error
 
 logger = logging.getLogger(__name__)
-
-Actor = AbstractBaseUser | AnonymousUser | None
 
 MAX_NAME = 255
 MAX_DESCRIPTION = 10_000
@@ -82,41 +90,6 @@ TASK_DATA_EXPORT = "complaints.tasks.send_data_export"
 # Helpers ----------------------------------------------------------------------------------
 
 
-def _staff(actor: Actor) -> Any:
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-
-
-def _require(actor: Actor, permission: str, message: str) -> None:
-    user: Any = actor
-    if user is None or not getattr(user, "is_active", False) or not user.has_perm(permission):
-        raise PermissionDenied(message)
-
-
-def _save(instance: Any, *, actor: Actor) -> None:
-    full_clean(instance)
-    if _staff(actor) is not None:
-        instance._history_user = actor
-    instance.save()
-
-
-def _lock(complaint: Complaint) -> Complaint:
-    return Complaint.objects.select_for_update().get(pk=complaint.pk)
-
-
-def _refresh(target: Any, source: Any) -> None:
-    if target is source:
-        return
-    for field in source._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
-
-
-def _required_text(value: str, *, field: str, message: str, code: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationError({field: ValidationError(message, code=code)})
-    return text
-
-
 def _staff_text(label: Any) -> str:
     """A label stored in an event's detail, in the staff's language (the admin's), whatever
     language the request that caused it spoke (the public form in English, a command)."""
@@ -139,7 +112,7 @@ def _event(
     return ComplaintEvent.objects.create(
         complaint=complaint,
         action=action,
-        actor=_staff(actor),
+        actor=staff_or_none(actor),
         from_status=from_status,
         to_status=to_status,
         detail=detail,
@@ -151,7 +124,7 @@ def _move(
     complaint: Complaint, to_status: str, *, actor: Actor, detail: str = ""
 ) -> tuple[Complaint, str]:
     """Check the step, lock the complaint; the locked copy and the status it left."""
-    stored = _lock(complaint)
+    stored = lock(complaint)
     if to_status not in TRANSITIONS.get(stored.status, ()):
         raise ValidationError(
             _("A complaint that is “%(from)s” cannot become “%(to)s”."),
@@ -171,7 +144,7 @@ def _finish_move(
     actor: Actor,
     detail: str = "",
 ) -> Complaint:
-    _save(stored, actor=actor)
+    save(stored, actor=actor)
     _event(
         stored,
         action=ComplaintEvent.Action.TRANSITION,
@@ -180,21 +153,8 @@ def _finish_move(
         to_status=stored.status,
         detail=detail,
     )
-    _refresh(target, stored)
+    copy_saved(target, stored)
     return stored
-
-
-def _queue(task_name: str, *args: Any) -> None:
-    """Send a task once the transaction that made its work has committed. Through the task
-    object (not send_task) so that CELERY_TASK_ALWAYS_EAGER runs it in place; robust: the work
-    is committed by then, so a broker that is down is logged, not turned into an error page."""
-
-    def send() -> None:
-        from complaints import tasks
-
-        getattr(tasks, task_name.rsplit(".", 1)[1]).delay(*args)
-
-    transaction.on_commit(send, robust=True)
 
 
 def _clean_contact(phone: str, email: str) -> tuple[str, str]:
@@ -262,7 +222,7 @@ def complaint_submit(
     call, an email or a letter (an actor with complaints.add_complaint). The acknowledgement is
     emailed after commit when an email address was given."""
     if actor is not None:
-        _require(actor, PERM_ADD, _("Your role may not record complaints."))
+        require_permission(actor, PERM_ADD, _("Your role may not record complaints."))
     errors: dict[str, list[ValidationError]] = {}
     name = " ".join((name or "").split())
     description = (description or "").strip()
@@ -330,7 +290,7 @@ def complaint_submit(
         acknowledge_due_at=deadlines.acknowledge_due(kind, received_at, terms=terms),
         due_at=deadlines.resolve_due(kind, received_at, terms=terms),
     )
-    _save(complaint, actor=actor)
+    save(complaint, actor=actor)
     for item in checked:
         record = Evidence(
             complaint=complaint,
@@ -355,23 +315,23 @@ def complaint_submit(
         at=received_at,
     )
     if email:
-        _queue(TASK_ACKNOWLEDGE, complaint.pk)
+        queue_after_commit(TASK_ACKNOWLEDGE, complaint.pk)
     return complaint
 
 
 def complaint_acknowledge(*, complaint: Complaint, actor: Actor = None, how: str = "") -> Complaint:
     """Record that the customer was told their complaint arrived (the email, or staff's call)."""
     with transaction.atomic():
-        stored = _lock(complaint)
+        stored = lock(complaint)
         if stored.acknowledged_at is not None:
-            _refresh(complaint, stored)
+            copy_saved(complaint, stored)
             return stored
         if actor is not None:
-            _require(actor, PERM_CHANGE, _("Your role may not change complaints."))
+            require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
         stored.acknowledged_at = timezone.now()
-        _save(stored, actor=actor)
+        save(stored, actor=actor)
         _event(stored, action=ComplaintEvent.Action.ACKNOWLEDGED, actor=actor, detail=how)
-        _refresh(complaint, stored)
+        copy_saved(complaint, stored)
         return stored
 
 
@@ -395,19 +355,19 @@ def matching_customers(complaint: Complaint) -> list[Customer]:
 
 @transaction.atomic
 def complaint_link_customer(*, complaint: Complaint, customer: Customer, actor: Actor) -> Complaint:
-    _require(actor, PERM_CHANGE, _("Your role may not change complaints."))
-    stored = _lock(complaint)
+    require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
+    stored = lock(complaint)
     if customer.status == Customer.Status.ERASED:
         raise ValidationError(
             {"customer": ValidationError(_("This customer has been erased."), code="erased")}
         )
     if stored.customer_id == customer.pk:
-        _refresh(complaint, stored)
+        copy_saved(complaint, stored)
         return stored
     stored.customer = customer
     stored.customer_linked_at = timezone.now()
-    stored.customer_linked_by = _staff(actor)
-    _save(stored, actor=actor)
+    stored.customer_linked_by = staff_or_none(actor)
+    save(stored, actor=actor)
     # A complaint is contact with the customer: the inactivity rule counts from it.
     from customers.services import customer_touch
 
@@ -423,7 +383,7 @@ def complaint_link_customer(*, complaint: Complaint, customer: Customer, actor: 
         actor=actor,
         detail=f"#{customer.pk}",
     )
-    _refresh(complaint, stored)
+    copy_saved(complaint, stored)
     return stored
 
 
@@ -443,7 +403,7 @@ def complaint_route(
 ) -> Complaint:
     """Step 2: classify (the kind may be corrected), route to a department and an assignee.
     The due date follows the kind and whether a third party must also act."""
-    _require(actor, PERM_ROUTE, _("Your role may not route complaints."))
+    require_permission(actor, PERM_ROUTE, _("Your role may not route complaints."))
     stored, from_status = _move(complaint, Status.ROUTED, actor=actor)
     if department not in Complaint.Department.values:
         raise ValidationError(
@@ -472,7 +432,7 @@ def complaint_route(
             complaint=stored,
             visibility=ComplaintMessage.Visibility.INTERNAL,
             body=note.strip(),
-            author=_staff(actor),
+            author=staff_or_none(actor),
         )
     detail = _staff_text(Complaint.Department(department).label)
     if assignee is not None:
@@ -485,8 +445,8 @@ def complaint_await_customer(*, complaint: Complaint, actor: Actor, message: str
     """Ask the customer for details or evidence (seed 000: the customer brings evidence). The
     question is a reply to the customer: on the status page, and emailed when we have an
     email."""
-    _require(actor, PERM_CHANGE, _("Your role may not change complaints."))
-    text = _required_text(
+    require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
+    text = required_text(
         message,
         field="message",
         message=_("Write what you need from the customer."),
@@ -500,14 +460,14 @@ def complaint_await_customer(*, complaint: Complaint, actor: Actor, message: str
 @transaction.atomic
 def complaint_resume(*, complaint: Complaint, actor: Actor, note: str = "") -> Complaint:
     """The customer answered: back to received, to be routed."""
-    _require(actor, PERM_CHANGE, _("Your role may not change complaints."))
+    require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
     stored, from_status = _move(complaint, Status.RECEIVED, actor=actor)
     if note.strip():
         ComplaintMessage.objects.create(
             complaint=stored,
             visibility=ComplaintMessage.Visibility.INTERNAL,
             body=note.strip(),
-            author=_staff(actor),
+            author=staff_or_none(actor),
         )
     return _finish_move(stored, complaint, from_status, actor=actor)
 
@@ -525,9 +485,9 @@ def complaint_resolve(
     """Step 3: the result, and how it was answered — a phone call (its time and a summary) or
     an email to the customer, sent from here once this is committed. The result is shown on
     the status page either way."""
-    _require(actor, PERM_RESOLVE, _("Your role may not resolve complaints."))
+    require_permission(actor, PERM_RESOLVE, _("Your role may not resolve complaints."))
     stored, from_status = _move(complaint, Status.RESOLVED, actor=actor)
-    text = _required_text(
+    text = required_text(
         resolution,
         field="resolution",
         message=_("Write the result the customer is told."),
@@ -581,7 +541,7 @@ def complaint_resolve(
 
 @transaction.atomic
 def complaint_close(*, complaint: Complaint, actor: Actor) -> Complaint:
-    _require(actor, PERM_CHANGE, _("Your role may not change complaints."))
+    require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
     stored, from_status = _move(complaint, Status.CLOSED, actor=actor)
     stored.closed_at = timezone.now()
     return _finish_move(stored, complaint, from_status, actor=actor)
@@ -591,8 +551,8 @@ def complaint_close(*, complaint: Complaint, actor: Actor) -> Complaint:
 def complaint_reject(*, complaint: Complaint, actor: Actor, reason: str) -> Complaint:
     """Refuse a complaint (not about personal data, abusive, …): the reason is told to the
     customer."""
-    _require(actor, PERM_REJECT, _("Your role may not reject complaints."))
-    text = _required_text(
+    require_permission(actor, PERM_REJECT, _("Your role may not reject complaints."))
+    text = required_text(
         reason,
         field="reason",
         message=_("Write why the complaint is rejected; the customer is told."),
@@ -611,7 +571,7 @@ def complaint_mark_duplicate(
 ) -> Complaint:
     """The same matter was filed before: this one is closed and points to the original, which
     goes on."""
-    _require(actor, PERM_REJECT, _("Your role may not mark complaints as duplicates."))
+    require_permission(actor, PERM_REJECT, _("Your role may not mark complaints as duplicates."))
     if original.pk == complaint.pk:
         raise ValidationError(
             {"original": ValidationError(_("A complaint cannot duplicate itself."), code="self")}
@@ -636,8 +596,8 @@ def complaint_mark_duplicate(
 @transaction.atomic
 def complaint_extend(*, complaint: Complaint, actor: Actor, days: int, reason: str) -> Complaint:
     """The one extension the law allows (at most 15 days by default), with its reason."""
-    _require(actor, PERM_EXTEND, _("Your role may not extend deadlines."))
-    stored = _lock(complaint)
+    require_permission(actor, PERM_EXTEND, _("Your role may not extend deadlines."))
+    stored = lock(complaint)
     terms = deadlines.terms_for(stored.kind)
     errors: dict[str, ValidationError] = {}
     if stored.status not in PENDING_STATUSES:
@@ -648,9 +608,7 @@ def complaint_extend(*, complaint: Complaint, actor: Actor, days: int, reason: s
         raise ValidationError(
             _("The deadline was already extended once (on %(date)s); the law allows one."),
             code="already_extended",
-            params={"date": timezone.localtime(stored.extended_at).strftime("%d/%m/%Y")}
-            if stored.extended_at
-            else {"date": ""},
+            params={"date": local_date(stored.extended_at)} if stored.extended_at else {"date": ""},
         )
     if not isinstance(days, int) or days < 1 or days > terms.max_extension_days:
         errors["days"] = ValidationError(
@@ -671,11 +629,11 @@ def complaint_extend(*, complaint: Complaint, actor: Actor, days: int, reason: s
         third_party=stored.third_party_involved,
         extension_days=days,
     )
-    _save(stored, actor=actor)
+    save(stored, actor=actor)
     _event(
         stored, action=ComplaintEvent.Action.EXTENDED, actor=actor, detail=stored.extension_reason
     )
-    _refresh(complaint, stored)
+    copy_saved(complaint, stored)
     return stored
 
 
@@ -689,10 +647,10 @@ def _customer_message(
         complaint=complaint,
         visibility=ComplaintMessage.Visibility.CUSTOMER,
         body=text,
-        author=_staff(actor),
+        author=staff_or_none(actor),
     )
     if email and complaint.submitter_email:
-        _queue(TASK_CUSTOMER_MESSAGE, message.pk)
+        queue_after_commit(TASK_CUSTOMER_MESSAGE, message.pk)
     return message
 
 
@@ -701,15 +659,15 @@ def complaint_add_message(
     *, complaint: Complaint, actor: Actor, visibility: str, body: str
 ) -> ComplaintMessage:
     """An internal note, or a reply to the customer (status page, and email when we have one)."""
-    _require(actor, PERM_CHANGE, _("Your role may not change complaints."))
-    text = _required_text(body, field="body", message=_("Write the text."), code="required")
-    stored = _lock(complaint)
+    require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
+    text = required_text(body, field="body", message=_("Write the text."), code="required")
+    stored = lock(complaint)
     if visibility == ComplaintMessage.Visibility.CUSTOMER:
         return _customer_message(stored, text, actor=actor)
     if visibility != ComplaintMessage.Visibility.INTERNAL:
         raise ValidationError({"visibility": ValidationError(_("Choose who sees it."), code="vis")})
     return ComplaintMessage.objects.create(
-        complaint=stored, visibility=visibility, body=text, author=_staff(actor)
+        complaint=stored, visibility=visibility, body=text, author=staff_or_none(actor)
     )
 
 
@@ -720,7 +678,7 @@ def complaint_find_for_customer(*, tracking_code: str, contact: str) -> Complain
     """The complaint with this code filed with this phone or email, or None — the same None
     whether the code is unknown or the contact does not match (no enumeration). After an
     erasure the contact is kept as a keyed hash: the customer still finds the outcome."""
-    from retention.erasure import keyed_hash
+    from customers.personal_data import keyed_hash
 
     code = normalize_tracking_code(tracking_code)
     text = (contact or "").strip()
@@ -754,7 +712,9 @@ def complaint_find_for_customer(*, tracking_code: str, contact: str) -> Complain
 def deadline_rule_save(*, rule: DeadlineRule, actor: Actor) -> DeadlineRule:
     """Change a kind's deadline. Complaints already received keep the due date they were given;
     new ones and re-routed ones follow the new rule."""
-    _require(actor, "complaints.change_deadlinerule", _("Your role may not change deadlines."))
+    require_permission(
+        actor, "complaints.change_deadlinerule", _("Your role may not change deadlines.")
+    )
     if (
         rule.third_party_resolve_days is not None
         and rule.third_party_resolve_days < rule.resolve_days
@@ -767,26 +727,28 @@ def deadline_rule_save(*, rule: DeadlineRule, actor: Actor) -> DeadlineRule:
                 )
             }
         )
-    _save(rule, actor=actor)
+    save(rule, actor=actor)
     return rule
 
 
 @transaction.atomic
 def public_holiday_save(*, holiday: PublicHoliday, actor: Actor) -> PublicHoliday:
     permission = "complaints.change_publicholiday" if holiday.pk else "complaints.add_publicholiday"
-    _require(actor, permission, _("Your role may not change the list of public holidays."))
-    _save(holiday, actor=actor)
+    require_permission(
+        actor, permission, _("Your role may not change the list of public holidays.")
+    )
+    save(holiday, actor=actor)
     return holiday
 
 
 @transaction.atomic
 def public_holiday_delete(*, holiday: PublicHoliday, actor: Actor) -> None:
-    _require(
+    require_permission(
         actor,
         "complaints.delete_publicholiday",
         _("Your role may not change the list of public holidays."),
     )
-    if _staff(actor) is not None:
+    if staff_or_none(actor) is not None:
         holiday._history_user = actor  # type: ignore[attr-defined]
     holiday.delete()
 
@@ -833,7 +795,7 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None) -> int:
                 {
                     "complaint": complaint,
                     "overdue": complaint.due_at < now,
-                    "due": timezone.localtime(complaint.due_at).strftime("%d/%m/%Y %H:%M"),
+                    "due": local_datetime(complaint.due_at),
                     "url": base_url + _admin_path(complaint),
                 }
                 for complaint in items
@@ -921,7 +883,7 @@ def acknowledgement_send(*, complaint_id: int) -> bool:
         context.update(
             {
                 "complaint": complaint,
-                "due": timezone.localtime(complaint.due_at).strftime("%d/%m/%Y"),
+                "due": local_date(complaint.due_at),
                 "status_url": context["status_url"] + _status_path(complaint.language),
             }
         )
@@ -1001,13 +963,13 @@ def _pending_request(complaint: Complaint) -> None:
 def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complaint:
     """Access request: email the customer a copy of their data (a readable page and a JSON
     file), built from the personal-data declaration, once this is committed."""
-    _require(actor, PERM_RESOLVE, _("Your role may not answer requests."))
-    _require(
+    require_permission(actor, PERM_RESOLVE, _("Your role may not answer requests."))
+    require_permission(
         actor,
         "customers.view_full_personal_data",
         _("Your role may not see customers' data in full."),
     )
-    stored = _lock(complaint)
+    stored = lock(complaint)
     _pending_request(stored)
     customer = _linked_customer(stored)
     if not (stored.submitter_email or customer.email):
@@ -1033,8 +995,8 @@ def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complai
         actor=actor,
         detail=stored.submitter_email or customer.email,
     )
-    _queue(TASK_DATA_EXPORT, stored.pk)
-    _refresh(complaint, stored)
+    queue_after_commit(TASK_DATA_EXPORT, stored.pk)
+    copy_saved(complaint, stored)
     return stored
 
 
@@ -1076,9 +1038,9 @@ def complaint_withdraw_consents(
     the complaint."""
     from customers.services import consent_withdraw
 
-    _require(actor, "customers.change_consent", _("Your role may not withdraw consents."))
-    _require(actor, PERM_RESOLVE, _("Your role may not answer requests."))
-    stored = _lock(complaint)
+    require_permission(actor, "customers.change_consent", _("Your role may not withdraw consents."))
+    require_permission(actor, PERM_RESOLVE, _("Your role may not answer requests."))
+    stored = lock(complaint)
     _pending_request(stored)
     customer = _linked_customer(stored)
     chosen = list(consents)
@@ -1110,7 +1072,7 @@ def complaint_withdraw_consents(
         actor=actor,
         detail=", ".join(str(consent.purpose) for consent in withdrawn),
     )
-    _refresh(complaint, stored)
+    copy_saved(complaint, stored)
     return withdrawn
 
 
@@ -1121,8 +1083,8 @@ def complaint_request_erasure(*, complaint: Complaint, actor: Actor) -> Any:
     from retention.models import ErasureRequest
     from retention.services import erasure_request_create
 
-    _require(actor, PERM_RESOLVE, _("Your role may not answer requests."))
-    stored = _lock(complaint)
+    require_permission(actor, PERM_RESOLVE, _("Your role may not answer requests."))
+    stored = lock(complaint)
     _pending_request(stored)
     if stored.erasure_request_id is not None:
         raise ValidationError(
@@ -1138,14 +1100,14 @@ def complaint_request_erasure(*, complaint: Complaint, actor: Actor) -> Any:
         when=stored.received_at,
     )
     stored.erasure_request = request
-    _save(stored, actor=actor)
+    save(stored, actor=actor)
     _event(
         stored,
         action=ComplaintEvent.Action.ERASURE_REQUESTED,
         actor=actor,
         detail=f"#{request.pk}",
     )
-    _refresh(complaint, stored)
+    copy_saved(complaint, stored)
     return request
 
 

@@ -14,7 +14,7 @@ import time
 from celery import shared_task
 
 from complaints import incidents, services
-from retention.locks import job_lock
+from customers.kernel.locks import job_lock
 
 logger = logging.getLogger(__name__)
 

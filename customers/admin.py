@@ -45,6 +45,8 @@ from customers.admin_forms import (
 )
 from customers.fields import PhoneNumberField
 from customers.http import client_ip
+from customers.kernel.text import fold_vietnamese
+from customers.kernel.writes import copy_saved
 from customers.models import (
     AccessLog,
     Consent,
@@ -57,7 +59,6 @@ from customers.models import (
 )
 from customers.paginator import SEARCH_COUNT_CAP, EstimatedCountPaginator
 from customers.personal_data import personal_fields
-from customers.text import fold_vietnamese
 from customers.validators import clean_digits, phone_search_key
 
 # An action on more rows than this is refused: select fewer, or ask for a batch job.
@@ -113,17 +114,6 @@ def _form_values(
     return {
         name: getattr(obj, name) for name in form.fields if name in names and name not in exclude
     }
-
-
-def _adopt(obj: models.Model, saved: models.Model) -> None:
-    """Django's admin goes on with the instance it built (log entry, redirect, inlines): give it
-    what the service saved when the service saved another instance."""
-    if obj is saved:
-        return
-    for field in obj._meta.concrete_fields:
-        setattr(obj, field.attname, getattr(saved, field.attname))
-    obj._state.adding = False
-    obj._state.db = saved._state.db
 
 
 def join_refusals(refusals: list[str]) -> str:
@@ -441,7 +431,7 @@ class ServiceModelAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
             saved = self.save_through_service(request, obj, _form_values(form, obj), change)
         except ValidationError as error:
             raise ServiceRefused(error) from error
-        _adopt(obj, saved)
+        copy_saved(obj, saved)
 
     def changeform_view(
         self,
@@ -820,7 +810,7 @@ class CustomerAdmin(ServiceModelAdmin):
                     saved = services.delivery_address_create(
                         customer=formset.instance, actor=request.user, **values
                     )
-                    _adopt(address, saved)
+                    copy_saved(address, saved)
                 else:
                     services.delivery_address_update(
                         delivery_address=address, actor=request.user, **values

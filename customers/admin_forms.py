@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.kernel.text import local_datetime
 from customers.models import Channel, Consent, Purpose
 from customers.validators import format_phone_national, phone_search_key
 
@@ -63,7 +63,7 @@ class ConsentGrantForm(forms.ModelForm):
                 params={
                     "customer": customer,
                     "purpose": purpose,
-                    "date": timezone.localtime(existing.granted_at).strftime("%d/%m/%Y %H:%M"),
+                    "date": local_datetime(existing.granted_at),
                 },
             )
         if existing is not None:

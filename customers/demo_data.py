@@ -39,6 +39,7 @@ from django.utils import timezone
 from stdnum.vn import mst
 
 from customers import disclosures, roles, services
+from customers.kernel.text import fold_vietnamese
 from customers.models import (
     Channel,
     Consent,
@@ -52,7 +53,6 @@ from customers.models import (
 )
 from customers.personal_data import DataItem
 from customers.selectors import controller_get
-from customers.text import fold_vietnamese
 from customers.validators import normalize_phone, parse_phone
 
 if TYPE_CHECKING:

@@ -17,8 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import models, transaction
@@ -27,12 +26,13 @@ from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from customers.kernel.text import fold_vietnamese, local_date, spreadsheet_cell
+from customers.kernel.writes import Actor, require_permission, save, staff_or_none
 from customers.models import AccessLog, Consent, Controller, Customer, Disclosure, Order, Recipient
 from customers.models import Purpose as PurposeModel
 from customers.personal_data import DataItem, fields_for_items, personal_fields
 from customers.selectors import controller_get
-from customers.services import Actor, _save, access_log_record
-from customers.text import fold_vietnamese
+from customers.services import access_log_record
 from customers.validators import format_phone_national
 
 ADD_DISCLOSURE = "customers.add_disclosure"
@@ -51,23 +51,6 @@ SCAN_CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "ima
 # The order fields a shipper needs to deliver at all; an order missing one is not handed over.
 SHIPPING_ITEMS = (DataItem.NAME, DataItem.PHONE, DataItem.DELIVERY_ADDRESS)
 HANDOVER_PREFIX = "SHIP"
-# A cell that starts with one of these is a formula to Excel: customers type names and addresses
-# (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _has_perm(actor: Actor, perm: str) -> bool:
-    if actor is None or not actor.is_authenticated:
-        return False
-    has_perm = getattr(actor, "has_perm", None)
-    return bool(has_perm is not None and has_perm(perm))
-
-
-def _staff_with(actor: Actor, perm: str, refusal: str) -> AbstractBaseUser:
-    """The actor, a signed-in staff member with the permission; PermissionDenied otherwise."""
-    if actor is None or isinstance(actor, AnonymousUser) or not _has_perm(actor, perm):
-        raise PermissionDenied(refusal)
-    return actor
 
 
 def _labels(items: Iterable[str]) -> str:
@@ -78,10 +61,6 @@ def _in_item_order(items: Iterable[str]) -> list[str]:
     """Known items once each, in the declaration's order; unknown ones are left to the caller."""
     wanted = set(items)
     return [item for item in DataItem.values if item in wanted]
-
-
-def _date(value: datetime.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%d/%m/%Y") if value else ""
 
 
 # Recipients --------------------------------------------------------------------------------
@@ -131,7 +110,7 @@ def recipient_save(*, recipient: Recipient, actor: Actor) -> Recipient:
             errors.setdefault(name, ValidationError(messages))
     if errors:
         raise ValidationError(errors)
-    _save(recipient, actor=actor)
+    save(recipient, actor=actor)
     return recipient
 
 
@@ -194,7 +173,7 @@ def _consent_error(customer: Customer, purpose: PurposeModel) -> ValidationError
             params={
                 "name": customer.full_name,
                 "purpose": purpose.name,
-                "date": _date(consent.withdrawn_at),
+                "date": local_date(consent.withdrawn_at),
             },
         )
     return ValidationError(
@@ -229,12 +208,10 @@ def disclosure_create(
     purpose is a legal obligation but the recipient is no authority; an authority's written
     request (issuing body, number, date, scan) is incomplete.
     """
-    staff = _staff_with(
-        actor, ADD_DISCLOSURE, _("You may not record disclosures of personal data.")
-    )
+    require_permission(actor, ADD_DISCLOSURE, _("You may not record disclosures of personal data."))
     is_authority = recipient.kind == Recipient.Kind.AUTHORITY
     if is_authority:
-        _staff_with(
+        require_permission(
             actor,
             RECORD_AUTHORITY_DISCLOSURE,
             _("Only Legal & compliance may record a disclosure to a state authority."),
@@ -352,12 +329,12 @@ def disclosure_create(
         request_date=request_date,
         notes=notes,
         batch_reference=batch_reference,
-        approved_by_id=staff.pk,
+        approved_by_id=staff_or_none(actor).pk,
         disclosed_at=when or timezone.now(),
     )
     if request_scan:
         disclosure.request_scan = _scan_stored(request_scan)
-    _save(disclosure, actor=actor)
+    save(disclosure, actor=actor)
     # The detail names the recipient and the items, never a personal value.
     detail = f"{recipient.name}: {', '.join(chosen)}"
     if batch_reference:
@@ -458,13 +435,6 @@ def _handover_reference() -> str:
     return f"{prefix}{number:04d}"
 
 
-def _csv_cell(value: object) -> str:
-    text = unicodedata.normalize("NFC", str(value))  # precomposed: what Excel and phones show
-    if text.startswith(_FORMULA_START):
-        return f"'{text}"
-    return text
-
-
 def _csv_value(order: Order, name: str) -> object:
     value = getattr(order, name)
     if name == "delivery_phone":
@@ -480,7 +450,11 @@ def shipping_list_csv(*, orders: Sequence[Order], columns: Sequence[str]) -> byt
     with translation.override("vi"):
         writer.writerow(capfirst(_verbose_name(name)) for name in columns)
     for order in orders:
-        writer.writerow(_csv_cell(_csv_value(order, name)) for name in columns)
+        writer.writerow(
+            # Precomposed Unicode: what Excel and the shipper's phones show.
+            spreadsheet_cell(unicodedata.normalize("NFC", str(_csv_value(order, name))))
+            for name in columns
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -500,7 +474,7 @@ def shipper_handover(
     data, a refusal by disclosure_create) are skipped with a reason. All or nothing: when
     anything else fails, no disclosure is recorded.
     """
-    _staff_with(actor, ADD_DISCLOSURE, _("You may not record disclosures of personal data."))
+    require_permission(actor, ADD_DISCLOSURE, _("You may not record disclosures of personal data."))
     if recipient.kind != Recipient.Kind.SHIPPER:
         raise ValidationError(
             {"recipient": _("%(recipient)s is not a shipper.") % {"recipient": recipient.name}},

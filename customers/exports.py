@@ -15,10 +15,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import masking, services
+from customers.kernel.text import local_datetime, spreadsheet_cell
 from customers.models import AccessLog, Customer
 from customers.personal_data import personal_fields
 from customers.validators import format_phone_national, format_tax_code
@@ -28,9 +28,6 @@ EXPORT_PERMISSION = "customers.export_personal_data"
 EXPORT_LIMIT = 5_000
 # The record's own columns, before the declared personal fields.
 RECORD_COLUMNS = ("id", "kind", "status", "created_at")
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection): such a
-# cell is written with a leading apostrophe.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def customer_export_columns() -> list[str]:
@@ -59,13 +56,9 @@ def _cell(customer: Customer, name: str, *, masked: bool) -> str:
     if name in ("kind", "status"):
         return str(getattr(customer, f"get_{name}_display")())
     if name == "created_at":
-        return timezone.localtime(customer.created_at).strftime("%d/%m/%Y %H:%M")
+        return local_datetime(customer.created_at)
     value = _full_value(customer, name)
     return masking.mask_value(Customer, name, value) if masked else value
-
-
-def _safe(text: str) -> str:
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
 
 
 def _header(name: str) -> str:
@@ -120,7 +113,9 @@ def customer_export_csv(
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([_header(name) for name in columns])
     for customer in selected:
-        writer.writerow([_safe(_cell(customer, name, masked=masked)) for name in columns])
+        writer.writerow(
+            [spreadsheet_cell(_cell(customer, name, masked=masked)) for name in columns]
+        )
 
     services.access_log_record(
         staff=actor,

@@ -22,10 +22,13 @@ the history bookkeeping fields declared here once.
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +74,14 @@ class Erasure(enum.Enum):
     REDACT = "redact"  # replaced by a fixed placeholder that says it was erased
     KEYED_HASH = "keyed_hash"  # an HMAC: recognisable again, not readable
     KEEP = "keep"  # a legal duty keeps it (e.g. Law on Accounting Art. 41)
+
+
+def keyed_hash(value: str, *, length: int | None = None) -> str:
+    """What Erasure.KEYED_HASH leaves: HMAC-SHA256 of the value with SECRET_KEY, in hex. The
+    same value is recognised again (a returning customer, the status page), but cannot be read
+    back."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return digest[:length] if length else digest
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.kernel.text import fold_vietnamese, local_datetime
+from customers.kernel.writes import Actor, queue_after_commit, save, staff_or_none
 from customers.models import (
     AccessLog,
     Channel,
@@ -27,10 +28,6 @@ from customers.models import (
     Purpose,
 )
 from customers.selectors import policy_version_current
-from customers.text import fold_vietnamese
-from customers.validators import full_clean
-
-Actor = AbstractBaseUser | AnonymousUser | None
 
 CUSTOMER_EDITABLE_FIELDS = (
     "kind",
@@ -43,18 +40,6 @@ CUSTOMER_EDITABLE_FIELDS = (
     "source_channel",
     "notes",
 )
-
-
-def _attribute(instance: Any, actor: Actor) -> None:
-    """Name the staff member on the history row this save writes (None for jobs and customers)."""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        instance._history_user = actor
-
-
-def _save(instance: Any, *, actor: Actor, exclude: list[str] | None = None) -> None:
-    full_clean(instance, exclude=exclude)
-    _attribute(instance, actor)
-    instance.save()
 
 
 def _normalize_email(value: str) -> str:
@@ -70,7 +55,7 @@ def controller_update(*, actor: Actor = None, **fields: Any) -> Controller:
     controller = Controller.objects.select_for_update().order_by("id").first() or Controller()
     for name, value in fields.items():
         setattr(controller, name, value)
-    _save(controller, actor=actor)
+    save(controller, actor=actor)
     return controller
 
 
@@ -98,7 +83,7 @@ def customer_create(
     if when is not None:
         customer.created_at = customer.last_activity_at = when
     _apply_customer_fields(customer, {"full_name": full_name, **fields})
-    _save(customer, actor=actor)
+    save(customer, actor=actor)
     return customer
 
 
@@ -107,7 +92,7 @@ def customer_update(*, customer: Customer, actor: Actor = None, **fields: Any) -
     if customer.status == Customer.Status.ERASED:
         raise ValidationError(_("An erased customer cannot be changed."), code="erased")
     _apply_customer_fields(customer, fields)
-    _save(customer, actor=actor)
+    save(customer, actor=actor)
     return customer
 
 
@@ -124,7 +109,7 @@ def delivery_address_create(
     *, customer: Customer, actor: Actor = None, is_default: bool = False, **fields: Any
 ) -> DeliveryAddress:
     address = DeliveryAddress(customer=customer, is_default=is_default, **fields)
-    _save(address, actor=actor)
+    save(address, actor=actor)
     if is_default:
         delivery_address_make_default(address=address, actor=actor)
     return address
@@ -137,7 +122,7 @@ def delivery_address_update(
     """Change a delivery address; ``fields`` may include its street ``address``."""
     for name, value in fields.items():
         setattr(delivery_address, name, value)
-    _save(delivery_address, actor=actor)
+    save(delivery_address, actor=actor)
     if delivery_address.is_default:
         delivery_address_make_default(address=delivery_address, actor=actor)
     return delivery_address
@@ -148,16 +133,16 @@ def delivery_address_make_default(*, address: DeliveryAddress, actor: Actor = No
     for other in DeliveryAddress.objects.filter(customer_id=address.customer_id, is_default=True):
         if other.pk != address.pk:
             other.is_default = False
-            _save(other, actor=actor)
+            save(other, actor=actor)
     if not address.is_default:
         address.is_default = True
-        _save(address, actor=actor)
+        save(address, actor=actor)
 
 
 @transaction.atomic
 def order_create(*, customer: Customer | None, actor: Actor = None, **fields: Any) -> Order:
     order = Order(customer=customer, **fields)
-    _save(order, actor=actor)
+    save(order, actor=actor)
     if customer is not None:
         customer_touch(customer=customer, when=order.ordered_at)
     return order
@@ -167,7 +152,7 @@ def order_create(*, customer: Customer | None, actor: Actor = None, **fields: An
 def order_update(*, order: Order, actor: Actor = None, **fields: Any) -> Order:
     for name, value in fields.items():
         setattr(order, name, value)
-    _save(order, actor=actor)
+    save(order, actor=actor)
     return order
 
 
@@ -176,7 +161,7 @@ def order_update(*, order: Order, actor: Actor = None, **fields: Any) -> Order:
 
 @transaction.atomic
 def purpose_save(*, purpose: Purpose, actor: Actor = None) -> Purpose:
-    _save(purpose, actor=actor)
+    save(purpose, actor=actor)
     return purpose
 
 
@@ -197,7 +182,7 @@ def policy_version_save(*, policy: PolicyVersion, actor: Actor = None) -> Policy
                 code="policy_in_effect",
                 params={"version": stored.version},
             )
-    _save(policy, actor=actor)
+    save(policy, actor=actor)
     return policy
 
 
@@ -264,8 +249,8 @@ def consent_grant(
     consent.form_reference = form_reference
     consent.ip_address = ip_address or None
     consent.user_agent = (user_agent or "")[:500]
-    consent.recorded_by = actor if getattr(actor, "is_authenticated", False) else None  # type: ignore[assignment]  # AnonymousUser is excluded by the check
-    _save(consent, actor=actor)
+    consent.recorded_by = staff_or_none(actor)
+    save(consent, actor=actor)
     customer_touch(customer=customer, when=when)
     return consent
 
@@ -285,7 +270,7 @@ def consent_withdraw(
         raise ValidationError(
             _("This consent was already withdrawn on %(date)s."),
             code="already_withdrawn",
-            params={"date": timezone.localtime(consent.withdrawn_at).strftime("%d/%m/%Y %H:%M")},
+            params={"date": local_datetime(consent.withdrawn_at)},
         )
     if channel not in Channel.values:
         raise ValidationError(_("Choose the channel the withdrawal came through."), code="channel")
@@ -294,7 +279,7 @@ def consent_withdraw(
     consent.withdrawn_at = when
     consent.withdrawal_channel = channel
     consent.withdrawal_reason = reason
-    _save(consent, actor=actor)
+    save(consent, actor=actor)
     customer_touch(customer=consent.customer, when=when)
     return consent
 
@@ -304,8 +289,6 @@ def consent_withdraw(
 
 def consent_receipt_request_email(*, customer: Customer, actor: Actor = None) -> None:
     """Queue the consent receipt for the customer's email, once the transaction commits."""
-    from customers.tasks import send_consent_receipt
-
     if not customer.email:
         raise ValidationError(
             _("%(name)s has no email address: print the receipt instead."),
@@ -314,9 +297,7 @@ def consent_receipt_request_email(*, customer: Customer, actor: Actor = None) ->
         )
     if customer.status != Customer.Status.ACTIVE:
         raise ValidationError(_("This customer is not active."), code="customer_not_active")
-    customer_id = customer.pk
-    # robust: the change is committed by then; a broker that is down is logged, not a 500.
-    transaction.on_commit(lambda: send_consent_receipt.delay(customer_id), robust=True)
+    queue_after_commit("customers.tasks.send_consent_receipt", customer.pk)
 
 
 def consent_receipt_send_email(*, customer_id: int) -> bool:

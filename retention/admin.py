@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from customers.admin import ACTION_LIMIT, ServiceModelAdmin, refusal_text
+from customers.kernel.text import local_datetime
 from customers.paginator import EstimatedCountPaginator
 from retention import erasure, selectors, services
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
@@ -227,7 +228,7 @@ class ErasureRequestAdmin(ServiceModelAdmin):
 
     @admin.display(description=_("due at"), ordering="due_at")
     def due(self, obj: ErasureRequest) -> str:
-        shown = timezone.localtime(obj.due_at).strftime("%d/%m/%Y %H:%M")
+        shown = local_datetime(obj.due_at)
         if obj.status in selectors.OPEN_STATUSES and obj.due_at < timezone.now():
             return format_html(
                 '<strong class="overdue" style="color: var(--error-fg, #ba2121)">{} ({})</strong>',

@@ -60,8 +60,6 @@ Legal holds, reruns, receipts
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import itertools
 import json
 from collections import Counter
@@ -70,7 +68,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.storage import Storage
 from django.db import connection, models, transaction
@@ -82,8 +79,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import personal_data
+from customers.kernel.writes import staff_or_none
 from customers.models import Customer
-from customers.personal_data import Erasure
+from customers.personal_data import Erasure, keyed_hash
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
 
 # What an erased text says instead of the person (REDACT): no personal data, and it says why.
@@ -258,13 +256,6 @@ def _all_file_columns() -> tuple[tuple[type[models.Model], str], ...]:
     )
 
 
-def keyed_hash(value: str, *, length: int | None = None) -> str:
-    """HMAC-SHA256 of the value with SECRET_KEY, in hex: the same value is recognised again
-    (e.g. a returning customer), but cannot be read back."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
-    return digest[:length] if length else digest
-
-
 # The service ------------------------------------------------------------------------------
 
 
@@ -272,10 +263,6 @@ def _batches(ids: Iterable[int], size: int) -> Iterator[list[int]]:
     iterator = iter(ids)
     while batch := list(dict.fromkeys(int(pk) for pk in itertools.islice(iterator, size))):
         yield batch  # each id once in a batch; only one batch of ids is held at a time
-
-
-def _is_staff(actor: Any) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False)
 
 
 def erase_customers(
@@ -596,7 +583,8 @@ def _write_receipts(
     run: PurgeRun | None,
 ) -> None:
     now = timezone.now()
-    staff_id = actor.pk if _is_staff(actor) else None
+    staff = staff_or_none(actor)
+    staff_id = staff.pk if staff is not None else None
     if connection.vendor == "postgresql":
         _insert_receipts(
             {pk: dict(sorted(per_customer[pk].items())) for pk in customer_ids},

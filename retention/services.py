@@ -16,83 +16,41 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from customers.kernel.text import local_date
+from customers.kernel.writes import (
+    Actor,
+    attribute,
+    copy_saved,
+    lock,
+    queue_after_commit,
+    require_permission,
+    required_text,
+    save,
+    staff_or_none,
+)
 from customers.models import Customer
-from customers.validators import full_clean
 from retention import selectors
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, RetentionRule
 
 logger = logging.getLogger(__name__)
 
-Actor = AbstractBaseUser | AnonymousUser | None
 
 APPROVE_PERMISSION = "retention.approve_erasurerequest"
 # Law 91/2025 and Decree 356/2025: deadlines are configuration, not code.
 DEFAULT_ERASURE_REQUEST_DUE_DAYS = 15
 # Law on Accounting 2015 Art. 41: accounting documents are kept at least 10 years.
 ACCOUNTING_MINIMUM_MONTHS = 120
-# The task that emails a refusal (retention/tasks.py); queued once the refusal is committed.
-REFUSAL_NOTICE_TASK = "retention.tasks.notify_erasure_refusal"
-
-
-def _attribute(instance: Any, actor: Actor) -> None:
-    """Name the staff member on the history row this save writes (None for jobs)."""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        instance._history_user = actor
-
-
-def _save(instance: Any, *, actor: Actor) -> None:
-    full_clean(instance)
-    _attribute(instance, actor)
-    instance.save()
-
-
-def _staff(actor: Actor) -> Any:
-    """The actor as a user to store in a "…_by" field, or None for jobs and anonymous callers."""
-    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-
-
-def _require(actor: Actor, permission: str, message: str) -> None:
-    user: Any = actor  # a User or AnonymousUser: both answer has_perm()
-    if user is None or not getattr(user, "is_active", False) or not user.has_perm(permission):
-        raise PermissionDenied(message)
-
-
-def _required_text(value: str, *, field: str, message: str, code: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationError({field: ValidationError(message, code=code)})
-    return text
-
-
-def _date(value: datetime.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%d/%m/%Y") if value else ""
 
 
 def erasure_request_due_days() -> int:
     return int(getattr(settings, "ERASURE_REQUEST_DUE_DAYS", DEFAULT_ERASURE_REQUEST_DUE_DAYS))
-
-
-def _lock(request: ErasureRequest) -> ErasureRequest:
-    """The request as stored now, locked until the transaction ends: two staff members acting
-    on the same request at once act one after the other, and the second sees the first's step."""
-    return ErasureRequest.objects.select_for_update().get(pk=request.pk)
-
-
-def _refresh(target: Any, source: Any) -> None:
-    """Give the caller's instance what was saved (the admin goes on with its own instance)."""
-    if target is source:
-        return
-    for field in source._meta.concrete_fields:
-        setattr(target, field.attname, getattr(source, field.attname))
 
 
 def _customer_set_status(*, customer_id: int, status: str, actor: Actor) -> None:
@@ -103,7 +61,7 @@ def _customer_set_status(*, customer_id: int, status: str, actor: Actor) -> None
     if customer.status == status:
         return
     customer.status = status
-    _attribute(customer, actor)
+    attribute(customer, actor)
     customer.save(update_fields=["status"])
 
 
@@ -126,7 +84,7 @@ def erasure_request_create(
     is named: follow it instead of filing a second).
     """
     if actor is not None:
-        _require(
+        require_permission(
             actor,
             "retention.add_erasurerequest",
             _("Your role may not record erasure requests."),
@@ -151,7 +109,7 @@ def erasure_request_create(
                 "id": locked.pk,
                 "request": open_request.pk,
                 "status": open_request.get_status_display(),
-                "due": _date(open_request.due_at),
+                "due": local_date(open_request.due_at),
             },
         )
     received_at = when or timezone.now()
@@ -161,9 +119,9 @@ def erasure_request_create(
         status=ErasureRequest.Status.RECEIVED,
         received_at=received_at,
         due_at=received_at + datetime.timedelta(days=erasure_request_due_days()),
-        received_by=_staff(actor),
+        received_by=staff_or_none(actor),
     )
-    _save(request, actor=actor)
+    save(request, actor=actor)
     return request
 
 
@@ -171,12 +129,12 @@ def erasure_request_create(
 def erasure_request_verify(*, request: ErasureRequest, actor: Actor, note: str) -> ErasureRequest:
     """Record that the requester's identity was verified, and how ("CCCD shown at the counter",
     "call-back to the registered phone"): only the customer may have their data erased."""
-    _require(
+    require_permission(
         actor,
         "retention.change_erasurerequest",
         _("Your role may not verify erasure requests."),
     )
-    note = _required_text(
+    note = required_text(
         note,
         field="verification_note",
         message=_(
@@ -185,7 +143,7 @@ def erasure_request_verify(*, request: ErasureRequest, actor: Actor, note: str) 
         ),
         code="note_required",
     )
-    stored = _lock(request)
+    stored = lock(request)
     if stored.status != ErasureRequest.Status.RECEIVED:
         raise ValidationError(
             _("Only a received request can be verified; this one is %(status)s."),
@@ -194,10 +152,10 @@ def erasure_request_verify(*, request: ErasureRequest, actor: Actor, note: str) 
         )
     stored.status = ErasureRequest.Status.VERIFIED
     stored.verified_at = timezone.now()
-    stored.verified_by = _staff(actor)
+    stored.verified_by = staff_or_none(actor)
     stored.verification_note = note
-    _save(stored, actor=actor)
-    _refresh(request, stored)
+    save(stored, actor=actor)
+    copy_saved(request, stored)
     return stored
 
 
@@ -205,12 +163,12 @@ def erasure_request_verify(*, request: ErasureRequest, actor: Actor, note: str) 
 def erasure_request_approve(*, request: ErasureRequest, actor: Actor) -> ErasureRequest:
     """Approve a verified request (Legal & compliance): the executor erases the customer at its
     next run. The customer becomes "erasure pending". Refused while a legal hold is active."""
-    _require(
+    require_permission(
         actor,
         APPROVE_PERMISSION,
         _("Only Legal & compliance may approve erasure requests."),
     )
-    stored = _lock(request)
+    stored = lock(request)
     if stored.status == ErasureRequest.Status.RECEIVED:
         raise ValidationError(
             _("Verify the requester's identity before approving the request."),
@@ -234,17 +192,17 @@ def erasure_request_approve(*, request: ErasureRequest, actor: Actor) -> Erasure
                 "id": stored.customer_id,
                 "reason": hold.get_reason_display(),
                 "reference": f" {hold.reference}" if hold.reference else "",
-                "placed": _date(hold.placed_at),
+                "placed": local_date(hold.placed_at),
             },
         )
     stored.status = ErasureRequest.Status.APPROVED
     stored.approved_at = timezone.now()
-    stored.approved_by = _staff(actor)
-    _save(stored, actor=actor)
+    stored.approved_by = staff_or_none(actor)
+    save(stored, actor=actor)
     _customer_set_status(
         customer_id=stored.customer_id, status=Customer.Status.ERASURE_PENDING, actor=actor
     )
-    _refresh(request, stored)
+    copy_saved(request, stored)
     return stored
 
 
@@ -256,7 +214,7 @@ def erasure_request_refuse(
     reason, which is emailed to the customer once the refusal is committed. A refusal is a legal
     decision: the same permission as approving. An approved request may still be refused (e.g.
     an authority's hold came later); the customer is then active again."""
-    _require(
+    require_permission(
         actor,
         APPROVE_PERMISSION,
         _("Only Legal & compliance may refuse erasure requests."),
@@ -277,7 +235,7 @@ def erasure_request_refuse(
         ]
     if errors:
         raise ValidationError(errors)
-    stored = _lock(request)
+    stored = lock(request)
     if stored.status not in selectors.OPEN_STATUSES:
         raise ValidationError(
             _("This request is already %(status)s."),
@@ -287,25 +245,17 @@ def erasure_request_refuse(
     was_approved = stored.status == ErasureRequest.Status.APPROVED
     stored.status = ErasureRequest.Status.REFUSED
     stored.refused_at = timezone.now()
-    stored.refused_by = _staff(actor)
+    stored.refused_by = staff_or_none(actor)
     stored.refusal_exception = exception
     stored.refusal_reason = reason
-    _save(stored, actor=actor)
+    save(stored, actor=actor)
     if was_approved:
         _customer_set_status(
             customer_id=stored.customer_id, status=Customer.Status.ACTIVE, actor=actor
         )
-    request_id = stored.pk
-    # robust: the refusal is committed by then; a broker that is down is logged, not a 500.
-    transaction.on_commit(lambda: _queue_refusal_notice(request_id), robust=True)
-    _refresh(request, stored)
+    queue_after_commit("retention.tasks.notify_erasure_refusal", stored.pk)
+    copy_saved(request, stored)
     return stored
-
-
-def _queue_refusal_notice(request_id: int) -> None:
-    from retention.tasks import notify_erasure_refusal
-
-    notify_erasure_refusal.delay(request_id)
 
 
 @transaction.atomic
@@ -314,9 +264,9 @@ def erasure_request_mark_executed(
 ) -> ErasureRequest:
     """Close an approved request with the receipt of its erasure (called by the executor in
     the erasure's transaction). Idempotent: a request already executed is left as it is."""
-    stored = _lock(request)
+    stored = lock(request)
     if stored.status == ErasureRequest.Status.EXECUTED:
-        _refresh(request, stored)
+        copy_saved(request, stored)
         return stored
     if stored.status != ErasureRequest.Status.APPROVED:
         raise ValidationError(
@@ -330,8 +280,8 @@ def erasure_request_mark_executed(
         )
     stored.status = ErasureRequest.Status.EXECUTED
     stored.executed_at = receipt.erased_at
-    _save(stored, actor=receipt.staff)
-    _refresh(request, stored)
+    save(stored, actor=receipt.staff)
+    copy_saved(request, stored)
     return stored
 
 
@@ -369,7 +319,7 @@ def erasure_refusal_notify(*, request_id: int) -> bool:
                 "company_name": controller.legal_name if controller else _("we"),
                 "company_short": company_short,
                 "contact_email": (controller.dpo_email or controller.email) if controller else "",
-                "received": _date(request.received_at),
+                "received": local_date(request.received_at),
                 "exception": request.get_refusal_exception_display(),
             },
         )
@@ -392,7 +342,9 @@ def legal_hold_place(
     """Freeze the customer's data for an investigation or a dispute: while the hold is active no
     rule and no request erases them. An approved request stays approved; the executor skips it
     until the hold is lifted. Only Legal & compliance (retention.add_legalhold)."""
-    _require(actor, "retention.add_legalhold", _("Only Legal & compliance may place legal holds."))
+    require_permission(
+        actor, "retention.add_legalhold", _("Only Legal & compliance may place legal holds.")
+    )
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     if locked.status == Customer.Status.ERASED:
         raise ValidationError(
@@ -406,9 +358,9 @@ def legal_hold_place(
         reference=(reference or "").strip(),
         note=(note or "").strip(),
         placed_at=timezone.now(),
-        placed_by=_staff(actor),
+        placed_by=staff_or_none(actor),
     )
-    _save(hold, actor=actor)
+    save(hold, actor=actor)
     return hold
 
 
@@ -416,10 +368,10 @@ def legal_hold_place(
 def legal_hold_lift(*, hold: LegalHold, actor: Actor, reason: str) -> LegalHold:
     """Lift a hold, saying why (the case closed, the dispute settled); the hold stays as a
     record with who lifted it and when. Only Legal & compliance (retention.change_legalhold)."""
-    _require(
+    require_permission(
         actor, "retention.change_legalhold", _("Only Legal & compliance may lift legal holds.")
     )
-    reason = _required_text(
+    reason = required_text(
         reason,
         field="lift_reason",
         message=_("Say why the hold is lifted."),
@@ -430,13 +382,13 @@ def legal_hold_lift(*, hold: LegalHold, actor: Actor, reason: str) -> LegalHold:
         raise ValidationError(
             _("This hold was already lifted on %(date)s."),
             code="already_lifted",
-            params={"date": _date(stored.lifted_at)},
+            params={"date": local_date(stored.lifted_at)},
         )
     stored.lifted_at = timezone.now()
-    stored.lifted_by = _staff(actor)
+    stored.lifted_by = staff_or_none(actor)
     stored.lift_reason = reason
-    _save(stored, actor=actor)
-    _refresh(hold, stored)
+    save(stored, actor=actor)
+    copy_saved(hold, stored)
     return stored
 
 
@@ -449,7 +401,7 @@ def rule_save(*, rule: RetentionRule, actor: Actor) -> RetentionRule:
     compliance); migrations and commands save with actor=None."""
     if actor is not None:
         verb = "add" if rule.pk is None else "change"
-        _require(
+        require_permission(
             actor,
             f"retention.{verb}_retentionrule",
             _("Only Legal & compliance may change retention rules."),
@@ -490,5 +442,5 @@ def rule_save(*, rule: RetentionRule, actor: Actor) -> RetentionRule:
                     )
                 }
             )
-    _save(rule, actor=actor)
+    save(rule, actor=actor)
     return rule

@@ -1,8 +1,8 @@
 """Celery tasks of retention/: scheduled by django-celery-beat (migration 0003), they take ids
 or nothing, and call the services.
 
-Each scheduled job takes a lock (retention.locks) so that two runs never overlap, and writes one
-PurgeRun. A run that finds the lock held does nothing, writes no PurgeRun, and says so in the
+Each scheduled job takes a lock (customers.kernel.locks) so that two runs never overlap, and
+writes one PurgeRun. A run that finds the lock held does nothing, writes no PurgeRun, and says so in the
 worker's log and in its result. acks_late: a worker lost mid-run leaves the message to be
 delivered again; the work is idempotent (what was erased drops out of the plan) and the lock's
 heartbeat lets the next run take over from a dead one.
@@ -19,7 +19,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from retention.locks import JobLock, job_lock
+from customers.kernel.locks import JobLock, job_lock
 from retention.models import PurgeRun
 from retention.purge import purge_execute
 

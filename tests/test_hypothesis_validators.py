@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from complaints import evidence
 from complaints.models import normalize_tracking_code
-from customers.text import fold_vietnamese
+from customers.kernel.text import fold_vietnamese
 from customers.validators import (
     clean_digits,
     format_phone_national,

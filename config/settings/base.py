@@ -210,13 +210,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="pdpdesk <no-reply@localh
 
 # CACHES
 # ------------------------------------------------------------------------------
-# Shared by web, worker and beat: the scheduled jobs' locks live here (retention/locks.py).
+# Shared by web, worker and beat: the scheduled jobs' locks live here (customers/kernel/locks.py).
 # Default: files under var/cache/ (one machine). Several machines: CACHE_URL=redis://host:6379/2,
 # which django-environ maps to Django's own django.core.cache.backends.redis.RedisCache.
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
     # Django's file cache add() is not atomic between processes; a lock needs it to be.
-    CACHES["default"]["BACKEND"] = "retention.locks.AtomicAddFileBasedCache"
+    CACHES["default"]["BACKEND"] = "customers.kernel.locks.AtomicAddFileBasedCache"
 elif CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # Pinned: installing django-redis later would otherwise switch backends silently.
     CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"

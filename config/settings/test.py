@@ -41,7 +41,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # workers of that test.
 CACHES = {"default": env.cache_url("TEST_CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache":
-    CACHES["default"]["BACKEND"] = "retention.locks.AtomicAddFileBasedCache"
+    CACHES["default"]["BACKEND"] = "customers.kernel.locks.AtomicAddFileBasedCache"
 
 # Sessions in memory: SESSION_SAVE_EVERY_REQUEST writes the session on every request, and the
 # admin pages' query bounds (tests/customers/test_admin.py) measure the page, not that write.

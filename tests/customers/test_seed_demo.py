@@ -16,6 +16,7 @@ from django.utils import timezone
 from stdnum.vn import mst
 
 from customers import demo_data, roles, services
+from customers.kernel.text import fold_vietnamese
 from customers.models import (
     AccessLog,
     Channel,
@@ -31,7 +32,6 @@ from customers.models import (
 )
 from customers.personal_data import DataItem
 from customers.selectors import policy_version_current
-from customers.text import fold_vietnamese
 from customers.validators import is_citizen_id, normalize_phone
 from tests.factories import CustomerFactory, StaffFactory
 

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from customers.text import fold_vietnamese
+from customers.kernel.text import fold_vietnamese
 from customers.validators import (
     format_phone_national,
     normalize_phone,

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
-from customers.text import fold_vietnamese
+from customers.kernel.text import fold_vietnamese
 
 # Columns of these types cannot hold a name, a phone number or an address as text.
 NON_TEXT_TYPES = frozenset(

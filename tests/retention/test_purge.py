@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.utils import translation
 
 from customers import services
+from customers.kernel.locks import KEY_PREFIX, job_lock
 from customers.models import Channel, Consent, Customer, Order
 from retention import services as retention_services
-from retention.locks import KEY_PREFIX, job_lock
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
 from retention.purge import (
     HoldReason,
@@ -507,7 +507,7 @@ def test_batches_are_small_and_each_is_counted(settings) -> None:
 
 
 def _add_from_another_process(directory: str, key: str, barrier: Any, results: Any) -> None:
-    from retention.locks import AtomicAddFileBasedCache
+    from customers.kernel.locks import AtomicAddFileBasedCache
 
     shared = AtomicAddFileBasedCache(directory, {})
     barrier.wait()

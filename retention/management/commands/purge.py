@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.kernel.text import local_date, local_datetime
 from retention.models import ErasureRequest, LegalHold, PurgeRun
 from retention.purge import HoldReason, PlanLine, PurgePlan, Record, RulePlan, purge_plan
 from retention.tasks import (
@@ -21,10 +22,6 @@ from retention.tasks import (
     purge_expired_run,
     requests_to_execute,
 )
-
-
-def _date(value: Any) -> str:
-    return value.strftime("%d/%m/%Y")
 
 
 class Command(BaseCommand):
@@ -93,8 +90,8 @@ class Command(BaseCommand):
         return "    " + _("%(subject)s: %(what)s; clock started %(start)s, due %(due)s") % {
             "subject": subject,
             "what": what,
-            "start": _date(line.clock_started),
-            "due": _date(line.due_on),
+            "start": local_date(line.clock_started),
+            "due": local_date(line.due_on),
         }
 
     def _print_rule(self, rule_plan: RulePlan, *, limit: int) -> None:
@@ -117,7 +114,7 @@ class Command(BaseCommand):
             % {
                 "count": count,
                 "records": self._record_name(rule_plan.record, count),
-                "date": _date(rule_plan.clock_started_by),
+                "date": local_date(rule_plan.clock_started_by),
             }
         )
         what = _("rule %(code)s, %(action)s") % {
@@ -149,7 +146,7 @@ class Command(BaseCommand):
         write = self.stdout.write
         write(
             _("Retention rules at %(when)s (Asia/Ho_Chi_Minh):")
-            % {"when": timezone.localtime(plan.now).strftime("%d/%m/%Y %H:%M")}
+            % {"when": local_datetime(plan.now)}
         )
         for rule_plan in plan.rules:
             self._print_rule(rule_plan, limit=limit)
@@ -177,7 +174,7 @@ class Command(BaseCommand):
                 % {
                     "customer": request.customer_id,
                     "id": request.pk,
-                    "date": _date(timezone.localtime(approved)),
+                    "date": local_date(timezone.localtime(approved)),
                 }
             )
         if count > limit:

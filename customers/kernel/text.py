@@ -1,0 +1,49 @@
+"""Text the way pdpdesk shows and stores it: Vietnamese dates and times, folded names, and
+spreadsheet cells that cannot run as formulas."""
+
+from __future__ import annotations
+
+import datetime
+import unicodedata
+
+DATE_FORMAT = "%d/%m/%Y"
+DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP):
+# such a cell is written with a leading apostrophe, which Excel and LibreOffice show as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def fold_vietnamese(text: str) -> str:
+    """Lower case without diacritics: "Nguyễn Văn Đức" → "nguyen van duc".
+
+    Staff type names without accents; the folded copy is what name search matches.
+    """
+    text = (text or "").replace("Đ", "D").replace("đ", "d")
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.lower().split())
+
+
+def local_datetime(moment: datetime.datetime | None, *, empty: str = "") -> str:
+    """A moment as staff and customers read it: dd/mm/yyyy hh:mm, Vietnam time."""
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime(DATETIME_FORMAT) if moment else empty
+
+
+def local_date(moment: datetime.datetime | datetime.date | None, *, empty: str = "") -> str:
+    """The day of a moment (Vietnam time) or a date: dd/mm/yyyy."""
+    from django.utils import timezone
+
+    if not moment:
+        return empty
+    if isinstance(moment, datetime.datetime):
+        moment = timezone.localtime(moment)
+    return moment.strftime(DATE_FORMAT)
+
+
+def spreadsheet_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text and never runs as a formula."""
+    text = str(value)
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text

@@ -1,0 +1,86 @@
+"""What every service does around a model, written once.
+
+A service validates with full_clean() before saving and names the staff member on the history
+row the save writes (django-simple-history), checks the actor's permission, locks the row it
+changes so that two staff members acting at once act one after the other, gives the caller's
+instance what was saved, and queues the follow-up task only once its work has committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils.module_loading import import_string
+
+from customers.validators import full_clean
+
+# Who makes a change: a staff member, an anonymous visitor (the public form), or None (a job).
+Actor = AbstractBaseUser | AnonymousUser | None
+
+M = TypeVar("M", bound=models.Model)
+
+
+def staff_or_none(actor: Actor) -> Any:
+    """The actor as a user to store in a "…_by" field, or None for jobs and anonymous callers."""
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def attribute(instance: models.Model, actor: Actor) -> None:
+    """Name the staff member on the history row the next save writes (nobody for jobs)."""
+    if staff_or_none(actor) is not None:
+        instance._history_user = actor  # type: ignore[attr-defined]  # read by simple_history
+
+
+def save(instance: models.Model, *, actor: Actor, exclude: list[str] | None = None) -> None:
+    """full_clean(), then save, attributed to the actor."""
+    full_clean(instance, exclude=exclude)
+    attribute(instance, actor)
+    instance.save()
+
+
+def require_permission(actor: Actor, permission: str, message: str) -> None:
+    """Refuse (PermissionDenied with ``message``) unless an active user holds ``permission``."""
+    user: Any = actor  # a User or AnonymousUser: both answer has_perm()
+    if user is None or not getattr(user, "is_active", False) or not user.has_perm(permission):
+        raise PermissionDenied(message)
+
+
+def lock(instance: M) -> M:
+    """The row as stored now, locked until the transaction ends."""
+    return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+
+
+def copy_saved(target: models.Model, source: models.Model) -> None:
+    """Give the caller's instance what the service saved on another instance of the same row
+    (the admin goes on with the instance it built: log entry, redirect, inlines)."""
+    if target is source:
+        return
+    for field in source._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    target._state.adding = False
+    target._state.db = source._state.db
+
+
+def required_text(value: str, *, field: str, message: str, code: str) -> str:
+    """The text stripped, or a ValidationError on ``field`` when nothing is left."""
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError({field: ValidationError(message, code=code)})
+    return text
+
+
+def queue_after_commit(task: str, *args: Any) -> None:
+    """Queue a Celery task (by its dotted name) once the current transaction commits.
+
+    Through the task object, not send_task, so that CELERY_TASK_ALWAYS_EAGER runs it in place.
+    robust: the work is committed by then, so a broker that is down is logged, not turned into
+    an error page; the periodic jobs pick the work up again.
+    """
+
+    def send() -> None:
+        import_string(task).delay(*args)
+
+    transaction.on_commit(send, robust=True)
