@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from complaints import services
 from complaints.models import Complaint, Department, Kind, ResponseChannel
@@ -162,7 +163,7 @@ def demo_complaints_ensure(
         ),
     )
 
-    # 5. A deletion request: an erasure request filed in retention.
+    # 5. A deletion request, routed to Legal (retention's demo data files its erasure request).
     deletion = _submit(
         people[4], Kind.DELETION, "Tôi không dùng dịch vụ nữa, xin xóa dữ liệu.", now - 4 * day
     )
@@ -177,7 +178,6 @@ def demo_complaints_ensure(
                 department=Department.LEGAL_COMPLIANCE,
                 assignee=dpo,
             ),
-            services.complaint_request_erasure(complaint=deletion, actor=cskh),
         ),
     )
 
@@ -327,3 +327,11 @@ def demo_incidents_ensure(
         left_out.append(f"incidents: {reason}")
         return 0
     return made
+
+
+def demo_data_load(*, logins: dict[str, Any], now: datetime.datetime, report: Any) -> None:
+    """seed_demo's part of complaints (ComplaintsConfig.demo_data)."""
+    complaints = demo_complaints_ensure(logins=logins, now=now, left_out=report.left_out)
+    incidents = demo_incidents_ensure(logins=logins, now=now, left_out=report.left_out)
+    report.made_by_apps.append((_("Complaints and requests created"), complaints))
+    report.made_by_apps.append((_("Breach incidents created"), incidents))

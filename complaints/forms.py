@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -119,14 +118,6 @@ class ComplaintForm(forms.Form):
 
     def honeypot_filled(self) -> bool:
         return bool((self.data.get(HONEYPOT_FIELD) or "").strip())
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put each of complaint_submit's messages next to its field (the rest at the top)."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, messages in error.error_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
 
 class StatusForm(forms.Form):

@@ -310,14 +310,6 @@ class Complaint(models.Model):
         related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
-    erasure_request = models.ForeignKey(
-        "retention.ErasureRequest",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="complaints",
-        verbose_name=_("erasure request"),
-    )
 
     history = HistoricalRecords()
 
@@ -335,10 +327,6 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_code
-
-    @property
-    def is_request(self) -> bool:
-        return self.kind in REQUEST_KINDS
 
     @property
     def is_open(self) -> bool:

@@ -99,7 +99,7 @@ def _staff_text(label: Any) -> str:
         return str(label)
 
 
-def _event(
+def complaint_event_record(
     complaint: Complaint,
     *,
     action: str,
@@ -145,7 +145,7 @@ def _finish_move(
     detail: str = "",
 ) -> Complaint:
     save(stored, actor=actor)
-    _event(
+    complaint_event_record(
         stored,
         action=ComplaintEvent.Action.TRANSITION,
         actor=actor,
@@ -306,7 +306,7 @@ def complaint_submit(
             str(getattr(item.upload, "name", "") or "evidence"), item.upload, save=False
         )
         record.save()
-    _event(
+    complaint_event_record(
         complaint,
         action=ComplaintEvent.Action.RECEIVED,
         actor=actor,
@@ -330,7 +330,9 @@ def complaint_acknowledge(*, complaint: Complaint, actor: Actor = None, how: str
             require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
         stored.acknowledged_at = timezone.now()
         save(stored, actor=actor)
-        _event(stored, action=ComplaintEvent.Action.ACKNOWLEDGED, actor=actor, detail=how)
+        complaint_event_record(
+            stored, action=ComplaintEvent.Action.ACKNOWLEDGED, actor=actor, detail=how
+        )
         copy_saved(complaint, stored)
         return stored
 
@@ -377,7 +379,7 @@ def complaint_link_customer(*, complaint: Complaint, customer: Customer, actor: 
     # through their customer column (SPEC: nothing that should be erased survives anywhere).
     # customer_linked_at stays empty in them, so the history still tells when the link was made.
     stored.history.filter(customer__isnull=True).update(customer=customer)
-    _event(
+    complaint_event_record(
         stored,
         action=ComplaintEvent.Action.CUSTOMER_LINKED,
         actor=actor,
@@ -630,7 +632,7 @@ def complaint_extend(*, complaint: Complaint, actor: Actor, days: int, reason: s
         extension_days=days,
     )
     save(stored, actor=actor)
-    _event(
+    complaint_event_record(
         stored, action=ComplaintEvent.Action.EXTENDED, actor=actor, detail=stored.extension_reason
     )
     copy_saved(complaint, stored)
@@ -931,7 +933,7 @@ def customer_message_send(*, message_id: int) -> bool:
     with transaction.atomic():
         now = timezone.now()
         ComplaintMessage.objects.filter(pk=message.pk).update(emailed_at=now)
-        _event(complaint, action=ComplaintEvent.Action.REPLY_SENT, at=now)
+        complaint_event_record(complaint, action=ComplaintEvent.Action.REPLY_SENT, at=now)
     return True
 
 
@@ -948,6 +950,14 @@ def _linked_customer(complaint: Complaint) -> Customer:
     if customer.status == Customer.Status.ERASED:
         raise ValidationError(_("This customer has been erased."), code="erased")
     return customer
+
+
+def complaint_lock_for_request(complaint: Complaint) -> tuple[Complaint, Customer]:
+    """The complaint locked, and the customer it is linked to, for a step that acts on the
+    customer's data: only while the request is being handled, and once staff linked it."""
+    stored = lock(complaint)
+    _pending_request(stored)
+    return stored, _linked_customer(stored)
 
 
 def _pending_request(complaint: Complaint) -> None:
@@ -969,9 +979,7 @@ def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complai
         "customers.view_full_personal_data",
         _("Your role may not see customers' data in full."),
     )
-    stored = lock(complaint)
-    _pending_request(stored)
-    customer = _linked_customer(stored)
+    stored, customer = complaint_lock_for_request(complaint)
     if not (stored.submitter_email or customer.email):
         raise ValidationError(
             _(
@@ -989,7 +997,7 @@ def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complai
         action=AccessLog.Action.EXPORT,
         detail=_("Access request %(code)s") % {"code": stored.tracking_code},
     )
-    _event(
+    complaint_event_record(
         stored,
         action=ComplaintEvent.Action.DATA_EXPORTED,
         actor=actor,
@@ -1040,9 +1048,7 @@ def complaint_withdraw_consents(
 
     require_permission(actor, "customers.change_consent", _("Your role may not withdraw consents."))
     require_permission(actor, PERM_RESOLVE, _("Your role may not answer requests."))
-    stored = lock(complaint)
-    _pending_request(stored)
-    customer = _linked_customer(stored)
+    stored, customer = complaint_lock_for_request(complaint)
     chosen = list(consents)
     if not chosen:
         raise ValidationError(
@@ -1066,7 +1072,7 @@ def complaint_withdraw_consents(
                 reason=_("Request %(code)s") % {"code": stored.tracking_code},
             )
         )
-    _event(
+    complaint_event_record(
         stored,
         action=ComplaintEvent.Action.CONSENT_WITHDRAWN,
         actor=actor,
@@ -1074,41 +1080,6 @@ def complaint_withdraw_consents(
     )
     copy_saved(complaint, stored)
     return withdrawn
-
-
-@transaction.atomic
-def complaint_request_erasure(*, complaint: Complaint, actor: Actor) -> Any:
-    """Delete request: files an ErasureRequest (retention) linked to the complaint; it goes
-    through verification and approval there, and the status page shows its outcome."""
-    from retention.models import ErasureRequest
-    from retention.services import erasure_request_create
-
-    require_permission(actor, PERM_RESOLVE, _("Your role may not answer requests."))
-    stored = lock(complaint)
-    _pending_request(stored)
-    if stored.erasure_request_id is not None:
-        raise ValidationError(
-            _("An erasure request (#%(id)s) was already filed from this complaint."),
-            code="already_filed",
-            params={"id": stored.erasure_request_id},
-        )
-    customer = _linked_customer(stored)
-    request = erasure_request_create(
-        customer=customer,
-        source=ErasureRequest.Source.COMPLAINT,
-        actor=actor,
-        when=stored.received_at,
-    )
-    stored.erasure_request = request
-    save(stored, actor=actor)
-    _event(
-        stored,
-        action=ComplaintEvent.Action.ERASURE_REQUESTED,
-        actor=actor,
-        detail=f"#{request.pk}",
-    )
-    copy_saved(complaint, stored)
-    return request
 
 
 def staff_who_can_resolve() -> Any:

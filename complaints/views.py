@@ -7,6 +7,8 @@ The writes go through complaints.services; these views only show the forms, coun
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from complaints import ratelimit, services
 from complaints.forms import ComplaintForm, StatusForm
 from complaints.models import Complaint, ComplaintMessage, Status
+from customers.kernel.forms import add_service_errors
 from customers.selectors import controller_get
 
 # The confirmation page's complaint travels in a signed cookie, not in the session: the public
@@ -137,7 +140,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 language=translation.get_language() or "",
             )
         except ValidationError as error:
-            form.add_service_errors(error)
+            add_service_errors(form, error)
         else:
             return _to_sent_page(
                 code=complaint.tracking_code, emailed=bool(complaint.submitter_email)
@@ -156,6 +159,26 @@ def complaint_sent(request: HttpRequest) -> HttpResponse:
         "complaints/sent.html",
         {"complaint": complaint, "emailed": emailed, "controller": controller_get()},
     )
+
+
+@dataclass(frozen=True)
+class StatusSection:
+    """A part of the status page that an app above complaints adds (retention: how a deletion
+    request ended). ``context`` gives what its template shows, or None when it has nothing."""
+
+    template: str
+    context: Callable[[Complaint], dict[str, Any] | None]
+
+
+STATUS_SECTIONS: list[StatusSection] = []
+
+
+def _status_sections(complaint: Complaint) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (section.template, shown)
+        for section in STATUS_SECTIONS
+        if (shown := section.context(complaint)) is not None
+    ]
 
 
 def _customer_messages(complaint: Complaint) -> list[ComplaintMessage]:
@@ -196,7 +219,7 @@ def complaint_status(request: HttpRequest) -> HttpResponse:
                         "explained": STATUS_EXPLAINED.get(complaint.status, ""),
                         "step": STATUS_STEP.get(complaint.status, 1),
                         "replies": _customer_messages(complaint),
-                        "erasure": complaint.erasure_request,
+                        "sections": _status_sections(complaint),
                     }
                 )
     context["form"] = form

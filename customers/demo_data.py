@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
@@ -36,6 +37,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from stdnum.vn import mst
 
 from customers import disclosures, roles, services
@@ -895,8 +897,9 @@ class DemoDataReport:
     recipients: int = 0
     disclosures: int = 0
     handovers: list[str] = field(default_factory=list)  # the SHIP- references made
-    complaints: int = 0
-    incidents: int = 0
+    # What the apps above customers made of their demo data: (what, how many), e.g.
+    # ("Complaints and requests created", 9), in the order the apps were loaded.
+    made_by_apps: list[tuple[str, int]] = field(default_factory=list)
     # Demo recipients or disclosures that could not be made, and why (e.g. no placed order to
     # hand over when there are few customers).
     left_out: list[str] = field(default_factory=list)
@@ -912,8 +915,7 @@ class DemoDataReport:
             or any(login.created for login in self.role_logins)
             or self.recipients
             or self.disclosures
-            or self.complaints
-            or self.incidents
+            or any(count for _what, count in self.made_by_apps)
         )
 
 
@@ -1324,11 +1326,20 @@ def demo_data_load(
         _disclosures_ensure(
             report=report, specs=specs, recipients=recipients, logins=logins, now=now
         )
-        from complaints.demo_data import demo_complaints_ensure, demo_incidents_ensure
-
-        report.complaints = demo_complaints_ensure(logins=logins, now=now, left_out=report.left_out)
-        report.incidents = demo_incidents_ensure(logins=logins, now=now, left_out=report.left_out)
+        for load in _app_loaders():
+            load(logins=logins, now=now, report=report)
     return report
+
+
+def _app_loaders() -> list[Callable[..., None]]:
+    """The demo data of the apps above customers, in INSTALLED_APPS order: each app's config
+    names its loader (``demo_data = "app.demo_data.demo_data_load"``), so that the base app
+    never imports them. A loader is called with ``logins``, ``now`` and ``report``."""
+    return [
+        import_string(path)
+        for config in apps.get_app_configs()
+        if (path := getattr(config, "demo_data", None))
+    ]
 
 
 class _DemoPassword:

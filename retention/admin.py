@@ -11,20 +11,23 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseModelForm
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from customers.admin import ACTION_LIMIT, ServiceModelAdmin, refusal_text
+from complaints import services as complaint_services
+from complaints.admin import complaint_pages
+from complaints.models import Complaint, Kind
+from customers.admin.base import ACTION_LIMIT, ServiceModelAdmin
+from customers.admin.steps import ConfirmForm, Step, StepForm, Steps
 from customers.kernel.text import local_datetime
 from customers.paginator import EstimatedCountPaginator
 from retention import erasure, selectors, services
@@ -114,7 +117,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(StepForm):
     note = forms.CharField(
         label=_("How the identity was verified"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -122,11 +125,7 @@ class VerifyForm(forms.Form):
     )
 
 
-class ApproveForm(forms.Form):
-    """Approval asks for no input: the page says what will happen and asks to confirm."""
-
-
-class RefuseForm(forms.Form):
+class RefuseForm(StepForm):
     exception = forms.ChoiceField(
         label=_("Legal exception"),
         choices=[("", "---------"), *ErasureRequest.LegalException.choices],
@@ -138,16 +137,69 @@ class RefuseForm(forms.Form):
     )
 
 
-# step -> (form, title, the service's field names -> the form's)
-STEPS: dict[str, tuple[type[forms.Form], Any, dict[str, str]]] = {
-    "verify": (VerifyForm, _("Verify the requester's identity"), {"verification_note": "note"}),
-    "approve": (ApproveForm, _("Approve the erasure"), {}),
-    "refuse": (
-        RefuseForm,
-        _("Refuse the erasure"),
-        {"refusal_exception": "exception", "refusal_reason": "reason"},
+def _verify(request: HttpRequest, obj: ErasureRequest, form: Any) -> str:
+    services.erasure_request_verify(request=obj, actor=request.user, note=form.cleaned_data["note"])
+    return gettext("Identity verified.")
+
+
+def _approve(request: HttpRequest, obj: ErasureRequest, form: Any) -> str:
+    services.erasure_request_approve(request=obj, actor=request.user)
+    return gettext("Approved: the customer will be erased at the next run of the executor.")
+
+
+def _refuse(request: HttpRequest, obj: ErasureRequest, form: Any) -> str:
+    data = form.cleaned_data
+    services.erasure_request_refuse(
+        request=obj, actor=request.user, exception=data["exception"], reason=data["reason"]
+    )
+    return gettext("Refused: the reason will be emailed to the customer.")
+
+
+def _step_context(request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]:
+    return {"legal_hold": selectors.legal_hold_active_for(obj.customer_id)}
+
+
+# A step posted anyway is judged by the service, whose refusal names the role or the step that
+# is missing ("Verify the requester's identity first").
+STEPS = Steps(
+    url_name="retention_erasurerequest_step",
+    template="admin/retention/erasurerequest/step.html",
+    context=_step_context,
+    steps=(
+        Step(
+            "verify",
+            _("Verify the requester's identity"),
+            VerifyForm,
+            _verify,
+            permissions=("retention.change_erasurerequest",),
+            available=lambda obj: obj.status == ErasureRequest.Status.RECEIVED,
+            field_names={"verification_note": "note"},
+            service_judges_role=True,
+            service_judges_state=True,
+        ),
+        Step(
+            "approve",
+            _("Approve the erasure"),
+            ConfirmForm,
+            _approve,
+            permissions=(services.APPROVE_PERMISSION,),
+            available=lambda obj: obj.status == ErasureRequest.Status.VERIFIED,
+            service_judges_role=True,
+            service_judges_state=True,
+        ),
+        Step(
+            "refuse",
+            _("Refuse the erasure"),
+            RefuseForm,
+            _refuse,
+            permissions=(services.APPROVE_PERMISSION,),
+            available=lambda obj: obj.status in selectors.OPEN_STATUSES,
+            field_names={"refusal_exception": "exception", "refusal_reason": "reason"},
+            service_judges_role=True,
+            service_judges_state=True,
+        ),
     ),
-}
+)
 
 
 @admin.register(ErasureRequest)
@@ -259,21 +311,6 @@ class ErasureRequestAdmin(ServiceModelAdmin):
         )
         return [step, *super().get_urls()]
 
-    def steps_allowed(self, request: HttpRequest, obj: ErasureRequest) -> list[str]:
-        """The buttons a staff member sees on the request's page (the services check again)."""
-        user: Any = request.user
-        allowed = []
-        if obj.status == ErasureRequest.Status.RECEIVED and user.has_perm(
-            "retention.change_erasurerequest"
-        ):
-            allowed.append("verify")
-        if user.has_perm(services.APPROVE_PERMISSION):
-            if obj.status == ErasureRequest.Status.VERIFIED:
-                allowed.append("approve")
-            if obj.status in selectors.OPEN_STATUSES:
-                allowed.append("refuse")
-        return allowed
-
     def render_change_form(
         self,
         request: HttpRequest,
@@ -284,82 +321,12 @@ class ErasureRequestAdmin(ServiceModelAdmin):
         obj: Any = None,
     ) -> Any:
         if obj is not None:
-            context["erasure_steps"] = [
-                (
-                    step,
-                    STEPS[step][1],
-                    reverse("admin:retention_erasurerequest_step", args=[obj.pk, step]),
-                )
-                for step in self.steps_allowed(request, obj)
-            ]
+            context["erasure_steps"] = STEPS.buttons(request, obj)
             context["legal_hold"] = selectors.legal_hold_active_for(obj.customer_id)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
-        """One step of a request — verify (with how), approve, refuse (with the legal exception
-        and the reason) — asked on its own page and done by the service. A refusal by the
-        service shows on the form, with what was typed."""
-        if step not in STEPS:
-            raise Http404
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404(_("No such erasure request."))
-        if not self.has_view_permission(request, obj):
-            raise PermissionDenied
-        change_url = reverse("admin:retention_erasurerequest_change", args=[obj.pk])
-        form_class, title, field_names = STEPS[step]
-        form = form_class(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                self._do_step(request, obj, step, form.cleaned_data)
-            except PermissionDenied as denied:
-                self.message_user(request, refusal_text(denied), messages.ERROR)
-                return HttpResponseRedirect(change_url)
-            except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for field, errors in error.error_dict.items():
-                        name = field_names.get(field)
-                        form.add_error(name if name in form.fields else None, errors)
-                else:
-                    form.add_error(None, error)
-            else:
-                return HttpResponseRedirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "subtitle": str(obj),
-            "opts": self.opts,
-            "original": obj,
-            "form": form,
-            "step": step,
-            "legal_hold": selectors.legal_hold_active_for(obj.customer_id),
-            "change_url": change_url,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/retention/erasurerequest/step.html", context)
-
-    def _do_step(
-        self, request: HttpRequest, obj: ErasureRequest, step: str, data: dict[str, Any]
-    ) -> None:
-        if step == "verify":
-            services.erasure_request_verify(request=obj, actor=request.user, note=data["note"])
-            self.message_user(request, _("Identity verified."), messages.SUCCESS)
-        elif step == "approve":
-            services.erasure_request_approve(request=obj, actor=request.user)
-            self.message_user(
-                request,
-                _("Approved: the customer will be erased at the next run of the executor."),
-                messages.SUCCESS,
-            )
-        else:
-            services.erasure_request_refuse(
-                request=obj, actor=request.user, exception=data["exception"], reason=data["reason"]
-            )
-            self.message_user(
-                request,
-                _("Refused: the reason will be emailed to the customer."),
-                messages.SUCCESS,
-            )
+        return STEPS.view(self, request, object_id, step)
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm(services.APPROVE_PERMISSION))
@@ -644,3 +611,51 @@ class ErasureReceiptAdmin(ReadOnlyAdmin):
     @admin.display(description=_("by"))
     def by(self, obj: ErasureReceipt) -> str:
         return str(obj.staff) if obj.staff_id else obj.job or "—"
+
+
+# What retention adds to a complaint's page: a deletion request files an erasure request, which
+# is then followed here.
+
+
+def _file_erasure_request(request: HttpRequest, complaint: Complaint, form: Any) -> str:
+    erasure_request = services.complaint_request_erasure(complaint=complaint, actor=request.user)
+    return gettext(
+        "Erasure request #%(id)s filed: verify the requester's identity and approve it there."
+    ) % {"id": erasure_request.pk}
+
+
+def _no_erasure_request_yet(complaint: Complaint) -> bool:
+    return (
+        complaint_pages.acts_on_data((Kind.DELETION,))(complaint)
+        and not ErasureRequest.objects.filter(complaint=complaint).exists()
+    )
+
+
+def _erasure_request_link(request: HttpRequest, complaint: Complaint) -> list[tuple[str, Any, str]]:
+    filed = ErasureRequest.objects.filter(complaint=complaint).values_list("pk", flat=True).first()
+    if filed is None:
+        return []
+    return [
+        (
+            "erasure-request",
+            _("Erasure request #%(id)s") % {"id": filed},
+            reverse("admin:retention_erasurerequest_change", args=[filed]),
+        )
+    ]
+
+
+complaint_pages.STEPS.add(
+    Step(
+        "erasure",
+        _("File an erasure request"),
+        ConfirmForm,
+        _file_erasure_request,
+        permissions=(complaint_services.PERM_RESOLVE, "retention.add_erasurerequest"),
+        available=_no_erasure_request_yet,
+        explanation=_(
+            "The request goes through verification and approval in Retention; the status "
+            "page shows its outcome."
+        ),
+    )
+)
+complaint_pages.CHANGE_PAGE_LINKS.append(_erasure_request_link)

@@ -157,6 +157,15 @@ class ErasureRequest(models.Model):
         related_name="erasure_requests",
         verbose_name=_("customer"),
     )
+    # The deletion request it was filed from, when it came through the complaint desk.
+    complaint = models.OneToOneField(
+        "complaints.Complaint",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="erasure_request",
+        verbose_name=_("complaint or request"),
+    )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True

@@ -23,6 +23,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from complaints import services as complaint_services
+from complaints.models import Complaint, ComplaintEvent
 from customers.kernel.text import local_date
 from customers.kernel.writes import (
     Actor,
@@ -75,6 +77,7 @@ def erasure_request_create(
     source: str,
     actor: Actor = None,
     when: datetime.datetime | None = None,
+    complaint: Complaint | None = None,
 ) -> ErasureRequest:
     """Record a request to erase the customer's data, due ERASURE_REQUEST_DUE_DAYS days after
     it was received (default 15; Law 91/2025, Decree 356/2025).
@@ -120,6 +123,7 @@ def erasure_request_create(
         received_at=received_at,
         due_at=received_at + datetime.timedelta(days=erasure_request_due_days()),
         received_by=staff_or_none(actor),
+        complaint=complaint,
     )
     save(request, actor=actor)
     return request
@@ -444,3 +448,36 @@ def rule_save(*, rule: RetentionRule, actor: Actor) -> RetentionRule:
             )
     save(rule, actor=actor)
     return rule
+
+
+@transaction.atomic
+def complaint_request_erasure(*, complaint: Complaint, actor: Actor) -> ErasureRequest:
+    """A deletion request on the complaint desk: files an ErasureRequest linked to the
+    complaint; it goes through verification and approval here, and the complaint's status page
+    shows its outcome."""
+    require_permission(
+        actor, complaint_services.PERM_RESOLVE, _("Your role may not answer requests.")
+    )
+    stored, customer = complaint_services.complaint_lock_for_request(complaint)
+    filed = ErasureRequest.objects.filter(complaint=stored).values_list("pk", flat=True).first()
+    if filed is not None:
+        raise ValidationError(
+            _("An erasure request (#%(id)s) was already filed from this complaint."),
+            code="already_filed",
+            params={"id": filed},
+        )
+    request = erasure_request_create(
+        customer=customer,
+        source=ErasureRequest.Source.COMPLAINT,
+        actor=actor,
+        when=stored.received_at,
+        complaint=stored,
+    )
+    complaint_services.complaint_event_record(
+        stored,
+        action=ComplaintEvent.Action.ERASURE_REQUESTED,
+        actor=actor,
+        detail=f"#{request.pk}",
+    )
+    copy_saved(complaint, stored)
+    return request

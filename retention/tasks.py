@@ -2,8 +2,8 @@
 or nothing, and call the services.
 
 Each scheduled job takes a lock (customers.kernel.locks) so that two runs never overlap, and
-writes one PurgeRun. A run that finds the lock held does nothing, writes no PurgeRun, and says so in the
-worker's log and in its result. acks_late: a worker lost mid-run leaves the message to be
+writes one PurgeRun. A run that finds the lock held does nothing, writes no PurgeRun, and says so
+in the worker's log and in its result. acks_late: a worker lost mid-run leaves the message to be
 delivered again; the work is idempotent (what was erased drops out of the plan) and the lock's
 heartbeat lets the next run take over from a dead one.
 """

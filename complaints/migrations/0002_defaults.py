@@ -89,7 +89,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ("complaints", "0001_initial"),
         ("customers", "0003_staff_roles"),
-        ("retention", "0004_role_permissions"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
     operations = [

@@ -267,7 +267,7 @@ def test_a_deletion_request_goes_through_retention_and_stays_findable(
 ) -> None:
     complaint = linked(customer, care, Complaint.Kind.DELETION)
 
-    request = services.complaint_request_erasure(complaint=complaint, actor=care)
+    request = retention_services.complaint_request_erasure(complaint=complaint, actor=care)
 
     assert request.source == ErasureRequest.Source.COMPLAINT
     assert request.customer == customer
@@ -276,7 +276,7 @@ def test_a_deletion_request_goes_through_retention_and_stays_findable(
     event = complaint.events.get(action=ComplaintEvent.Action.ERASURE_REQUESTED)
     assert event.actor == care
     with pytest.raises(ValidationError) as caught:
-        services.complaint_request_erasure(complaint=complaint, actor=care)
+        retention_services.complaint_request_erasure(complaint=complaint, actor=care)
     assert codes(caught.value) == ["already_filed"]
     assert ErasureRequest.objects.count() == 1
 
@@ -314,10 +314,12 @@ def test_a_deletion_request_needs_a_linked_customer_and_a_role(customer: Custome
     care = role_member("customer_care")
     complaint = complaint_submit(kind=Complaint.Kind.DELETION)
     with pytest.raises(ValidationError) as caught:
-        services.complaint_request_erasure(complaint=complaint, actor=care)
+        retention_services.complaint_request_erasure(complaint=complaint, actor=care)
     assert codes(caught.value) == ["no_customer"]
 
     services.complaint_link_customer(complaint=complaint, customer=customer, actor=care)
     with pytest.raises(PermissionDenied):
-        services.complaint_request_erasure(complaint=complaint, actor=role_member("sales"))
+        retention_services.complaint_request_erasure(
+            complaint=complaint, actor=role_member("sales")
+        )
     assert not ErasureRequest.objects.exists()

@@ -209,7 +209,7 @@ def erasure_complaint(superuser):
     customer = CustomerFactory(full_name="Trần Văn Bình", phone="0912345678", email="")
     complaint = submit(kind=Kind.DELETION.value)
     services.complaint_link_customer(complaint=complaint, customer=customer, actor=superuser)
-    request = services.complaint_request_erasure(complaint=complaint, actor=superuser)
+    request = retention_services.complaint_request_erasure(complaint=complaint, actor=superuser)
     return complaint, customer, request
 
 

@@ -20,8 +20,9 @@ from complaints import services
 from complaints.demo_data import demo_png
 from complaints.models import Complaint, ComplaintEvent, ComplaintMessage, Department, Evidence
 from customers import roles
+from customers.personal_data import keyed_hash
 from retention import services as retention_services
-from retention.erasure import REDACTED, keyed_hash
+from retention.erasure import REDACTED
 from retention.models import PurgeRun
 from retention.purge import Record, purge_execute, purge_plan
 from tests.factories import CustomerFactory, StaffFactory

@@ -80,8 +80,8 @@ class Command(BaseCommand):
                 _("Shipping hand-overs: %(references)s.")
                 % {"references": ", ".join(report.handovers)}
             )
-        write(_("Complaints and requests created: %(count)d.") % {"count": report.complaints})
-        write(_("Breach incidents created: %(count)d.") % {"count": report.incidents})
+        for what, count in report.made_by_apps:
+            write(f"{what}: {count}.")
         for reason in report.left_out:
             write(_("Left out of the demo — %(reason)s") % {"reason": reason})
         if not report.created_anything:

@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -30,11 +27,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from complaints import admin_incident_forms as forms
 from complaints import incidents
-from complaints.admin_views import add_service_errors
+from complaints.admin import incident_forms as forms
 from complaints.models import Incident, IncidentCustomer
-from customers.admin import PersonalDataAdminMixin, ServiceModelAdmin, refusal_text
+from customers.admin.base import PersonalDataAdminMixin, ServiceModelAdmin, refusal_text
+from customers.admin.steps import ConfirmForm, Step, Steps, record_or_404
 from customers.http import client_ip
 from customers.kernel.text import local_date, local_datetime, spreadsheet_cell
 from customers.models import AccessLog
@@ -97,20 +94,6 @@ def affected_counts(incident: Incident) -> dict[str, int]:
 # The steps ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
-    name: str
-    title: Any  # lazy text: the button and the page's title
-    form: type[forms.IncidentStepForm]
-    permission: str
-    available: Callable[[Incident], bool]
-    # Does the step; returns the success message.
-    run: Callable[[HttpRequest, Incident, forms.IncidentStepForm], str]
-    explanation: Any = ""
-    # The service's field names that the form names otherwise.
-    field_names: tuple[tuple[str, str], ...] = ()
-
-
 def _select(request: HttpRequest, incident: Incident, form: Any) -> str:
     before = incident.affected_count
     count = incidents.incident_select_customers(
@@ -156,29 +139,49 @@ def _not_closed(incident: Incident) -> bool:
     return incident.status != Status.CLOSED
 
 
-STEPS: dict[str, Step] = {
-    step.name: step
-    for step in (
+def _default_notice(request: HttpRequest, incident: Incident, form: Any) -> None:
+    if request.method != "POST":
+        subject, text = (
+            (incident.notice_subject, incident.notice_text)
+            if incident.notice_text
+            else default_customer_notice(incident)
+        )
+        form.initial.update(subject=subject, text=text)
+
+
+def _step_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+    return {
+        "incident_clock": clock_html(incident),
+        "incident_clock_state": clock_state(incident),
+        "incident_counts": affected_counts(incident),
+    }
+
+
+STEPS = Steps(
+    url_name="complaints_incident_step",
+    template="admin/complaints/incident/step.html",
+    context=_step_context,
+    steps=(
         Step(
             "select",
             gettext_lazy("Choose affected customers"),
             forms.SelectCustomersForm,
-            incidents.PERM_CHANGE,
-            _not_closed,
             _select,
-            gettext_lazy(
+            permissions=(incidents.PERM_CHANGE,),
+            available=_not_closed,
+            explanation=gettext_lazy(
                 "Those chosen are added to the customers already affected (each customer once)."
             ),
-            (("from", "start"), ("to", "end")),
+            field_names={"from": "start", "to": "end"},
         ),
         Step(
             "record_notice",
             gettext_lazy("Record the notice to A05"),
             forms.AuthorityNoticeForm,
-            incidents.PERM_NOTIFY,
-            lambda incident: incident.authority_notified_at is None,
             _record_notice,
-            gettext_lazy(
+            permissions=(incidents.PERM_NOTIFY,),
+            available=lambda incident: incident.authority_notified_at is None,
+            explanation=gettext_lazy(
                 "When the notice was sent to the Ministry of Public Security (A05), and its "
                 "number. After 72 hours from detection, the law asks for the reason of the delay."
             ),
@@ -187,10 +190,11 @@ STEPS: dict[str, Step] = {
             "notify",
             gettext_lazy("Tell the customers"),
             forms.NotifyCustomersForm,
-            incidents.PERM_NOTIFY,
-            lambda incident: _not_closed(incident) and incident.affected_count > 0,
             _notify,
-            gettext_lazy(
+            permissions=(incidents.PERM_NOTIFY,),
+            prepare_form=_default_notice,
+            available=lambda incident: _not_closed(incident) and incident.affected_count > 0,
+            explanation=gettext_lazy(
                 "Each affected customer with an email address is emailed this text once; the "
                 "others go on the phone list. Started again, it resumes: nobody is told twice."
             ),
@@ -198,24 +202,18 @@ STEPS: dict[str, Step] = {
         Step(
             "close",
             gettext_lazy("Close"),
-            forms.ConfirmForm,
-            incidents.PERM_CHANGE,
-            lambda incident: _not_closed(incident) and incident.authority_notified_at is not None,
+            ConfirmForm,
             _close,
-            gettext_lazy("The authority and the customers were told; nothing is left to do."),
+            permissions=(incidents.PERM_CHANGE,),
+            available=lambda incident: (
+                _not_closed(incident) and incident.authority_notified_at is not None
+            ),
+            explanation=gettext_lazy(
+                "The authority and the customers were told; nothing is left to do."
+            ),
         ),
-    )
-}
-
-
-def steps_allowed(request: HttpRequest, incident: Incident) -> list[Step]:
-    """The buttons a staff member sees (the services check again)."""
-    user: Any = request.user
-    return [
-        step
-        for step in STEPS.values()
-        if step.available(incident) and user.has_perm(step.permission)
-    ]
+    ),
+)
 
 
 def default_customer_notice(incident: Incident) -> tuple[str, str]:
@@ -481,15 +479,11 @@ class IncidentAdmin(ServiceModelAdmin):
         return [*urls, *super().get_urls()]
 
     def incident_or_404(self, request: HttpRequest, object_id: str) -> Incident:
-        incident = self.get_object(request, unquote(object_id))
-        if incident is None:
-            raise Http404(_("No such incident."))
-        if not self.has_view_permission(request, incident):
-            raise PermissionDenied
+        incident: Incident = record_or_404(self, request, object_id)
         return incident
 
     def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
-        return step_view(self, request, object_id, step)
+        return STEPS.view(self, request, object_id, step)
 
     def notice_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return notice_view(self, request, object_id)
@@ -501,10 +495,6 @@ class IncidentAdmin(ServiceModelAdmin):
         return phone_csv_view(self, request, object_id)
 
 
-def _step_url(incident: Incident, step: str) -> str:
-    return reverse("admin:complaints_incident_step", args=[incident.pk, step])
-
-
 def _affected_url(incident: Incident) -> str:
     return reverse("admin:complaints_incidentcustomer_changelist") + (
         f"?incident__id__exact={incident.pk}"
@@ -513,10 +503,6 @@ def _affected_url(incident: Incident) -> str:
 
 def change_page_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
     user: Any = request.user
-    steps = [
-        (step.name, step.title, _step_url(incident, step.name))
-        for step in steps_allowed(request, incident)
-    ]
     links: list[tuple[str, Any, str]] = [
         (
             "notice",
@@ -535,7 +521,7 @@ def change_page_context(request: HttpRequest, incident: Incident) -> dict[str, A
     if incident.affected_count and user.has_perm("complaints.view_incidentcustomer"):
         links.append(("affected", _("Affected customers"), _affected_url(incident)))
     return {
-        "incident_steps": steps,
+        "incident_steps": STEPS.buttons(request, incident),
         "incident_links": links,
         "incident_clock": clock_html(incident),
         "incident_clock_state": clock_state(incident),
@@ -543,7 +529,7 @@ def change_page_context(request: HttpRequest, incident: Incident) -> dict[str, A
     }
 
 
-def _step_context(
+def _page_context(
     model_admin: IncidentAdmin, request: HttpRequest, incident: Incident, title: Any
 ) -> dict[str, Any]:
     return {
@@ -557,55 +543,6 @@ def _step_context(
         "incident_clock_state": clock_state(incident),
         "incident_counts": affected_counts(incident),
     }
-
-
-def step_view(
-    model_admin: IncidentAdmin, request: HttpRequest, object_id: str, name: str
-) -> HttpResponse:
-    """One step, asked on its own page and done by the service."""
-    step = STEPS.get(name)
-    if step is None:
-        raise Http404
-    incident = model_admin.incident_or_404(request, object_id)
-    change_url = reverse("admin:complaints_incident_change", args=[incident.pk])
-    user: Any = request.user
-    if not user.has_perm(step.permission):
-        model_admin.message_user(
-            request,
-            _("Your role may not take the step “%(step)s”.") % {"step": step.title},
-            messages.ERROR,
-        )
-        return HttpResponseRedirect(change_url)
-    if not step.available(incident):
-        model_admin.message_user(
-            request,
-            _("“%(step)s” is not possible for this incident now.") % {"step": step.title},
-            messages.ERROR,
-        )
-        return HttpResponseRedirect(change_url)
-    form = step.form(request.POST if request.method == "POST" else None, incident=incident)
-    if request.method != "POST" and name == "notify":
-        subject, text = (
-            (incident.notice_subject, incident.notice_text)
-            if incident.notice_text
-            else default_customer_notice(incident)
-        )
-        form.initial.update(subject=subject, text=text)
-    if request.method == "POST" and form.is_valid():
-        try:
-            done = step.run(request, incident, form)
-        except PermissionDenied as denied:
-            model_admin.message_user(request, refusal_text(denied), messages.ERROR)
-            return HttpResponseRedirect(change_url)
-        except ValidationError as error:
-            add_service_errors(form, error, dict(step.field_names))
-        else:
-            model_admin.message_user(request, done, messages.SUCCESS)
-            return HttpResponseRedirect(change_url)
-    context = {**_step_context(model_admin, request, incident, step.title), "form": form}
-    context["step"] = step
-    request.current_app = model_admin.admin_site.name
-    return TemplateResponse(request, "admin/complaints/incident/step.html", context)
 
 
 def notice_view(model_admin: IncidentAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -644,7 +581,7 @@ def phone_list_view(
     rows = incidents.phone_list(incident)
     if request.method == "POST":
         posted = list(rows.filter(pk__in=_posted_ids(request)).values_list("pk", flat=True))
-        form = forms.PhoneCallsForm(request.POST, incident=incident, row_ids=posted)
+        form = forms.PhoneCallsForm(request.POST, record=incident, row_ids=posted)
         if form.is_valid():
             try:
                 recorded = incidents.incident_record_calls(
@@ -661,7 +598,7 @@ def phone_list_view(
                 )
             return HttpResponseRedirect(request.get_full_path())
     else:
-        form = forms.PhoneCallsForm(incident=incident, row_ids=[])
+        form = forms.PhoneCallsForm(record=incident, row_ids=[])
     page = Paginator(rows, PHONE_PAGE_SIZE).get_page(request.GET.get("page"))
     listed = list(page.object_list)
     if listed and request.method == "GET":
@@ -673,7 +610,7 @@ def phone_list_view(
             ip_address=client_ip(request),
         )
     context = {
-        **_step_context(model_admin, request, incident, _("Phone list")),
+        **_page_context(model_admin, request, incident, _("Phone list")),
         "form": form,
         "page": page,
         "calls": [

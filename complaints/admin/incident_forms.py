@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints import incidents
-from complaints.admin_forms import DATETIME_FORMATS
+from complaints.admin.complaint_forms import DATETIME_FORMATS
 from complaints.models import Incident
+from customers.admin.steps import StepForm
 from customers.models import Recipient
 from customers.personal_data import Category
 
@@ -43,22 +44,10 @@ class IncidentForm(forms.ModelForm):
         fields = list(incidents.EDITABLE_FIELDS)
 
 
-class IncidentStepForm(forms.Form):
-    """A step's form: built with the incident it acts on."""
-
-    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
-        self.incident = incident
-        super().__init__(*args, **kwargs)
-
-
-class ConfirmForm(IncidentStepForm):
-    """A step that asks for no input."""
-
-
 _ID_SEPARATORS = re.compile(r"[\s,;]+")
 
 
-class SelectCustomersForm(IncidentStepForm):
+class SelectCustomersForm(StepForm):
     kind = forms.ChoiceField(
         label=_("Affected customers are"),
         widget=forms.RadioSelect,
@@ -133,7 +122,7 @@ class _LateReasonField(forms.CharField):
             super().validate(value)
 
 
-class AuthorityNoticeForm(IncidentStepForm):
+class AuthorityNoticeForm(StepForm):
     sent_at = _datetime_field(_("Sent at"))
     reference = forms.CharField(
         label=_("Reference of the notice (number, dispatch)"), max_length=255, required=False
@@ -146,16 +135,16 @@ class AuthorityNoticeForm(IncidentStepForm):
         help_text=_("Required when the notice was sent more than 72 hours after detection."),
     )
 
-    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
-        super().__init__(*args, incident=incident, **kwargs)
+    def __init__(self, *args: Any, record: Incident, **kwargs: Any) -> None:
+        super().__init__(*args, record=record, **kwargs)
         self.initial.setdefault("sent_at", timezone.localtime().replace(second=0, microsecond=0))
-        self.late_now = incidents.clock(incident).is_late
+        self.late_now = incidents.clock(record).is_late
         self.fields["late_reason"].required = self.late_now
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         sent_at: datetime.datetime | None = cleaned.get("sent_at")
-        late = sent_at is not None and incidents.clock(self.incident, now=sent_at).is_late
+        late = sent_at is not None and incidents.clock(self.record, now=sent_at).is_late
         if late and not (cleaned.get("late_reason") or "").strip():
             self.add_error(
                 "late_reason",
@@ -167,7 +156,7 @@ class AuthorityNoticeForm(IncidentStepForm):
         return cleaned
 
 
-class NotifyCustomersForm(IncidentStepForm):
+class NotifyCustomersForm(StepForm):
     subject = forms.CharField(label=_("Subject"), max_length=255)
     text = forms.CharField(
         label=_("Text"),
@@ -180,13 +169,13 @@ class NotifyCustomersForm(IncidentStepForm):
     )
 
 
-class PhoneCallsForm(IncidentStepForm):
+class PhoneCallsForm(StepForm):
     called = forms.MultipleChoiceField(
         label=_("Called"), widget=forms.CheckboxSelectMultiple, required=True
     )
 
-    def __init__(self, *args: Any, incident: Incident, row_ids: list[int], **kwargs: Any) -> None:
-        super().__init__(*args, incident=incident, **kwargs)
+    def __init__(self, *args: Any, record: Incident, row_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, record=record, **kwargs)
         called: Any = self.fields["called"]
         called.choices = [(str(pk), str(pk)) for pk in row_ids]
         called.error_messages["required"] = _("Tick the customers you called.")

@@ -22,23 +22,12 @@ from complaints.models import (
     grouped_kind_choices,
     normalize_tracking_code,
 )
+from customers.admin.steps import StepForm
 from customers.kernel.text import local_date
 from customers.models import Channel, Consent, Customer
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4, "cols": 60})
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"]
-
-
-class StepForm(forms.Form):
-    """A step's form: built with the complaint it acts on."""
-
-    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
-        self.complaint = complaint
-        super().__init__(*args, **kwargs)
-
-
-class ConfirmForm(StepForm):
-    """A step that asks for no input: the page says what happens and asks to confirm."""
 
 
 class RouteForm(StepForm):
@@ -65,14 +54,14 @@ class RouteForm(StepForm):
         label=_("Internal note"), widget=TEXTAREA, required=False, strip=True, max_length=10_000
     )
 
-    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
-        super().__init__(*args, complaint=complaint, **kwargs)
+    def __init__(self, *args: Any, record: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, record=record, **kwargs)
         assignee: Any = self.fields["assignee"]
         assignee.queryset = services.staff_who_can_resolve()
-        self.initial.setdefault("department", complaint.department)
-        self.initial.setdefault("assignee", complaint.assignee_id)
-        self.initial.setdefault("kind", complaint.kind)
-        self.initial.setdefault("third_party_involved", complaint.third_party_involved)
+        self.initial.setdefault("department", record.department)
+        self.initial.setdefault("assignee", record.assignee_id)
+        self.initial.setdefault("kind", record.kind)
+        self.initial.setdefault("third_party_involved", record.third_party_involved)
 
 
 class AskCustomerForm(StepForm):
@@ -114,11 +103,11 @@ class ResolveForm(StepForm):
         label=_("Summary of the call"), widget=TEXTAREA, required=False, max_length=10_000
     )
 
-    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
-        super().__init__(*args, complaint=complaint, **kwargs)
+    def __init__(self, *args: Any, record: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, record=record, **kwargs)
         self.initial.setdefault(
             "response_channel",
-            ResponseChannel.EMAIL if complaint.submitter_email else ResponseChannel.PHONE,
+            ResponseChannel.EMAIL if record.submitter_email else ResponseChannel.PHONE,
         )
         self.initial.setdefault("phone_call_at", timezone.localtime().replace(second=0))
 
@@ -148,11 +137,11 @@ class ExtendForm(StepForm):
     days = forms.IntegerField(label=_("Extend by (days)"), min_value=1, max_value=365)
     reason = forms.CharField(label=_("Reason"), widget=TEXTAREA, max_length=10_000)
 
-    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
-        super().__init__(*args, complaint=complaint, **kwargs)
+    def __init__(self, *args: Any, record: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, record=record, **kwargs)
         from complaints import deadlines
 
-        maximum = deadlines.terms_for(complaint.kind).max_extension_days
+        maximum = deadlines.terms_for(record.kind).max_extension_days
         self.fields["days"].help_text = _("At most %(max)d days, once.") % {"max": maximum}
 
 
@@ -181,9 +170,9 @@ class LinkCustomerForm(StepForm):
     )
     customer_id = forms.IntegerField(label=_("Or the customer's id"), required=False, min_value=1)
 
-    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
-        super().__init__(*args, complaint=complaint, **kwargs)
-        self.matches = services.matching_customers(complaint)
+    def __init__(self, *args: Any, record: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, record=record, **kwargs)
+        self.matches = services.matching_customers(record)
         match: Any = self.fields["match"]
         match.queryset = Customer.objects.filter(pk__in=[c.pk for c in self.matches])
         match.label_from_instance = _customer_choice_label
@@ -218,10 +207,10 @@ class WithdrawConsentsForm(StepForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any) -> None:
-        super().__init__(*args, complaint=complaint, **kwargs)
+    def __init__(self, *args: Any, record: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, record=record, **kwargs)
         consents: Any = self.fields["consents"]
-        consents.queryset = granted_consents(complaint)
+        consents.queryset = granted_consents(record)
         consents.label_from_instance = _consent_choice_label
 
 

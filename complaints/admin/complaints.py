@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from complaints import admin_views, services
-from complaints.admin_forms import ComplaintAddForm
+from complaints import services
+from complaints.admin import complaint_pages
+from complaints.admin.complaint_forms import ComplaintAddForm
 from complaints.models import (
     PENDING_STATUSES,
     Complaint,
@@ -36,7 +37,8 @@ from complaints.models import (
     normalize_tracking_code,
 )
 from customers import masking
-from customers.admin import ReadOnlyInline, ServiceModelAdmin, refusal_text
+from customers.admin.base import ReadOnlyInline, ServiceModelAdmin, refusal_text
+from customers.kernel.forms import add_service_errors
 from customers.paginator import EstimatedCountPaginator
 from customers.validators import format_phone_national, phone_search_key
 
@@ -187,7 +189,7 @@ class ComplaintAdmin(ServiceModelAdmin):
     # get_search_results does the searching (exact, indexed); these only name what it reads.
     search_fields = ("tracking_code", "submitter_phone", "submitter_email")
     search_help_text = _("Tracking code, phone number or email the complaint was filed with.")
-    raw_id_fields = ("customer", "assignee", "duplicate_of", "erasure_request")
+    raw_id_fields = ("customer", "assignee", "duplicate_of")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -242,7 +244,6 @@ class ComplaintAdmin(ServiceModelAdmin):
                     "resolved_at",
                     "closed_at",
                     "rejection_reason",
-                    "erasure_request",
                 )
             },
         ),
@@ -345,7 +346,7 @@ class ComplaintAdmin(ServiceModelAdmin):
         obj: Any = None,
     ) -> Any:
         if obj is not None:
-            context.update(admin_views.change_page_context(self, request, obj))
+            context.update(complaint_pages.change_page_context(self, request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self) -> list[URLPattern]:
@@ -375,16 +376,16 @@ class ComplaintAdmin(ServiceModelAdmin):
         return [*urls, *super().get_urls()]
 
     def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
-        return admin_views.step_view(self, request, object_id, step)
+        return complaint_pages.STEPS.view(self, request, object_id, step)
 
     def evidence_view(self, request: HttpRequest, object_id: str, evidence_id: int) -> Any:
-        return admin_views.evidence_view(self, request, object_id, evidence_id)
+        return complaint_pages.evidence_view(self, request, object_id, evidence_id)
 
     def export_preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return admin_views.export_view(self, request, object_id, as_json=False)
+        return complaint_pages.export_view(self, request, object_id, as_json=False)
 
     def export_json_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return admin_views.export_view(self, request, object_id, as_json=True)
+        return complaint_pages.export_view(self, request, object_id, as_json=True)
 
     # Staff record a complaint received by phone, email, letter or in person -------------------
 
@@ -417,7 +418,7 @@ class ComplaintAdmin(ServiceModelAdmin):
                 self.message_user(request, refusal_text(denied), messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:complaints_complaint_changelist"))
             except ValidationError as error:
-                admin_views.add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 self.message_user(
                     request,
@@ -534,6 +535,3 @@ class PublicHolidayAdmin(ServiceModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PublicHoliday]) -> None:
         for holiday in queryset:
             services.public_holiday_delete(holiday=holiday, actor=request.user)
-
-
-from complaints import admin_incidents  # noqa: E402,F401

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from customers import disclosures, masking
-from customers.admin import ACTION_LIMIT, CONFIRMATION_LIST_LIMIT, ServiceModelAdmin
+from customers.admin.base import ACTION_LIMIT, CONFIRMATION_LIST_LIMIT, ServiceModelAdmin
 from customers.http import client_ip
 from customers.models import AccessLog, Customer, Disclosure, Order, Recipient
 from customers.paginator import EstimatedCountPaginator
