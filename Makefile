@@ -30,11 +30,12 @@ seed: migrate
 run: seed
 	WEB_ADDR=$(WEB_ADDR) $(BIN)/honcho --procfile Procfile --app-root . start
 
-## lint: ruff (lint + format), mypy, and migrations that match the models
+## lint: ruff (lint + format), mypy, the apps' layers (import-linter), and migrations that match the models
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 ## chromium: Debian's Chromium for the browser tests, installed with apt when missing (as root)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from complaints import services
-from complaints.admin import complaint_forms as admin_forms
+from complaints.admin import complaint_forms
 from complaints.models import (
     OPEN_STATUSES,
     PENDING_STATUSES,
@@ -191,7 +191,7 @@ STEPS = Steps(
         Step(
             "route",
             gettext_lazy("Classify and route"),
-            admin_forms.RouteForm,
+            complaint_forms.RouteForm,
             _route,
             permissions=(services.PERM_ROUTE,),
             service_judges_state=True,
@@ -204,7 +204,7 @@ STEPS = Steps(
         Step(
             "ask",
             gettext_lazy("Ask the customer"),
-            admin_forms.AskCustomerForm,
+            complaint_forms.AskCustomerForm,
             _ask,
             permissions=(services.PERM_CHANGE,),
             service_judges_state=True,
@@ -216,7 +216,7 @@ STEPS = Steps(
         Step(
             "resume",
             gettext_lazy("The customer answered"),
-            admin_forms.ResumeForm,
+            complaint_forms.ResumeForm,
             _resume,
             permissions=(services.PERM_CHANGE,),
             service_judges_state=True,
@@ -225,7 +225,7 @@ STEPS = Steps(
         Step(
             "resolve",
             gettext_lazy("Resolve"),
-            admin_forms.ResolveForm,
+            complaint_forms.ResolveForm,
             _resolve,
             permissions=(services.PERM_RESOLVE,),
             service_judges_state=True,
@@ -248,7 +248,7 @@ STEPS = Steps(
         Step(
             "reject",
             gettext_lazy("Reject"),
-            admin_forms.RejectForm,
+            complaint_forms.RejectForm,
             _reject,
             permissions=(services.PERM_REJECT,),
             service_judges_state=True,
@@ -257,7 +257,7 @@ STEPS = Steps(
         Step(
             "duplicate",
             gettext_lazy("Mark as duplicate"),
-            admin_forms.DuplicateForm,
+            complaint_forms.DuplicateForm,
             _duplicate,
             permissions=(services.PERM_REJECT,),
             service_judges_state=True,
@@ -266,7 +266,7 @@ STEPS = Steps(
         Step(
             "extend",
             gettext_lazy("Extend the deadline"),
-            admin_forms.ExtendForm,
+            complaint_forms.ExtendForm,
             _extend,
             permissions=(services.PERM_EXTEND,),
             service_judges_state=True,
@@ -278,7 +278,7 @@ STEPS = Steps(
         Step(
             "message",
             gettext_lazy("Add a note or reply"),
-            admin_forms.MessageForm,
+            complaint_forms.MessageForm,
             _message,
             permissions=(services.PERM_CHANGE,),
             service_judges_state=True,
@@ -287,7 +287,7 @@ STEPS = Steps(
         Step(
             "link",
             gettext_lazy("Link a customer"),
-            admin_forms.LinkCustomerForm,
+            complaint_forms.LinkCustomerForm,
             _link,
             permissions=(services.PERM_CHANGE,),
             service_judges_state=True,
@@ -314,7 +314,7 @@ STEPS = Steps(
         Step(
             "withdraw",
             gettext_lazy("Withdraw consents"),
-            admin_forms.WithdrawConsentsForm,
+            complaint_forms.WithdrawConsentsForm,
             _withdraw,
             permissions=(services.PERM_RESOLVE, "customers.change_consent"),
             available=acts_on_data((Kind.WITHDRAW_CONSENT, Kind.STOP_MARKETING)),

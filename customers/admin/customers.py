@@ -333,9 +333,9 @@ class CustomerAdmin(ServiceModelAdmin):
         return [receipt, disclosure_report, *super().get_urls()]
 
     def disclosure_report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """The "who received my data" page, built by customers.admin_disclosures (Decree 13/2023
+        """The "who received my data" page, built by customers.admin.disclosures (Decree 13/2023
         Art. 9: the right to know who received the data)."""
-        from customers.admin_disclosures import disclosure_report_view
+        from customers.admin.disclosures import disclosure_report_view
 
         return disclosure_report_view(self, request, object_id)
 
@@ -449,8 +449,8 @@ class OrderAdmin(ServiceModelAdmin):
     def hand_over_to_shipper(
         self, request: HttpRequest, queryset: QuerySet[Order]
     ) -> HttpResponse | None:
-        """The shipping hand-over: customers.admin_disclosures does it (seeds §4)."""
-        from customers.admin_disclosures import hand_over_to_shipper
+        """The shipping hand-over: customers.admin.disclosures does it (seeds §4)."""
+        from customers.admin.disclosures import hand_over_to_shipper
 
         return hand_over_to_shipper(self, request, queryset)
 

@@ -1,6 +1,6 @@
 """Name search at a million customers, on PostgreSQL (issue 7: p95 under 300 ms at 1M).
 
-The admin matches every word of the folded name with LIKE '%word%' (customers.admin._name_match);
+The admin matches every word of the folded name with LIKE '%word%' (customers.admin.base.name_match);
 a B-tree cannot serve a pattern that starts with '%', so PostgreSQL gets a trigram index
 (pg_trgm, a trusted extension since PostgreSQL 13). Plain CREATE INDEX, not CONCURRENTLY: a
 migration runs in a transaction; on a big live table, create it by hand with CONCURRENTLY first

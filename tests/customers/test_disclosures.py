@@ -886,7 +886,7 @@ def test_list_pages_run_a_bounded_number_of_queries(
     assert len(response.context["cl"].result_list) > 4
 
 
-# Wired into the customers admin by customers/admin.py ---------------------------------------
+# Wired into the customers admin by customers/admin/customers.py ----------------------------
 
 
 def _select(client: Client, orders: list[Order], **extra: str) -> Any:
