@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from complaints import services
+from complaints import data_requests, services
 from complaints.models import Complaint, Department, Kind, ResponseChannel
 from customers import roles
 from customers.models import Channel, Consent, Customer
@@ -194,7 +194,7 @@ def demo_complaints_ensure(
         )
         granted = Consent.objects.filter(customer=people[5], withdrawn_at__isnull=True)
         if granted.exists():
-            services.complaint_withdraw_consents(
+            data_requests.complaint_withdraw_consents(
                 complaint=withdrawal, actor=cskh, consents=list(granted[:1])
             )
         services.complaint_resolve(

@@ -1,6 +1,7 @@
-"""Every write of complaints/: the public form, the staff's steps, the actions on the customer's
-data that requests ask for, the deadline table and the holiday list. Admin, public views and
-tasks all call these.
+"""The writes of complaints/: the public form, the staff's steps, notes and replies, the deadline
+table and the holiday list. Admin, public views and tasks all call these; what a request does to
+the customer's data is in data_requests.py, the reads in selectors.py, the emails in emails.py,
+breach incidents in incidents.py.
 
 The workflow (seed 004 §7): received → (awaiting the customer ↔) classified and routed →
 resolved (answered by phone or email) → closed; or rejected, or a duplicate of another. Every
@@ -13,15 +14,13 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,9 +36,8 @@ from complaints.models import (
     PublicHoliday,
     ResponseChannel,
     Status,
-    normalize_tracking_code,
 )
-from customers.kernel.text import local_date, local_datetime
+from customers.kernel.text import local_date
 from customers.kernel.writes import (
     Actor,
     copy_saved,
@@ -50,7 +48,7 @@ from customers.kernel.writes import (
     save,
     staff_or_none,
 )
-from customers.models import Channel, Consent, Customer
+from customers.models import Channel, Customer
 from customers.validators import normalize_phone, null_character_error
 
 logger = logging.getLogger(__name__)
@@ -338,21 +336,6 @@ def complaint_acknowledge(*, complaint: Complaint, actor: Actor = None, how: str
 
 
 # Matching ---------------------------------------------------------------------------------
-
-
-def matching_customers(complaint: Complaint) -> list[Customer]:
-    """Active customers whose phone or email is the one the complaint was filed with: staff
-    confirm one before it is linked."""
-    match = Q()
-    if complaint.submitter_phone:
-        match |= Q(phone=complaint.submitter_phone)
-    if complaint.submitter_email:
-        match |= Q(email=complaint.submitter_email)
-    if not match:
-        return []
-    return list(
-        Customer.objects.filter(match).exclude(status=Customer.Status.ERASED).order_by("pk")[:20]
-    )
 
 
 @transaction.atomic
@@ -673,40 +656,6 @@ def complaint_add_message(
     )
 
 
-# Lookup by the customer -------------------------------------------------------------------
-
-
-def complaint_find_for_customer(*, tracking_code: str, contact: str) -> Complaint | None:
-    """The complaint with this code filed with this phone or email, or None — the same None
-    whether the code is unknown or the contact does not match (no enumeration). After an
-    erasure the contact is kept as a keyed hash: the customer still finds the outcome."""
-    from customers.personal_data import keyed_hash
-
-    code = normalize_tracking_code(tracking_code)
-    text = (contact or "").strip()
-    if not code or not text:
-        return None
-    complaint = Complaint.objects.filter(tracking_code=code).first()
-    if complaint is None:
-        # Spend about the same work as a real match, so timing tells nothing either.
-        keyed_hash(text)
-        return None
-    candidates: set[str] = set()
-    if "@" in text:
-        email = text.lower()
-        candidates |= {email, keyed_hash(email)}
-        stored = complaint.submitter_email
-    else:
-        try:
-            phone = normalize_phone(text)
-        except ValidationError:
-            return None
-        length = Complaint._meta.get_field("submitter_phone").max_length
-        candidates |= {phone, keyed_hash(phone, length=length)}
-        stored = complaint.submitter_phone
-    return complaint if stored and stored in candidates else None
-
-
 # The deadline table and the holidays ------------------------------------------------------
 
 
@@ -755,346 +704,4 @@ def public_holiday_delete(*, holiday: PublicHoliday, actor: Actor) -> None:
     holiday.delete()
 
 
-# Reminders --------------------------------------------------------------------------------
-
-
-def complaints_needing_reminder(now: datetime.datetime) -> Any:
-    """Assigned complaints still pending that are due within a day or overdue, not reminded in
-    the last 20 hours (the task runs hourly: each assignee hears once a day per complaint)."""
-    return (
-        Complaint.objects.filter(
-            status__in=PENDING_STATUSES,
-            assignee__isnull=False,
-            due_at__lte=now + datetime.timedelta(days=1),
-        )
-        .filter(
-            Q(reminded_at__isnull=True) | Q(reminded_at__lte=now - datetime.timedelta(hours=20))
-        )
-        .select_related("assignee")
-        .order_by("assignee_id", "due_at")
-    )
-
-
-def deadline_reminders_send(*, now: datetime.datetime | None = None) -> int:
-    """Email each assignee one list of their complaints due within a day and overdue; returns
-    how many complaints were reminded."""
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    now = now or timezone.now()
-    by_assignee: dict[Any, list[Complaint]] = {}
-    for complaint in complaints_needing_reminder(now):
-        by_assignee.setdefault(complaint.assignee, []).append(complaint)
-    reminded = 0
-    base_url = getattr(settings, "PUBLIC_BASE_URL", "").rstrip("/")
-    for assignee, items in by_assignee.items():
-        if not assignee.email or not assignee.is_active:
-            logger.warning("deadline reminder: assignee %s has no email", assignee.pk)
-            continue
-        with translation.override(settings.LANGUAGE_CODE):
-            rows = [
-                {
-                    "complaint": complaint,
-                    "overdue": complaint.due_at < now,
-                    "due": local_datetime(complaint.due_at),
-                    "url": base_url + _admin_path(complaint),
-                }
-                for complaint in items
-            ]
-            overdue = sum(1 for row in rows if row["overdue"])
-            subject = _("%(count)d complaint(s) due within a day, %(overdue)d overdue") % {
-                "count": len(rows) - overdue,
-                "overdue": overdue,
-            }
-            body = render_to_string(
-                "complaints/email/deadline_reminder.txt", {"rows": rows, "assignee": assignee}
-            )
-        with transaction.atomic():
-            EmailMessage(subject=str(subject), body=body, to=[assignee.email]).send()
-            ids = [complaint.pk for complaint in items]
-            Complaint.objects.filter(pk__in=ids).update(reminded_at=now)
-            ComplaintEvent.objects.bulk_create(
-                [
-                    ComplaintEvent(
-                        complaint=complaint,
-                        action=ComplaintEvent.Action.REMINDED,
-                        at=now,
-                        detail=assignee.get_username(),
-                    )
-                    for complaint in items
-                ]
-            )
-        reminded += len(items)
-    return reminded
-
-
 # Emails to the customer -------------------------------------------------------------------
-
-
-def _controller_context() -> dict[str, Any]:
-    from customers.selectors import controller_get
-
-    controller = controller_get()
-    return {
-        "controller": controller,
-        "company_short": (controller.short_name or controller.legal_name) if controller else "",
-        "status_url": getattr(settings, "PUBLIC_BASE_URL", "").rstrip("/"),
-    }
-
-
-def _status_path(language: str) -> str:
-    """The status page in the customer's language (SPEC: /complaints/status/, /en/… in
-    English); the fixed path if the page's URL name is not routed in this process."""
-    from django.urls import NoReverseMatch, reverse
-    from django.utils import translation
-
-    with translation.override(language):
-        try:
-            return reverse("complaints:status")
-        except NoReverseMatch:
-            prefix = "" if language == settings.LANGUAGE_CODE else f"/{language}"
-            return f"{prefix}/complaints/status/"
-
-
-def _admin_path(complaint: Complaint) -> str:
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse("admin:complaints_complaint_change", args=[complaint.pk])
-    except NoReverseMatch:  # the complaints admin is not registered in this process
-        return ""
-
-
-def acknowledgement_send(*, complaint_id: int) -> bool:
-    """Email the customer that their complaint arrived, with its tracking code and due date."""
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    complaint = Complaint.objects.filter(pk=complaint_id).first()
-    if complaint is None or not complaint.submitter_email or "@" not in complaint.submitter_email:
-        return False
-    if (
-        complaint.acknowledged_at is not None
-        and complaint.events.filter(action=ComplaintEvent.Action.ACKNOWLEDGED).exists()
-    ):
-        return False  # sent before (a task delivered twice)
-    context = _controller_context()
-    with translation.override(complaint.language):
-        context.update(
-            {
-                "complaint": complaint,
-                "due": local_date(complaint.due_at),
-                "status_url": context["status_url"] + _status_path(complaint.language),
-            }
-        )
-        subject = _("We have received your message (%(kind)s) — %(code)s") % {
-            "kind": complaint.get_kind_display().lower(),
-            "code": complaint.tracking_code,
-        }
-        body = render_to_string("complaints/email/acknowledgement.txt", context)
-    EmailMessage(subject=str(subject), body=body, to=[complaint.submitter_email]).send()
-    complaint_acknowledge(complaint=complaint, how=_("Email"))
-    return True
-
-
-def customer_message_send(*, message_id: int) -> bool:
-    """Email a reply to the customer (once: the time it was sent is recorded)."""
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    message = (
-        ComplaintMessage.objects.select_related("complaint")
-        .filter(pk=message_id, visibility=ComplaintMessage.Visibility.CUSTOMER)
-        .first()
-    )
-    if message is None or message.emailed_at is not None:
-        return False
-    complaint = message.complaint
-    if not complaint.submitter_email or "@" not in complaint.submitter_email:
-        return False
-    context = _controller_context()
-    with translation.override(complaint.language):
-        context.update(
-            {
-                "complaint": complaint,
-                "message": message,
-                "status_url": context["status_url"] + _status_path(complaint.language),
-            }
-        )
-        subject = _("Reply to your message (%(kind)s) — %(code)s") % {
-            "kind": complaint.get_kind_display().lower(),
-            "code": complaint.tracking_code,
-        }
-        body = render_to_string("complaints/email/reply.txt", context)
-    EmailMessage(subject=str(subject), body=body, to=[complaint.submitter_email]).send()
-    with transaction.atomic():
-        now = timezone.now()
-        ComplaintMessage.objects.filter(pk=message.pk).update(emailed_at=now)
-        complaint_event_record(complaint, action=ComplaintEvent.Action.REPLY_SENT, at=now)
-    return True
-
-
-# Requests act on the data -----------------------------------------------------------------
-
-
-def _linked_customer(complaint: Complaint) -> Customer:
-    if complaint.customer_id is None:
-        raise ValidationError(
-            _("Link the complaint to a customer first (check the phone or email)."),
-            code="no_customer",
-        )
-    customer = Customer.objects.get(pk=complaint.customer_id)
-    if customer.status == Customer.Status.ERASED:
-        raise ValidationError(_("This customer has been erased."), code="erased")
-    return customer
-
-
-def complaint_lock_for_request(complaint: Complaint) -> tuple[Complaint, Customer]:
-    """The complaint locked, and the customer it is linked to, for a step that acts on the
-    customer's data: only while the request is being handled, and once staff linked it."""
-    stored = lock(complaint)
-    _pending_request(stored)
-    return stored, _linked_customer(stored)
-
-
-def _pending_request(complaint: Complaint) -> None:
-    if complaint.status not in PENDING_STATUSES:
-        raise ValidationError(
-            _("The complaint is “%(status)s”: act on the data while it is being handled."),
-            code="not_pending",
-            params={"status": complaint.get_status_display()},
-        )
-
-
-@transaction.atomic
-def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complaint:
-    """Access request: email the customer a copy of their data (a readable page and a JSON
-    file), built from the personal-data declaration, once this is committed."""
-    require_permission(actor, PERM_RESOLVE, _("Your role may not answer requests."))
-    require_permission(
-        actor,
-        "customers.view_full_personal_data",
-        _("Your role may not see customers' data in full."),
-    )
-    stored, customer = complaint_lock_for_request(complaint)
-    if not (stored.submitter_email or customer.email):
-        raise ValidationError(
-            _(
-                "Neither the complaint nor the customer has an email address: print the page and "
-                "hand it over instead."
-            ),
-            code="no_email",
-        )
-    from customers.models import AccessLog
-    from customers.services import access_log_record
-
-    access_log_record(
-        staff=actor,
-        customer_ids=[customer.pk],
-        action=AccessLog.Action.EXPORT,
-        detail=_("Access request %(code)s") % {"code": stored.tracking_code},
-    )
-    complaint_event_record(
-        stored,
-        action=ComplaintEvent.Action.DATA_EXPORTED,
-        actor=actor,
-        detail=stored.submitter_email or customer.email,
-    )
-    queue_after_commit(TASK_DATA_EXPORT, stored.pk)
-    copy_saved(complaint, stored)
-    return stored
-
-
-def data_export_send(*, complaint_id: int) -> bool:
-    """Email the export (called by the task): the page and the JSON file as attachments."""
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
-    from complaints import data_export
-
-    complaint = Complaint.objects.filter(pk=complaint_id, customer__isnull=False).first()
-    if complaint is None or complaint.customer is None:
-        return False
-    customer = complaint.customer
-    address = complaint.submitter_email or customer.email
-    if not address or customer.status == Customer.Status.ERASED:
-        return False
-    context = _controller_context()
-    with translation.override(complaint.language):
-        export = data_export.customer_data(customer)
-        page = data_export.render_html(export)
-        subject = _("A copy of your personal data — %(code)s") % {"code": complaint.tracking_code}
-        body = render_to_string(
-            "complaints/email/data_export.txt", {**context, "complaint": complaint}
-        )
-    email = EmailMessage(subject=str(subject), body=body, to=[address])
-    email.attach("personal-data.html", page, "text/html")
-    email.attach("personal-data.json", data_export.render_json(export), "application/json")
-    email.send()
-    return True
-
-
-@transaction.atomic
-def complaint_withdraw_consents(
-    *, complaint: Complaint, actor: Actor, consents: Iterable[Consent]
-) -> list[Consent]:
-    """Withdraw consent / stop marketing: withdraws through the consent service, recorded on
-    the complaint."""
-    from customers.services import consent_withdraw
-
-    require_permission(actor, "customers.change_consent", _("Your role may not withdraw consents."))
-    require_permission(actor, PERM_RESOLVE, _("Your role may not answer requests."))
-    stored, customer = complaint_lock_for_request(complaint)
-    chosen = list(consents)
-    if not chosen:
-        raise ValidationError(
-            {"consents": ValidationError(_("Choose the consents to withdraw."), code="required")}
-        )
-    withdrawn: list[Consent] = []
-    for consent in chosen:
-        if consent.customer_id != customer.pk:
-            raise ValidationError(
-                {
-                    "consents": ValidationError(
-                        _("That consent is another customer's."), code="other"
-                    )
-                }
-            )
-        withdrawn.append(
-            consent_withdraw(
-                consent=consent,
-                channel=stored.channel,
-                actor=actor,
-                reason=_("Request %(code)s") % {"code": stored.tracking_code},
-            )
-        )
-    complaint_event_record(
-        stored,
-        action=ComplaintEvent.Action.CONSENT_WITHDRAWN,
-        actor=actor,
-        detail=", ".join(str(consent.purpose) for consent in withdrawn),
-    )
-    copy_saved(complaint, stored)
-    return withdrawn
-
-
-def staff_who_can_resolve() -> Any:
-    """Active staff members who may be assigned complaints."""
-    from django.contrib.auth.models import Permission
-
-    user_model = get_user_model()
-    permission = Permission.objects.filter(
-        content_type__app_label="complaints", codename="resolve_complaint"
-    ).first()
-    match = Q(is_superuser=True)
-    if permission is not None:
-        match |= Q(user_permissions=permission) | Q(groups__permissions=permission)
-    return (
-        user_model.objects.filter(match, is_active=True, is_staff=True)
-        .distinct()
-        .order_by("username")
-    )

@@ -13,7 +13,7 @@ import time
 
 from celery import shared_task
 
-from complaints import incidents, services
+from complaints import emails, incidents
 from customers.kernel.locks import job_lock
 
 logger = logging.getLogger(__name__)
@@ -22,19 +22,19 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_acknowledgement(complaint_id: int) -> bool:
     """Tell the customer their complaint arrived, with its tracking code."""
-    return services.acknowledgement_send(complaint_id=complaint_id)
+    return emails.acknowledgement_send(complaint_id=complaint_id)
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_customer_message(message_id: int) -> bool:
     """Email a reply meant for the customer."""
-    return services.customer_message_send(message_id=message_id)
+    return emails.customer_message_send(message_id=message_id)
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_data_export(complaint_id: int) -> bool:
     """Email the customer the copy of their data an access request asked for."""
-    return services.data_export_send(complaint_id=complaint_id)
+    return emails.data_export_send(complaint_id=complaint_id)
 
 
 # A run never takes this long; a run killed without releasing the lock blocks no longer.
@@ -49,7 +49,7 @@ def send_deadline_reminders() -> int:
         if lock is None:
             logger.warning("send_deadline_reminders skipped: another run holds its lock")
             return 0
-        return services.deadline_reminders_send()
+        return emails.deadline_reminders_send()
 
 
 # Breach incidents ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from complaints import ratelimit, services
+from complaints import ratelimit, selectors, services
 from complaints.forms import ComplaintForm, StatusForm
 from complaints.models import Complaint, ComplaintMessage, Status
 from customers.kernel.forms import add_service_errors
@@ -207,7 +207,7 @@ def complaint_status(request: HttpRequest) -> HttpResponse:
             )
             return _too_many(response, verdict)
         if form.is_valid():
-            complaint = services.complaint_find_for_customer(
+            complaint = selectors.complaint_find_for_customer(
                 tracking_code=form.cleaned_data["tracking_code"],
                 contact=form.cleaned_data["contact"],
             )

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from complaints import data_requests
 from complaints import services as complaint_services
 from complaints.models import Complaint, ComplaintEvent
 from customers.kernel.text import local_date
@@ -458,7 +459,7 @@ def complaint_request_erasure(*, complaint: Complaint, actor: Actor) -> ErasureR
     require_permission(
         actor, complaint_services.PERM_RESOLVE, _("Your role may not answer requests.")
     )
-    stored, customer = complaint_services.complaint_lock_for_request(complaint)
+    stored, customer = data_requests.complaint_lock_for_request(complaint)
     filed = ErasureRequest.objects.filter(complaint=stored).values_list("pk", flat=True).first()
     if filed is not None:
         raise ValidationError(

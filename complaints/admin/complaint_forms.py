@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaints import services
+from complaints import selectors, services
 from complaints.models import (
     Complaint,
     ComplaintMessage,
@@ -57,7 +57,7 @@ class RouteForm(StepForm):
     def __init__(self, *args: Any, record: Complaint, **kwargs: Any) -> None:
         super().__init__(*args, record=record, **kwargs)
         assignee: Any = self.fields["assignee"]
-        assignee.queryset = services.staff_who_can_resolve()
+        assignee.queryset = selectors.staff_who_can_resolve()
         self.initial.setdefault("department", record.department)
         self.initial.setdefault("assignee", record.assignee_id)
         self.initial.setdefault("kind", record.kind)
@@ -172,7 +172,7 @@ class LinkCustomerForm(StepForm):
 
     def __init__(self, *args: Any, record: Complaint, **kwargs: Any) -> None:
         super().__init__(*args, record=record, **kwargs)
-        self.matches = services.matching_customers(record)
+        self.matches = selectors.matching_customers(record)
         match: Any = self.fields["match"]
         match.queryset = Customer.objects.filter(pk__in=[c.pk for c in self.matches])
         match.label_from_instance = _customer_choice_label

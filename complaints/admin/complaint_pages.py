@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from complaints import services
+from complaints import data_requests, services
 from complaints.admin import complaint_forms
 from complaints.models import (
     OPEN_STATUSES,
@@ -146,13 +146,13 @@ def _link(request: HttpRequest, complaint: Complaint, form: Any) -> str:
 
 
 def _send_export(request: HttpRequest, complaint: Complaint, form: Any) -> str:
-    services.complaint_send_data_export(complaint=complaint, actor=request.user)
+    data_requests.complaint_send_data_export(complaint=complaint, actor=request.user)
     return _("The copy of the customer's data will be emailed to them.")
 
 
 def _withdraw(request: HttpRequest, complaint: Complaint, form: Any) -> str:
     data = form.cleaned_data
-    withdrawn = services.complaint_withdraw_consents(
+    withdrawn = data_requests.complaint_withdraw_consents(
         complaint=complaint, actor=request.user, consents=data["consents"]
     )
     return ngettext(

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from complaints import services
+from complaints import selectors, services
 from complaints.admin import complaint_pages
 from complaints.admin.complaint_forms import ComplaintAddForm
 from complaints.models import (
@@ -85,7 +85,7 @@ class AssigneeFilter(admin.RelatedFieldListFilter):
     """Only the staff who may be assigned complaints (those who can resolve them)."""
 
     def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
-        return [(user.pk, user.get_username()) for user in services.staff_who_can_resolve()]
+        return [(user.pk, user.get_username()) for user in selectors.staff_who_can_resolve()]
 
 
 # Inlines: read-only, changed only through the steps -----------------------------------------

@@ -21,8 +21,8 @@ from complaints import services
 from complaints.models import Complaint, ComplaintMessage, Evidence
 from customers.models import Customer
 from retention.erasure import REDACTED, customer_erase
+from retention.jobs import purge_expired_run
 from retention.purge import Record, customers_with_open_complaint, purge_plan
-from retention.tasks import purge_expired_run
 from tests.factories import CustomerFactory, pdf_bytes, png_bytes, role_member
 from tests.retention.all_tables import find_in_files, find_values
 

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from complaints import services
+from complaints import emails
 from complaints.models import Complaint, Evidence, Kind
 from customers.validators import normalize_phone
 
@@ -144,7 +144,7 @@ def test_valid_submission_is_recorded_with_its_evidence_and_acknowledged(
 
     # The acknowledgement waits for the commit; then it is emailed with the code.
     assert len(callbacks) == 1
-    assert services.acknowledgement_send(complaint_id=complaint.pk) is True
+    assert emails.acknowledgement_send(complaint_id=complaint.pk) is True
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["hoa.nguyen@example.vn"]
     assert complaint.tracking_code in mail.outbox[0].subject

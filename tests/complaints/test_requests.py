@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from complaints import data_export, services
+from complaints import data_export, data_requests, selectors, services
 from complaints.models import Complaint, ComplaintEvent
 from config.celery_app import app as celery_app
 from customers import disclosures, personal_data
@@ -140,7 +140,7 @@ def test_an_access_request_emails_every_personal_value_of_the_customer(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.complaint_send_data_export(complaint=complaint, actor=care)
+        data_requests.complaint_send_data_export(complaint=complaint, actor=care)
 
     [email] = mail.outbox
     assert email.to == [EMAIL]
@@ -203,12 +203,12 @@ def test_an_access_request_needs_a_linked_customer_and_a_role_that_sees_data(
 ) -> None:
     unlinked = complaint_submit(kind=Complaint.Kind.ACCESS)
     with pytest.raises(ValidationError) as caught:
-        services.complaint_send_data_export(complaint=unlinked, actor=care)
+        data_requests.complaint_send_data_export(complaint=unlinked, actor=care)
     assert codes(caught.value) == ["no_customer"]
 
     complaint = linked(customer, care, Complaint.Kind.ACCESS)
     with pytest.raises(PermissionDenied):
-        services.complaint_send_data_export(complaint=complaint, actor=role_member("sales"))
+        data_requests.complaint_send_data_export(complaint=complaint, actor=role_member("sales"))
     assert not AccessLog.objects.filter(action=AccessLog.Action.EXPORT).exists()
 
 
@@ -223,7 +223,7 @@ def test_withdrawing_consent_from_a_request(
     )
     complaint = linked(customer, care, Complaint.Kind.WITHDRAW_CONSENT, channel=Channel.EMAIL)
 
-    [withdrawn] = services.complaint_withdraw_consents(
+    [withdrawn] = data_requests.complaint_withdraw_consents(
         complaint=complaint, actor=care, consents=[consent]
     )
 
@@ -248,14 +248,16 @@ def test_another_customers_consent_is_refused(
     complaint = linked(customer, care, Complaint.Kind.WITHDRAW_CONSENT)
 
     with pytest.raises(ValidationError) as caught:
-        services.complaint_withdraw_consents(complaint=complaint, actor=care, consents=[theirs])
+        data_requests.complaint_withdraw_consents(
+            complaint=complaint, actor=care, consents=[theirs]
+        )
 
     assert codes(caught.value, "consents") == ["other"]
     theirs.refresh_from_db()
     assert theirs.is_granted
     assert not complaint.events.filter(action=ComplaintEvent.Action.CONSENT_WITHDRAWN).exists()
     with pytest.raises(ValidationError) as caught:
-        services.complaint_withdraw_consents(complaint=complaint, actor=care, consents=[])
+        data_requests.complaint_withdraw_consents(complaint=complaint, actor=care, consents=[])
     assert codes(caught.value, "consents") == ["required"]
 
 
@@ -296,14 +298,14 @@ def test_a_deletion_request_goes_through_retention_and_stays_findable(
     assert complaint.status == Complaint.Status.RECEIVED
     # The customer follows the outcome with the code and the contact they filed it with.
     for contact in (PHONE, "+84983456721", EMAIL, EMAIL.upper()):
-        found = services.complaint_find_for_customer(
+        found = selectors.complaint_find_for_customer(
             tracking_code=complaint.tracking_code.lower(), contact=contact
         )
         assert found == complaint, contact
         assert found.erasure_request is not None
         assert found.erasure_request.status == ErasureRequest.Status.EXECUTED
     assert (
-        services.complaint_find_for_customer(
+        selectors.complaint_find_for_customer(
             tracking_code=complaint.tracking_code, contact="0912 853 984"
         )
         is None

@@ -13,7 +13,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from complaints import services
+from complaints import emails, selectors, services
 from complaints.models import Complaint, ComplaintEvent, ComplaintMessage
 from config.celery_app import app as celery_app
 from tests.factories import CustomerFactory, complaint_submit, role_member
@@ -277,8 +277,8 @@ def test_the_assignee_must_be_able_to_resolve(care: Any, sales: Any) -> None:
     complaint.refresh_from_db()
     assert complaint.status == S.RECEIVED
     assert complaint.assignee is None
-    assert care in services.staff_who_can_resolve()
-    assert sales not in services.staff_who_can_resolve()
+    assert care in selectors.staff_who_can_resolve()
+    assert sales not in selectors.staff_who_can_resolve()
 
 
 def test_routing_records_the_department_and_the_assignee(care: Any, legal: Any) -> None:
@@ -387,7 +387,7 @@ def test_resolving_by_email_sends_the_result_to_the_customer(
     assert reply.emailed_at is not None
     assert complaint.events.filter(action=ComplaintEvent.Action.REPLY_SENT).count() == 1
     # Sent once: a task delivered twice sends nothing more.
-    assert services.customer_message_send(message_id=reply.pk) is False
+    assert emails.customer_message_send(message_id=reply.pk) is False
     assert len(mail.outbox) == 1
 
 
@@ -478,7 +478,7 @@ def test_the_acknowledgement_is_emailed_once_with_the_tracking_code(
     complaint.refresh_from_db()
     assert complaint.acknowledged_at is not None
     assert complaint.events.filter(action=ComplaintEvent.Action.ACKNOWLEDGED).count() == 1
-    assert services.acknowledgement_send(complaint_id=complaint.pk) is False
+    assert emails.acknowledgement_send(complaint_id=complaint.pk) is False
     assert len(mail.outbox) == 1
 
 
@@ -535,9 +535,9 @@ def test_matching_customers_by_phone_and_by_email(care: Any) -> None:
     CustomerFactory(phone="0903 000 111", email="nguoi.khac@example.vn")
     complaint = complaint_submit(phone="0912.345.678", email="BAO.TRAN@example.vn")
 
-    assert services.matching_customers(complaint) == [by_phone, by_email]
-    assert services.matching_customers(complaint_submit(email="")) == [by_phone]
-    assert services.matching_customers(complaint_submit(phone="")) == [by_email]
+    assert selectors.matching_customers(complaint) == [by_phone, by_email]
+    assert selectors.matching_customers(complaint_submit(email="")) == [by_phone]
+    assert selectors.matching_customers(complaint_submit(phone="")) == [by_email]
 
     services.complaint_link_customer(complaint=complaint, customer=by_phone, actor=care)
 
@@ -558,7 +558,7 @@ def test_an_erased_customer_is_neither_matched_nor_linked(care: Any) -> None:
     complaint = complaint_submit()
     customer_erase(customer=customer)
 
-    assert services.matching_customers(complaint) == []
+    assert selectors.matching_customers(complaint) == []
     with pytest.raises(ValidationError) as caught:
         services.complaint_link_customer(complaint=complaint, customer=customer, actor=care)
     assert codes(caught.value, "customer") == ["erased"]

@@ -21,6 +21,12 @@ from customers import services
 from customers.kernel.locks import KEY_PREFIX, job_lock
 from customers.models import Channel, Consent, Customer, Order
 from retention import services as retention_services
+from retention.jobs import (
+    TASK_EXECUTE_REQUESTS,
+    TASK_PURGE_EXPIRED,
+    execute_erasure_requests_run,
+    purge_expired_run,
+)
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
 from retention.purge import (
     HoldReason,
@@ -29,14 +35,7 @@ from retention.purge import (
     latest_clock_start_due_by,
     purge_plan,
 )
-from retention.tasks import (
-    TASK_EXECUTE_REQUESTS,
-    TASK_PURGE_EXPIRED,
-    execute_erasure_requests,
-    execute_erasure_requests_run,
-    purge_expired,
-    purge_expired_run,
-)
+from retention.tasks import execute_erasure_requests, purge_expired
 from tests.factories import CustomerFactory, PolicyVersionFactory, PurposeFactory
 
 pytestmark = pytest.mark.django_db

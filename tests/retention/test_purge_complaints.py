@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import translation
 
-from complaints import services
+from complaints import selectors, services
 from complaints.demo_data import demo_png
 from complaints.models import Complaint, ComplaintEvent, ComplaintMessage, Department, Evidence
 from customers import roles
@@ -142,7 +142,7 @@ def test_a_complaint_closed_36_months_ago_loses_the_person_and_keeps_the_record(
     assert run.counts["files"] == 2
     # The customer can still learn that it was answered, with the code and the contact.
     assert (
-        services.complaint_find_for_customer(tracking_code=complaint.tracking_code, contact=EMAIL)
+        selectors.complaint_find_for_customer(tracking_code=complaint.tracking_code, contact=EMAIL)
         == complaint
     )
     # A second run finds nothing more to do.

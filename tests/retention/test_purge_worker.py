@@ -26,8 +26,9 @@ from django.db import connection
 from config.celery_app import app as celery_app
 from customers import services
 from customers.models import Customer, Order
+from retention.jobs import TASK_PURGE_EXPIRED
 from retention.models import ErasureReceipt, PurgeRun
-from retention.tasks import TASK_PURGE_EXPIRED, purge_expired
+from retention.tasks import purge_expired
 from tests.factories import CustomerFactory
 from tests.helpers_processes import (
     CELERY,

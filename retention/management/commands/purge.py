@@ -15,13 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.kernel.text import local_date, local_datetime
+from retention.jobs import execute_erasure_requests_run, purge_expired_run
 from retention.models import ErasureRequest, LegalHold, PurgeRun
 from retention.purge import HoldReason, PlanLine, PurgePlan, Record, RulePlan, purge_plan
-from retention.tasks import (
-    execute_erasure_requests_run,
-    purge_expired_run,
-    requests_to_execute,
-)
+from retention.selectors import requests_due_for_execution
 
 
 class Command(BaseCommand):
@@ -160,7 +157,7 @@ class Command(BaseCommand):
 
     def _print_requests(self, *, limit: int) -> None:
         write = self.stdout.write
-        due = requests_to_execute()
+        due = requests_due_for_execution()
         count = due.count()
         write(
             _("Approved erasure requests to execute: %(count)d (erase the customer).")
