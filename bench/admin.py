@@ -34,7 +34,7 @@ from bench import common
 WARMUP = 3
 REPEAT = 15
 ROUNDS = 3  # child processes per database, alternating small and large
-# Targets of issue 7: changelists at most 1.5× (and the same query count), exact searches at
+# Targets: changelists at most 1.5× (and the same query count), exact searches at
 # most 2×; the name search has an absolute bound at the large size.
 RATIO_TARGETS = {
     "changelist": 1.5,

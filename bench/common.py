@@ -74,7 +74,7 @@ def machine_description(postgres_version: str | None = None) -> str:
 
 
 def postgres_version(connection: object) -> str:
-    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]  # a psycopg connection
         cursor.execute("SELECT version()")
         return str(cursor.fetchone()[0])
 

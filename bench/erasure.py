@@ -1,4 +1,4 @@
-"""Erasure benchmark: the real erasure service against plain SQL, in one run (issue 7).
+"""Erasure benchmark: the real erasure service against plain SQL, in one run.
 
     python -m bench.erasure --database-url postgres://postgres@127.0.0.1:5432/bench_erasure \
         --customers 20000
@@ -220,7 +220,7 @@ def fill(n: int) -> dict[str, int]:
             "SELECT setval(pg_get_serial_sequence('customers_customer', 'id'), %s)", [max(n, 1)]
         )
         cur.execute(
-            f"INSERT INTO customers_historicalcustomer (id, {customer_cols}, {history_cols}) "  # noqa: S608
+            f"INSERT INTO customers_historicalcustomer (id, {customer_cols}, {history_cols}) "  # noqa: S608  # our own tables and columns; values are parameters
             f"SELECT id, {customer_cols}, created_at, NULL, '+', NULL FROM customers_customer "
             f"UNION ALL SELECT id, {customer_cols}, created_at + interval '1 day', "
             f"'Khách đổi số điện thoại', '~', {user[0]} FROM customers_customer WHERE id % 4 = 0"
@@ -229,12 +229,12 @@ def fill(n: int) -> dict[str, int]:
             "recipient_name, phone, address, ward, province, is_default, created_at, customer_id"
         )
         cur.execute(
-            f"INSERT INTO customers_deliveryaddress ({address_cols}) "  # noqa: S608
+            f"INSERT INTO customers_deliveryaddress ({address_cols}) "  # noqa: S608  # our own tables and columns; values are parameters
             "SELECT full_name, phone, address, 'Phường Bến Nghé', 'TP. Hồ Chí Minh', true, "
             "created_at, id FROM customers_customer"
         )
         cur.execute(
-            f"INSERT INTO customers_historicaldeliveryaddress (id, {address_cols}, "  # noqa: S608
+            f"INSERT INTO customers_historicaldeliveryaddress (id, {address_cols}, "  # noqa: S608  # our own tables and columns; values are parameters
             f"{history_cols}) SELECT id, {address_cols}, created_at, NULL, '+', NULL "
             "FROM customers_deliveryaddress"
         )
@@ -243,14 +243,14 @@ def fill(n: int) -> dict[str, int]:
             "delivery_phone, delivery_address, customer_id"
         )
         cur.execute(
-            f"INSERT INTO customers_order ({order_cols}) "  # noqa: S608
+            f"INSERT INTO customers_order ({order_cols}) "  # noqa: S608  # our own tables and columns; values are parameters
             "SELECT 'DH' || lpad(c.id::text, 8, '0') || '-' || k, c.created_at + k * interval "
             "'30 days', 150000 + (c.id * 7919 + k) % 5000000, 'HD' || c.id || k, 'delivered', "
             "c.full_name, c.phone, c.address, c.id "
             "FROM customers_customer c CROSS JOIN generate_series(1, 2) k"
         )
         cur.execute(
-            f"INSERT INTO customers_historicalorder (id, {order_cols}, {history_cols}) "  # noqa: S608
+            f"INSERT INTO customers_historicalorder (id, {order_cols}, {history_cols}) "  # noqa: S608  # our own tables and columns; values are parameters
             f"SELECT id, {order_cols}, ordered_at, NULL, '+', NULL FROM customers_order"
         )
         consent_cols = (
@@ -259,7 +259,7 @@ def fill(n: int) -> dict[str, int]:
             "policy_version_id, purpose_id"
         )
         cur.execute(
-            f"INSERT INTO customers_consent ({consent_cols}) "  # noqa: S608
+            f"INSERT INTO customers_consent ({consent_cols}) "  # noqa: S608  # our own tables and columns; values are parameters
             f"SELECT 'granted', c.created_at, NULL, 'web_form', 'WF-' || c.id || '-' || p.k, "
             "('10.' || (c.id / 65536 % 256) || '.' || (c.id / 256 % 256) || '.' || "
             "(c.id % 256))::inet, 'Mozilla/5.0 (Linux; Android 14)', '', '', c.created_at, "
@@ -268,7 +268,7 @@ def fill(n: int) -> dict[str, int]:
             f"UNION ALL SELECT 2, {int(purposes[1])}) p"
         )
         cur.execute(
-            f"INSERT INTO customers_historicalconsent (id, {consent_cols}, {history_cols}) "  # noqa: S608
+            f"INSERT INTO customers_historicalconsent (id, {consent_cols}, {history_cols}) "  # noqa: S608  # our own tables and columns; values are parameters
             f"SELECT id, {consent_cols}, granted_at, NULL, '+', NULL FROM customers_consent"
         )
         complaint_cols = (
@@ -279,7 +279,7 @@ def fill(n: int) -> dict[str, int]:
             "rejection_reason, customer_id"
         )
         cur.execute(
-            f"INSERT INTO complaints_complaint ({complaint_cols}) "  # noqa: S608
+            f"INSERT INTO complaints_complaint ({complaint_cols}) "  # noqa: S608  # our own tables and columns; values are parameters
             "SELECT 'KN' || lpad(id::text, 8, '0'), 'data_erasure', 'web_form', 'vi', full_name, "
             "phone, email, 'Tôi là ' || full_name || ', số ' || phone || ', xin xóa dữ liệu.', "
             "true, 'resolved', '', false, created_at, created_at + interval '2 days', "
@@ -287,7 +287,7 @@ def fill(n: int) -> dict[str, int]:
             "FROM customers_customer WHERE id % 5 = 0"
         )
         cur.execute(
-            f"INSERT INTO complaints_historicalcomplaint (id, {complaint_cols}, "  # noqa: S608
+            f"INSERT INTO complaints_historicalcomplaint (id, {complaint_cols}, "  # noqa: S608  # our own tables and columns; values are parameters
             f"{history_cols}) SELECT id, {complaint_cols}, received_at, NULL, '+', NULL "
             "FROM complaints_complaint"
         )

@@ -9,7 +9,7 @@ load test from one address needs.
 - ROOT_URLCONF adds the bare view the form is compared with (bench/form_urls.py).
 """
 
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *  # noqa: F403  # the base settings, adjusted below
 from config.settings.base import DATABASES, env
 
 DEBUG = False

@@ -1,7 +1,7 @@
 """Settings for the admin benchmark and the data generator: the shared base with DEBUG off, on
 the database of DATABASE_URL (the scripts set it from --database-url before Django starts)."""
 
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *  # noqa: F403  # the base settings, adjusted below
 from config.settings.base import DATABASES, VAR_DIR
 
 DEBUG = False

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from complaints.models import DeadlineRule, Kind, PublicHoliday
+from complaints.models import DeadlineRule, PublicHoliday
 
 # The defaults of Law 91/2025/QH15 and Decree 356/2025/ND-CP, used when a kind has no row.
 DEFAULT_ACKNOWLEDGE_WORKING_DAYS = 2
@@ -117,7 +117,3 @@ def resolve_due(
     if extension_days:
         last_day = add_days(last_day, extension_days, working=working)
     return end_of_local_day(last_day)
-
-
-def kind_label(kind: str) -> str:
-    return str(Kind(kind).label) if kind in Kind.values else kind

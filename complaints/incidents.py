@@ -374,7 +374,7 @@ def _insert_affected(incident: Incident, customers: QuerySet[Customer]) -> None:
     table = IncidentCustomer._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (incident_id, customer_id, channel, error) "  # noqa: S608
+            f"INSERT INTO {table} (incident_id, customer_id, channel, error) "  # noqa: S608  # the table name is the model's own; values are parameters
             f"SELECT %s, chosen.id, '', '' FROM ({select_sql}) chosen",
             [incident.pk, *params],
         )

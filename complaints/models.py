@@ -8,6 +8,7 @@ email), then closed. Writes go through complaints.services; the deadlines are co
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -332,9 +333,8 @@ class Complaint(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
-    def is_overdue(self, now: object = None) -> bool:
-        moment = now or timezone.now()
-        return self.status in PENDING_STATUSES and self.due_at < moment  # type: ignore[operator]
+    def is_overdue(self, now: datetime.datetime | None = None) -> bool:
+        return self.status in PENDING_STATUSES and self.due_at < (now or timezone.now())
 
 
 @personal_data.declare(

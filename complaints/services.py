@@ -40,6 +40,7 @@ from complaints.models import (
 from customers.kernel.text import local_date
 from customers.kernel.writes import (
     Actor,
+    attribute,
     copy_saved,
     lock,
     queue_after_commit,
@@ -699,9 +700,5 @@ def public_holiday_delete(*, holiday: PublicHoliday, actor: Actor) -> None:
         "complaints.delete_publicholiday",
         _("Your role may not change the list of public holidays."),
     )
-    if staff_or_none(actor) is not None:
-        holiday._history_user = actor  # type: ignore[attr-defined]
+    attribute(holiday, actor)
     holiday.delete()
-
-
-# Emails to the customer -------------------------------------------------------------------

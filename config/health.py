@@ -36,7 +36,7 @@ def check_broker() -> str | None:
             conn.ensure_connection(max_retries=0, timeout=BROKER_TIMEOUT_SECONDS)
             # Opening a channel proves the transport works (the filesystem transport only
             # fails here, when its folders are missing or not writable).
-            conn.default_channel  # noqa: B018
+            conn.default_channel  # noqa: B018  # the attribute opens the channel
     except Exception as exc:
         return f"broker unreachable: {exc.__class__.__name__}: {exc}"
     return None

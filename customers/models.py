@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 from customers import personal_data
 from customers.fields import PhoneNumberField, TaxCodeField
 from customers.personal_data import Category, DataItem, Erasure, PersonalField, Sensitivity
-from customers.validators import format_phone_national, format_tax_code, is_citizen_id
+from customers.validators import format_phone_national, is_citizen_id
 
 
 class Channel(models.TextChoices):
@@ -196,10 +196,6 @@ class Customer(models.Model):
     def phone_display(self) -> str:
         return format_phone_national(self.phone)
 
-    @property
-    def tax_code_display(self) -> str:
-        return format_tax_code(self.tax_code)
-
 
 @personal_data.declare(
     personal={
@@ -356,10 +352,6 @@ class Purpose(models.Model):
     @property
     def description(self) -> str:
         return self.description_en if _current_language() == "en" else self.description_vi
-
-    @property
-    def retention(self) -> str:
-        return self.retention_en if _current_language() == "en" else self.retention_vi
 
 
 def _current_language() -> str:

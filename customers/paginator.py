@@ -18,7 +18,7 @@ COUNT_CAP = 10_000
 # An unfiltered list of a table the database estimates above this size shows the estimate. Far
 # above a page (100 rows; "show all": 200), so that a stale estimate can never make Django load
 # a whole table; low enough that a list shows its estimate at 10k rows as at 1M, with the same
-# one query (issue 7: the changelist runs the same queries at both sizes).
+# one query (the changelist runs the same queries at both sizes: bench/admin.py).
 ESTIMATE_FLOOR = 1_000
 # Search results longer than this are not counted: a search matches through an index whose hits
 # are rechecked row by row (the trigram index of name search), so counting 10,000 of them costs

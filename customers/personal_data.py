@@ -160,10 +160,6 @@ def personal_fields(model: type[models.Model]) -> dict[str, PersonalField]:
     return dict(declaration.personal) if declaration else {}
 
 
-def declared_models() -> list[str]:
-    return sorted(_REGISTRY)
-
-
 def fields_for_items(model: type[models.Model], items: Iterable[str]) -> list[str]:
     """The model's personal fields that carry the given data items, in declaration order."""
     wanted = set(items)
@@ -183,7 +179,14 @@ TEXT_LIKE_FIELDS: tuple[type[models.Field], ...] = (
     models.JSONField,
 )
 
-PROJECT_APPS = ("customers", "complaints", "retention")
+
+def project_app_labels() -> tuple[str, ...]:
+    """The project's own apps (settings.LOCAL_APPS), found without the base app naming them."""
+    from django.apps import apps
+    from django.conf import settings
+
+    local = set(settings.LOCAL_APPS)
+    return tuple(config.label for config in apps.get_app_configs() if config.name in local)
 
 
 def project_models() -> list[type[models.Model]]:
@@ -191,7 +194,9 @@ def project_models() -> list[type[models.Model]]:
     from django.apps import apps
 
     return [
-        model for app_label in PROJECT_APPS for model in apps.get_app_config(app_label).get_models()
+        model
+        for app_label in project_app_labels()
+        for model in apps.get_app_config(app_label).get_models()
     ]
 
 
@@ -244,7 +249,7 @@ def customer_lookups(model: type[models.Model], *, _depth: int = 0) -> list[str]
             continue
         if target is customer:
             lookups.append(field.name)
-        elif target._meta.app_label in PROJECT_APPS:
+        elif target._meta.app_label in project_app_labels():
             lookups += [
                 f"{field.name}__{sub}" for sub in customer_lookups(target, _depth=_depth + 1)
             ]

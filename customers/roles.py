@@ -69,7 +69,7 @@ _HANDLE_COMPLAINTS = (
     *_crud("publicholiday", "view", app="complaints"),
 )
 _HOLIDAYS = _crud("publicholiday", "add", "change", "delete", "view", app="complaints")
-# Breach incidents: Legal & compliance and administrators only (issue 6).
+# Breach incidents: Legal & compliance and administrators only.
 _INCIDENTS = (
     *_crud("incident", "view", "add", "change", app="complaints"),
     "complaints.notify_incident",
@@ -97,7 +97,7 @@ ROLES: dict[str, Role] = {
                 *_crud("disclosure", "add", "view"),
                 *_crud("recipient", "view"),
                 # Customer care receives erasure requests and verifies the requester's identity;
-                # approving them is Legal & compliance's (issue 4).
+                # approving them is Legal & compliance's.
                 *_crud("erasurerequest", "add", "change", "view", app="retention"),
                 *_HANDLE_COMPLAINTS,
             ),

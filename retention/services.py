@@ -5,7 +5,7 @@ Each function validates with full_clean() before saving, names the staff member 
 row it writes, refuses a wrong step with a ValidationError (a message and a code) and an action
 the staff member's role may not take with PermissionDenied.
 
-The request lifecycle (issue 4): received → identity verified → approved (Legal & compliance)
+The request lifecycle: received → identity verified → approved (Legal & compliance)
 → executed by retention.erasure, or refused with a legal exception (Decree 13/2023 Art. 16(2))
 and the reason emailed to the customer. The customer stays "active" until a request is
 approved: a request that is not yet checked changes nothing about how the customer is served.

@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
                 ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duplicates', to='complaints.complaint', verbose_name='duplicate of')),
                 # Once a link to retention's ErasureRequest; its ids were moved to ErasureRequest.complaint
                 # (retention 0006) and the column dropped (0005), so complaints never names retention.
-                ('erasure_request', models.BigIntegerField(blank=True, null=True, db_column='erasure_request_id', verbose_name='erasure request')),
+                ('erasure_request', models.BigIntegerField(blank=True, null=True, db_column='erasure_request_id', db_index=True, verbose_name='erasure request')),
             ],
             options={
                 'verbose_name': 'complaint or request',
@@ -190,7 +190,7 @@ class Migration(migrations.Migration):
                 ('customer', models.ForeignKey(blank=True, db_constraint=False, help_text='Linked by staff after checking the phone or email.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='customers.customer', verbose_name='customer')),
                 ('customer_linked_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='customer linked by')),
                 ('duplicate_of', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='complaints.complaint', verbose_name='duplicate of')),
-                ('erasure_request', models.BigIntegerField(blank=True, null=True, db_column='erasure_request_id', verbose_name='erasure request')),
+                ('erasure_request', models.BigIntegerField(blank=True, null=True, db_column='erasure_request_id', db_index=True, verbose_name='erasure request')),
                 ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={

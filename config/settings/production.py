@@ -2,7 +2,7 @@
 A missing SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL or ALLOWED_HOSTS stops the start-up
 with ImproperlyConfigured naming the variable."""
 
-from .base import *  # noqa: F403
+from .base import *  # noqa: F403  # settings layer on the base, as in cookiecutter-django
 from .base import env
 
 DEBUG = False

@@ -4,7 +4,7 @@ point at them (as .ci/run does)."""
 import typing
 from pathlib import Path
 
-from .base import *  # noqa: F403
+from .base import *  # noqa: F403  # settings layer on the base, as in cookiecutter-django
 from .base import (
     CELERY_BROKER_URL,
     DATABASES,
@@ -16,7 +16,7 @@ from .base import (
 if typing.TYPE_CHECKING:
     from django.http import HttpRequest
 
-SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
+SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105  # a test-only key, never used outside the test settings
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Emails stay in memory (django.core.mail.outbox). A Celery worker started by a test has no
 # outbox the test can read, so it is given TEST_EMAIL_URL=filemail:////some/dir instead.

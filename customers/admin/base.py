@@ -384,8 +384,8 @@ class ServiceModelAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
             and request.GET.get(SEARCH_VAR, "").strip()
         ):
             # A name search (here or through the customer, customers.admin.base.name_match) counts
-            # its matches through the trigram index, rechecking each row: stop early (issue 7:
-            # name search p95 under 300 ms at 1M customers).
+            # its matches through the trigram index, rechecking each row: stop early (the target:
+            # name search p95 under 300 ms at 1M customers, bench/admin.py).
             paginator.count_cap = SEARCH_COUNT_CAP
         return paginator
 

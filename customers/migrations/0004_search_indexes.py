@@ -1,4 +1,4 @@
-"""Name search at a million customers, on PostgreSQL (issue 7: p95 under 300 ms at 1M).
+"""Name search at a million customers, on PostgreSQL (the target: p95 under 300 ms at 1M).
 
 The admin matches every word of the folded name with LIKE '%word%' (customers.admin.base.name_match);
 a B-tree cannot serve a pattern that starts with '%', so PostgreSQL gets a trigram index

@@ -1,6 +1,6 @@
 """A real Celery worker on a real Redis tells the customers affected by a breach, is killed
 (SIGKILL) half-way, and a second worker resumes: every customer with an email gets exactly one
-email, no one is missed, and the database records each email sent (issue 6).
+email, no one is missed, and the database records each email sent.
 
 Each customer is told in a transaction of its own: the row locked, the email sent, the time
 recorded, committed. The one window in which a kill could cause a second email is between the

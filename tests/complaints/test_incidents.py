@@ -1,4 +1,4 @@
-"""Breach incidents (issue 6; seed 001 §7; Law 91/2025/QH15: A05 is notified within 72 hours of
+"""Breach incidents (seed 001 §7; Law 91/2025/QH15: A05 is notified within 72 hours of
 detection): the clock with a moving clock, the reminders to Legal & compliance, the notice's
 content, choosing the affected customers, who may act, telling the customers in batches, and
 the erasure of an affected customer."""

@@ -56,7 +56,7 @@ def submit(**changes: object) -> Complaint:
         "language": "vi",
     }
     values.update(changes)
-    return services.complaint_submit(**values)  # type: ignore[arg-type]
+    return services.complaint_submit(**values)  # type: ignore[arg-type]  # arbitrary keyword values, as a form posts them
 
 
 def look_up(client, code: str, contact: str, prefix: str = ""):

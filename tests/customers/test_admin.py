@@ -389,7 +389,7 @@ def test_a_name_search_is_counted_up_to_the_search_cap(
     admin_client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A name search rechecks every candidate row of the trigram index: past SEARCH_COUNT_CAP
-    # matches the list says "more than" instead of counting on (issue 7).
+    # matches the list says "more than" instead of counting on.
     from customers.admin import base as customers_admin
 
     monkeypatch.setattr(customers_admin, "SEARCH_COUNT_CAP", 2)
@@ -477,7 +477,7 @@ def test_customer_list_never_counts_the_whole_table(admin_client: Client) -> Non
         assert _unbounded_customer_counts(queries) == []
 
 
-# 5,000: above ESTIMATE_FLOOR, so that 10k customers run the same queries as 1M (issue 7).
+# 5,000: above ESTIMATE_FLOOR, so that 10k customers run the same queries as 1M.
 @pytest.mark.parametrize("estimate", [5_000, 25_000])
 def test_a_big_customer_list_shows_an_estimate_without_counting(
     admin_client: Client, monkeypatch: pytest.MonkeyPatch, estimate: int

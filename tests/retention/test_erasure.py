@@ -456,7 +456,7 @@ def test_rows_that_reach_a_customer_through_another_model_are_erased_first(
             class Meta:
                 app_label = "customers"
 
-        class Evidence(models.Model):  # noqa: DJ008
+        class Evidence(models.Model):  # noqa: DJ008  # a throwaway model: nothing shows it
             case = models.ForeignKey(Case, on_delete=models.CASCADE)
             file = models.FileField()
 

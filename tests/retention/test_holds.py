@@ -1,5 +1,5 @@
 """Legal holds: only Legal & compliance places or lifts one; while it stands nothing erases the
-customer; lifting says who and why (issue 4)."""
+customer; lifting says who and why."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Erasure requests: received → identity verified → approved (Legal & compliance) → executed, or
-refused with a legal exception and the reason emailed to the customer (issue 4)."""
+refused with a legal exception and the reason emailed to the customer."""
 
 from __future__ import annotations
 
