@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from customers import personal_data
 from customers.fields import PhoneNumberField
+from customers.kernel.text import local_date, local_datetime
 from customers.models import Channel, Customer
 from customers.personal_data import Category, DataItem, Erasure, PersonalField
 
@@ -181,7 +182,7 @@ class PublicHoliday(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date:%d/%m/%Y} {self.name}"
+        return f"{local_date(self.date)} {self.name}"
 
 
 @personal_data.declare(
@@ -403,7 +404,7 @@ class ComplaintMessage(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_visibility_display()} {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.get_visibility_display()} {local_datetime(self.created_at)}"
 
 
 @personal_data.declare(
@@ -449,7 +450,7 @@ class ComplaintEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.at:%d/%m/%Y %H:%M}"
+        return f"{self.get_action_display()} {local_datetime(self.at)}"
 
 
 # Breach incidents ---------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from django.utils.module_loading import import_string
 from stdnum.vn import mst
 
 from customers import disclosures, roles, services
-from customers.kernel.text import fold_vietnamese
+from customers.kernel.text import fold_vietnamese, local_date
 from customers.models import (
     Channel,
     Consent,
@@ -1812,7 +1812,7 @@ def _request_scan_pdf(request_date: datetime.date) -> bytes:
     lines = (
         "CONG AN TINH DONG THAP",
         _ascii(f"CO QUAN CANH SAT DIEU TRA - So: {AUTHORITY_REQUEST_NUMBER}"),
-        f"Dong Thap, ngay {request_date:%d/%m/%Y}",
+        f"Dong Thap, ngay {local_date(request_date)}",
         "",
         _ascii(f"Kinh gui: {CONTROLLER['legal_name']}"),
         "V/v: de nghi cung cap thong tin khach hang va don hang",

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from customers import personal_data
 from customers.fields import PhoneNumberField, TaxCodeField
+from customers.kernel.text import local_date, local_datetime
 from customers.personal_data import Category, DataItem, Erasure, PersonalField, Sensitivity
 from customers.validators import format_phone_national, is_citizen_id
 
@@ -385,7 +386,7 @@ class PolicyVersion(models.Model):
         get_latest_by = "effective_from"
 
     def __str__(self) -> str:
-        return f"{self.version} ({self.effective_from:%d/%m/%Y})"
+        return f"{self.version} ({local_date(self.effective_from)})"
 
     @property
     def title(self) -> str:
@@ -647,7 +648,7 @@ class Disclosure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.recipient} — #{self.customer_id} ({self.disclosed_at:%d/%m/%Y})"
+        return f"{self.recipient} — #{self.customer_id} ({local_date(self.disclosed_at)})"
 
     @property
     def item_labels(self) -> list[str]:
@@ -716,9 +717,8 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.at:%d/%m/%Y %H:%M} {self.staff} {self.get_action_display()} #{self.customer_id}"
-        )
+        action = self.get_action_display()
+        return f"{local_datetime(self.at)} {self.staff} {action} #{self.customer_id}"
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None and not self._state.adding:

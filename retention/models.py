@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from customers import personal_data
+from customers.kernel.text import local_datetime
 from customers.models import Customer
 from customers.personal_data import Category, Erasure, PersonalField
 
@@ -103,7 +104,7 @@ class PurgeRun(models.Model):
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.task} {self.started_at:%d/%m/%Y %H:%M}"
+        return f"{self.task} {local_datetime(self.started_at)}"
 
     @property
     def duration(self) -> object:

@@ -39,14 +39,11 @@ from complaints.models import (
 from customers import masking
 from customers.admin.base import ReadOnlyInline, ServiceModelAdmin, refusal_text
 from customers.kernel.forms import add_service_errors
+from customers.kernel.text import local_datetime
 from customers.paginator import EstimatedCountPaginator
 from customers.validators import format_phone_national, phone_search_key
 
 VIEW_PERMISSION = "complaints.view_complaint"
-
-
-def _local(moment: datetime.datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else "—"
 
 
 # The queue's filters ------------------------------------------------------------------------
@@ -281,7 +278,7 @@ class ComplaintAdmin(ServiceModelAdmin):
 
     @admin.display(description=_("due at"), ordering="due_at")
     def due(self, obj: Complaint) -> str:
-        shown = _local(obj.due_at)
+        shown = local_datetime(obj.due_at, empty="—")
         if obj.is_overdue():
             return format_html(
                 '{} <strong class="complaint-overdue" style="color: #fff; '
@@ -423,7 +420,10 @@ class ComplaintAdmin(ServiceModelAdmin):
                 self.message_user(
                     request,
                     _("Recorded as %(code)s. Due on %(due)s.")
-                    % {"code": complaint.tracking_code, "due": _local(complaint.due_at)},
+                    % {
+                        "code": complaint.tracking_code,
+                        "due": local_datetime(complaint.due_at, empty="—"),
+                    },
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 import unicodedata
 
+from django.utils import timezone
+
 DATE_FORMAT = "%d/%m/%Y"
 DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 
@@ -27,15 +29,11 @@ def fold_vietnamese(text: str) -> str:
 
 def local_datetime(moment: datetime.datetime | None, *, empty: str = "") -> str:
     """A moment as staff and customers read it: dd/mm/yyyy hh:mm, Vietnam time."""
-    from django.utils import timezone
-
     return timezone.localtime(moment).strftime(DATETIME_FORMAT) if moment else empty
 
 
 def local_date(moment: datetime.datetime | datetime.date | None, *, empty: str = "") -> str:
     """The day of a moment (Vietnam time) or a date: dd/mm/yyyy."""
-    from django.utils import timezone
-
     if not moment:
         return empty
     if isinstance(moment, datetime.datetime):
