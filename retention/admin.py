@@ -311,19 +311,11 @@ class ErasureRequestAdmin(ServiceModelAdmin):
         )
         return [step, *super().get_urls()]
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Any = None,
-    ) -> Any:
-        if obj is not None:
-            context["erasure_steps"] = STEPS.buttons(request, obj)
-            context["legal_hold"] = selectors.legal_hold_active_for(obj.customer_id)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def record_page_context(self, request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]:
+        return {
+            "erasure_steps": STEPS.buttons(request, obj),
+            "legal_hold": selectors.legal_hold_active_for(obj.customer_id),
+        }
 
     def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
         return STEPS.view(self, request, object_id, step)

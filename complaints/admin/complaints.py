@@ -333,18 +333,8 @@ class ComplaintAdmin(ServiceModelAdmin):
     ) -> Complaint:
         raise PermissionDenied  # the add form and the steps call the services themselves
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Any = None,
-    ) -> Any:
-        if obj is not None:
-            context.update(complaint_pages.change_page_context(self, request, obj))
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def record_page_context(self, request: HttpRequest, obj: Complaint) -> dict[str, Any]:
+        return complaint_pages.change_page_context(self, request, obj)
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view

@@ -437,18 +437,8 @@ class IncidentAdmin(ServiceModelAdmin):
         except PermissionDenied as denied:
             raise ValidationError(refusal_text(denied), code="permission") from denied
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Any = None,
-    ) -> Any:
-        if obj is not None:
-            context.update(change_page_context(request, obj))
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def record_page_context(self, request: HttpRequest, obj: Incident) -> dict[str, Any]:
+        return change_page_context(request, obj)
 
     # The steps, the notice and the phone list ------------------------------------------------
 

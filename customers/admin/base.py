@@ -300,12 +300,18 @@ class PersonalDataAdminMixin:
         form_url: str = "",
         obj: Any = None,
     ) -> Any:
+        if obj is not None:
+            context.update(self.record_page_context(request, obj))
         if self.masks_personal_data(request, obj):
             shown = masking.masked_str(obj)
             context.update(subtitle=shown, masked_original=shown, personal_data_masked=True)
         elif change and obj is not None and request.method == "GET" and self.access_log_views:
             self.access_log_view(request, obj, detail=f"{self.model._meta.model_name} #{obj.pk}")
         return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[misc]  # a ModelAdmin method
+
+    def record_page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        """What a record's change page shows beyond its form: its steps, links, clock."""
+        return {}
 
     def access_log_view(self, request: HttpRequest, obj: Any, *, detail: str) -> None:
         """Log that the signed-in staff member was shown this record's customer in full."""
