@@ -350,3 +350,26 @@ def test_access_log_pages_run_a_bounded_number_of_queries(
         )
     with django_assert_max_num_queries(len(few)):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_database_refuses_to_change_the_log(require_postgres: None, staff: Any) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    customer = CustomerFactory()
+    services.access_log_record(staff=staff, customer_ids=[customer.pk], action="view")
+    row = AccessLog.objects.get(customer=customer)
+    for sql in (
+        "UPDATE customers_accesslog SET detail = 'sửa' WHERE id = %s",
+        "DELETE FROM customers_accesslog WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [row.pk])
+    assert AccessLog.objects.get(pk=row.pk).detail == row.detail
+    services.access_log_record(staff=staff, customer_ids=[customer.pk], action="print")
+    assert AccessLog.objects.filter(customer=customer).count() == 2
