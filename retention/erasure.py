@@ -200,7 +200,13 @@ def _erased_value(model: type[models.Model], name: str, erasure: Erasure) -> Any
     is_file = _file_column(model, name) is not None
     if erasure is Erasure.REDACT and not is_file:
         if _is_text(model_field):
-            return REDACTED[: model_field.max_length or None]
+            # What was never written stays empty: a placeholder there would tell the customer
+            # (the status page's "result") that something had been.
+            kept_empty = [When(**{name: ""}, then=Value(""))]
+            if model_field.null:
+                kept_empty.append(When(**{f"{name}__isnull": True}, then=Value(None)))
+            placeholder = Value(REDACTED[: model_field.max_length or None])
+            return Case(*kept_empty, default=placeholder, output_field=models.TextField())
         if isinstance(model_field, models.JSONField):
             return REDACTED
     if model_field.null:

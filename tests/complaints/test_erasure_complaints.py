@@ -16,8 +16,9 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from complaints import services
+from complaints import selectors, services
 from complaints.models import Complaint, ComplaintMessage, Evidence
 from customers.models import Customer
 from retention.erasure import REDACTED, customer_erase
@@ -205,3 +206,50 @@ def test_a_rule_does_not_erase_a_customer_with_an_open_complaint_until_it_is_clo
     complaint.refresh_from_db()
     assert complaint.status == Complaint.Status.CLOSED
     assert complaint.submitter_name == REDACTED
+
+
+def test_a_deletion_request_still_moves_after_its_customer_is_erased(superuser: Any) -> None:
+    """The customer is erased while their deletion request is open: the complaint's contacts
+    are keyed hashes now, but staff still route, resolve and close it, and the status page
+    shows no "erased" placeholder where nothing had been written."""
+    from retention import services as retention_services
+
+    customer = CustomerFactory(full_name=NAME, phone=PHONE, email=EMAIL)
+    complaint = services.complaint_submit(
+        name=NAME,
+        phone=PHONE,
+        email=EMAIL,
+        kind=Complaint.Kind.DELETION,
+        description="Xin xóa dữ liệu của tôi.",
+        consent_to_process=True,
+    )
+    services.complaint_link_customer(complaint=complaint, customer=customer, actor=superuser)
+    request = retention_services.complaint_request_erasure(complaint=complaint, actor=superuser)
+    retention_services.erasure_request_verify(request=request, actor=superuser, note="CCCD")
+    retention_services.erasure_request_approve(request=request, actor=superuser)
+    assert customer_erase(customer=customer, request=request, actor=superuser) is not None
+
+    complaint.refresh_from_db()
+    assert complaint.resolution == "" and complaint.rejection_reason == ""
+    found = selectors.complaint_find_for_customer(
+        tracking_code=complaint.tracking_code, contact=EMAIL
+    )
+    assert found == complaint
+
+    services.complaint_route(
+        complaint=complaint,
+        actor=superuser,
+        department=Complaint.Department.LEGAL_COMPLIANCE,
+        assignee=superuser,
+    )
+    services.complaint_resolve(
+        complaint=complaint,
+        actor=superuser,
+        resolution="Đã xóa toàn bộ dữ liệu cá nhân theo yêu cầu.",
+        response_channel=Complaint.ResponseChannel.PHONE,
+        phone_call_at=timezone.now(),
+        phone_call_summary="Đã báo khách qua điện thoại.",
+    )
+    services.complaint_close(complaint=complaint, actor=superuser)
+    complaint.refresh_from_db()
+    assert complaint.status == Complaint.Status.CLOSED
