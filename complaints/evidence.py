@@ -11,14 +11,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from customers.kernel.files import read_all, sniff
+
 MAX_FILES = 5
 MAX_BYTES = 10 * 1024 * 1024
-
-PDF = "application/pdf"
-JPEG = "image/jpeg"
-PNG = "image/png"
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -27,32 +23,6 @@ class CheckedFile:
     content_type: str
     size: int
     sha256: str
-
-
-def _read_all(upload: Any) -> bytes:
-    upload.seek(0)
-    data = upload.read()
-    upload.seek(0)
-    return data if isinstance(data, bytes) else bytes(data)
-
-
-def sniff(data: bytes) -> str | None:
-    """The type the bytes really are, or None. Beyond the first bytes, each format's structure
-    must be there: a PNG's header chunk and end, a JPEG's start and end of image, a PDF's
-    end-of-file marker."""
-    if data.startswith(_PNG_SIGNATURE):
-        if data[12:16] == b"IHDR" and b"IEND" in data[-16:]:
-            return PNG
-        return None
-    if data.startswith(b"\xff\xd8\xff"):
-        if data.rstrip(b"\x00\r\n ")[-2:] == b"\xff\xd9":
-            return JPEG
-        return None
-    # The PDF header may follow a little junk (ISO 32000-1 §7.5.2 readers look in the first KB).
-    header_at = data.find(b"%PDF-", 0, 1024)
-    if header_at != -1 and b"%%EOF" in data[-2048:]:
-        return PDF
-    return None
 
 
 def check_files(uploads: Sequence[Any]) -> list[CheckedFile]:
@@ -83,7 +53,7 @@ def check_files(uploads: Sequence[Any]) -> list[CheckedFile]:
                 ValidationError(_("“%(name)s” is empty."), code="file_empty", params={"name": name})
             )
             continue
-        data = _read_all(upload)
+        data = read_all(upload)
         content_type = sniff(data)
         if content_type is None:
             errors.append(

@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from customers import personal_data
 from customers.fields import PhoneNumberField
+from customers.kernel.files import random_name
 from customers.kernel.text import local_date, local_datetime
 from customers.models import Channel, Customer
 from customers.personal_data import Category, DataItem, Erasure, PersonalField
@@ -46,12 +47,9 @@ def normalize_tracking_code(value: str) -> str:
 
 
 def evidence_upload_to(instance: Evidence, filename: str) -> str:
-    """A random name: the uploaded name may itself be personal ("CCCD Nguyen Van An.jpg").
-    The original name is kept in a declared field, erased with the rest."""
-    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
-        instance.content_type, "bin"
-    )
-    return f"complaints/evidence/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.{extension}"
+    """A random name (customers.kernel.files): the uploaded name may itself be personal. The
+    original name is kept in a declared field, erased with the rest."""
+    return random_name(instance.content_type, folder=f"complaints/evidence/{timezone.now():%Y/%m}")
 
 
 class Kind(models.TextChoices):

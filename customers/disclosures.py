@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from customers.kernel import files
 from customers.kernel.text import fold_vietnamese, local_date, spreadsheet_cell
 from customers.kernel.writes import Actor, require_permission, save, staff_or_none
 from customers.models import AccessLog, Consent, Controller, Customer, Disclosure, Order, Recipient
@@ -41,13 +42,6 @@ RECORD_AUTHORITY_DISCLOSURE = "customers.record_authority_disclosure"
 
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 # What a scan of a written request may be, told by its first bytes (not by its name).
-SCAN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "pdf"),
-    (b"\xff\xd8\xff", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-)
-SCAN_CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
-
 # The order fields a shipper needs to deliver at all; an order missing one is not handed over.
 SHIPPING_ITEMS = (DataItem.NAME, DataItem.PHONE, DataItem.DELIVERY_ADDRESS)
 HANDOVER_PREFIX = "SHIP"
@@ -118,16 +112,8 @@ def recipient_save(*, recipient: Recipient, actor: Actor) -> Recipient:
 
 
 def scan_kind(scan: File) -> str | None:
-    """ "pdf", "jpg" or "png" by the file's first bytes; None for anything else."""
-    scan.seek(0)
-    head = scan.read(16)
-    scan.seek(0)
-    if isinstance(head, str):
-        return None
-    for signature, kind in SCAN_SIGNATURES:
-        if head.startswith(signature):
-            return kind
-    return None
+    """The content type the scan really is (PDF, JPEG or PNG), or None."""
+    return files.sniff(files.read_all(scan))
 
 
 def _scan_error(scan: File) -> ValidationError | None:
@@ -150,16 +136,10 @@ def _scan_error(scan: File) -> ValidationError | None:
 
 
 def _scan_stored(scan: File) -> ContentFile[bytes]:
-    """The scan under a plain name whose extension says what its content is (it is served
-    with the content type that name gives)."""
-    kind = scan_kind(scan) or "bin"
-    stem = os.path.splitext(os.path.basename(scan.name or ""))[0]
-    stem = re.sub(r"[^a-z0-9]+", "-", fold_vietnamese(stem)).strip("-")[:60] or "request"
-    scan.seek(0)
-    content = scan.read()
-    return ContentFile(
-        content if isinstance(content, bytes) else content.encode(), f"{stem}.{kind}"
-    )
+    """The scan under a random name whose extension says what its content is: the uploaded
+    name may name the person ("cong-van-ve-nguyen-thi-….pdf") and would outlive an erasure."""
+    content_type = scan_kind(scan) or ""
+    return ContentFile(files.read_all(scan), files.random_name(content_type))
 
 
 def _consent_error(customer: Customer, purpose: PurposeModel) -> ValidationError | None:

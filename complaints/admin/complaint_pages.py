@@ -33,6 +33,7 @@ from complaints.models import (
 from customers import masking
 from customers.admin.steps import ConfirmForm, Step, Steps, record_or_404
 from customers.http import client_ip
+from customers.kernel import files
 from customers.kernel.text import local_datetime
 from customers.models import AccessLog, Customer
 from customers.services import access_log_record
@@ -398,7 +399,9 @@ def evidence_view(
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=evidence.original_name or "evidence",
+        filename=files.download_name(
+            f"{complaint.tracking_code}-{evidence.pk}", evidence.content_type
+        ),
         content_type=evidence.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"

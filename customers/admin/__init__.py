@@ -3,4 +3,4 @@ hold the machinery every app's admin uses."""
 
 from customers.admin import access_log, accounts, consents, customers, disclosures
 
-__all__ = ["access_log", "consents", "customers", "disclosures"]
+__all__ = ["access_log", "accounts", "consents", "customers", "disclosures"]

@@ -8,7 +8,6 @@ write goes through customers.disclosures; a refusal comes back on the form or as
 from __future__ import annotations
 
 import dataclasses
-import os
 from typing import Any
 
 from django import forms
@@ -28,6 +27,7 @@ from django.utils.translation import ngettext
 from customers import disclosures, masking
 from customers.admin.base import ACTION_LIMIT, CONFIRMATION_LIST_LIMIT, ServiceModelAdmin
 from customers.http import client_ip
+from customers.kernel import files
 from customers.models import AccessLog, Customer, Disclosure, Order, Recipient
 from customers.paginator import EstimatedCountPaginator
 from customers.personal_data import DataItem
@@ -291,8 +291,11 @@ class DisclosureAdmin(ServiceModelAdmin):
         if not obj.request_scan:
             return "—"
         url = reverse("admin:customers_disclosure_scan", args=[obj.pk])
+        content_type = files.content_type_of(obj.request_scan.name or "")
         return format_html(
-            '<a href="{}">{}</a>', url, os.path.basename(obj.request_scan.name or "")
+            '<a href="{}">{}</a>',
+            url,
+            files.download_name(f"yeu-cau-cung-cap-{obj.pk}", content_type),
         )
 
     def save_through_service(
@@ -337,13 +340,14 @@ class DisclosureAdmin(ServiceModelAdmin):
             detail=f"request scan of disclosure #{disclosure.pk}",
             ip_address=client_ip(request),
         )
-        name = os.path.basename(disclosure.request_scan.name or "")
-        kind = name.rsplit(".", 1)[-1]
-        return FileResponse(
+        content_type = files.content_type_of(disclosure.request_scan.name or "")
+        response = FileResponse(
             disclosure.request_scan.open("rb"),
-            filename=name,
-            content_type=disclosures.SCAN_CONTENT_TYPES.get(kind, "application/octet-stream"),
+            filename=files.download_name(f"yeu-cau-cung-cap-{disclosure.pk}", content_type),
+            content_type=content_type,
         )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 def _scan_as_link(name: Any) -> Any:

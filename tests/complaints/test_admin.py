@@ -500,15 +500,26 @@ def test_evidence_download_for_customer_care(care: Any) -> None:
     assert b"".join(response.streaming_content) == PDF_BYTES
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
+    # Named after the complaint, not the sender ("Ảnh CCCD Trần Bảo.pdf"), with the extension of
+    # what the content is.
     disposition = response["Content-Disposition"]
-    assert disposition.startswith("attachment;")
-    assert "filename*=utf-8''" in disposition
+    assert disposition == f'attachment; filename="{complaint.tracking_code}-{evidence.pk}.pdf"'
     assert AccessLog.objects.filter(
         staff=care,
         customer_id=customer.pk,
         action=AccessLog.Action.VIEW,
         detail__contains="evidence",
     ).exists()
+
+
+def test_a_pdf_sent_as_html_downloads_as_pdf(care: Any) -> None:
+    polyglot = SimpleUploadedFile("trang.html", PDF_BYTES, "text/html")
+    complaint = submitted(files=[polyglot])
+    evidence = complaint.evidence.get()
+    assert evidence.file.name.endswith(".pdf") and "trang" not in evidence.file.name
+    response = signed_in(care).get(evidence_url(evidence))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].endswith('.pdf"')
 
 
 def test_evidence_refused_to_anonymous_and_sales_and_not_under_media(sales: Any, care: Any) -> None:
