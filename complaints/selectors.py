@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from complaints.models import (
     PENDING_STATUSES,
@@ -98,4 +98,14 @@ def staff_who_can_resolve() -> Any:
         user_model.objects.filter(match, is_active=True, is_staff=True)
         .distinct()
         .order_by("username")
+    )
+
+
+def unlinked_complaints_matching(customers: QuerySet[Customer]) -> QuerySet[Complaint]:
+    """Complaints that staff never linked to a customer, filed with the phone or the email of
+    one of these customers: theirs too, for an erasure (seed 002 §7: deletion on request)."""
+    phones = customers.exclude(phone="").values("phone")
+    emails = customers.exclude(email="").values("email")
+    return Complaint.objects.filter(customer__isnull=True).filter(
+        Q(submitter_phone__in=phones) | Q(submitter_email__in=emails)
     )

@@ -26,9 +26,12 @@ from django.utils.translation import gettext_lazy as _
 from complaints import services as complaint_services
 from complaints.admin import complaint_pages
 from complaints.models import Complaint, Kind
+from complaints.selectors import unlinked_complaints_matching
+from customers import masking
 from customers.admin.base import ACTION_LIMIT, ServiceModelAdmin
 from customers.admin.steps import ConfirmForm, Step, StepForm, Steps
 from customers.kernel.text import local_datetime
+from customers.models import Customer
 from customers.paginator import EstimatedCountPaginator
 from retention import erasure, selectors, services
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
@@ -155,8 +158,35 @@ def _refuse(request: HttpRequest, obj: ErasureRequest, form: Any) -> str:
     return gettext("Refused: the reason will be emailed to the customer.")
 
 
+# At most this many of the customer's unlinked complaints are listed on a request's page.
+UNLINKED_SHOWN = 20
+
+
+def _what_is_erased(request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]:
+    """What the DPO reads before approving: who is erased, a legal hold, the complaint the
+    request came from, and the complaints never linked that the erasure reaches too (filed with
+    the same phone or email)."""
+    customer = obj.customer
+    unlinked = unlinked_complaints_matching(Customer.objects.filter(pk=obj.customer_id))
+    origin = obj.complaint
+    return {
+        "erased_customer": f"#{customer.pk} "
+        + (str(customer) if masking.can_see_full(request.user) else masking.masked_str(customer)),
+        "origin_complaint": (
+            (origin.tracking_code, reverse("admin:complaints_complaint_change", args=[origin.pk]))
+            if origin is not None
+            else None
+        ),
+        "legal_hold": selectors.legal_hold_active_for(obj.customer_id),
+        "unlinked_complaints": [
+            (c.tracking_code, reverse("admin:complaints_complaint_change", args=[c.pk]))
+            for c in unlinked.order_by("received_at")[:UNLINKED_SHOWN]
+        ],
+    }
+
+
 def _step_context(request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]:
-    return {"legal_hold": selectors.legal_hold_active_for(obj.customer_id)}
+    return _what_is_erased(request, obj)
 
 
 # A step posted anyway is judged by the service, whose refusal names the role or the step that
@@ -312,10 +342,7 @@ class ErasureRequestAdmin(ServiceModelAdmin):
         return [step, *super().get_urls()]
 
     def record_page_context(self, request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]:
-        return {
-            "erasure_steps": STEPS.buttons(request, obj),
-            "legal_hold": selectors.legal_hold_active_for(obj.customer_id),
-        }
+        return {"erasure_steps": STEPS.buttons(request, obj), **_what_is_erased(request, obj)}
 
     def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
         return STEPS.view(self, request, object_id, step)

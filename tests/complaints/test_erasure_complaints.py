@@ -94,6 +94,17 @@ def test_nothing_of_the_complainant_is_left_after_erasure(require_postgres: None
     customer = CustomerFactory(actor=care, full_name=NAME, phone=PHONE, email=EMAIL)
     other = CustomerFactory(full_name="Lê Minh Khang", phone="0912 853 984")
     complaint = _filed_and_handled(care, legal, customer)
+    # Filed again with the same phone, and with the same email, and never linked by staff: the
+    # erasure reaches them too.
+    for phone, email in ((PHONE, ""), ("", EMAIL)):
+        services.complaint_submit(
+            name=NAME,
+            phone=phone,
+            email=email,
+            kind=Complaint.Kind.OTHER_COMPLAINT,
+            description=f"{NAME} gửi lại lần nữa",
+            consent_to_process=True,
+        )
     evidence = list(complaint.evidence.all())
     paths = [Path(django_settings.MEDIA_ROOT) / item.file.name for item in evidence]
     assert all(path.is_file() for path in paths)
@@ -128,6 +139,7 @@ def test_nothing_of_the_complainant_is_left_after_erasure(require_postgres: None
     assert not any(path.exists() for path in paths)
     assert not any(default_storage.exists(item.file.name) for item in evidence)
     assert not Evidence.objects.filter(complaint=complaint).exists()
+    assert not Complaint.objects.filter(customer__isnull=True, submitter_name=NAME).exists()
     # The complaint stays, redacted: the proof that it was handled.
     complaint = Complaint.objects.get(pk=complaint.pk)
     assert complaint.status == Complaint.Status.RESOLVED

@@ -19,11 +19,12 @@ from django.test import Client
 from django.urls import clear_url_caches, reverse
 from django.utils import timezone, translation
 
+from complaints import services as complaint_services
 from customers import roles
 from customers.models import Customer
 from retention import services
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
-from tests.factories import CustomerFactory, StaffFactory
+from tests.factories import CustomerFactory, StaffFactory, complaint_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -554,3 +555,25 @@ def test_opening_a_request_or_a_hold_is_in_the_access_log(admin_client: Client) 
         (request.customer_id, AccessLog.Action.VIEW),
         (hold.customer_id, AccessLog.Action.VIEW),
     }
+
+
+def test_the_approval_page_says_who_and_what_will_be_erased(admin_client: Client) -> None:
+    customer = CustomerFactory(full_name="Đỗ Minh Tâm", phone="0912 000 111", email="tam@vi.vn")
+    filed = complaint_submit(kind="deletion", phone="0912 000 111", email="tam@vi.vn")
+    complaint_services.complaint_link_customer(
+        complaint=filed, customer=customer, actor=_superuser()
+    )
+    request = services.complaint_request_erasure(complaint=filed, actor=_superuser())
+    services.erasure_request_verify(request=request, actor=_superuser(), note="CCCD")
+    unlinked = complaint_submit(phone="0912000111", email="")
+    elsewhere = complaint_submit(phone="0988 777 666", email="")
+
+    page = admin_client.get(_step_url(request, "approve")).content.decode()
+
+    assert f"#{customer.pk} Đỗ Minh Tâm" in page
+    assert filed.tracking_code in page and unlinked.tracking_code in page
+    assert elsewhere.tracking_code not in page
+    change_page = admin_client.get(
+        reverse("admin:retention_erasurerequest_change", args=[request.pk])
+    )
+    assert unlinked.tracking_code in change_page.content.decode()
