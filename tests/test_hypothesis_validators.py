@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from complaints import evidence
 from complaints.models import normalize_tracking_code
-from customers.kernel import files
+from customers.kernel import files as kernel_files
 from customers.kernel.text import fold_vietnamese
 from customers.validators import (
     clean_digits,
@@ -148,7 +148,7 @@ def damaged_files(draw: st.DrawFn) -> bytes:
 @example(PNG)
 @example(JPEG)
 def test_sniff(data: bytes) -> None:
-    assert files.sniff(data) in (None, files.PDF, files.PNG, files.JPEG)
+    assert kernel_files.sniff(data) in (None, kernel_files.PDF, kernel_files.PNG, kernel_files.JPEG)
 
 
 file_names = st.one_of(
@@ -173,7 +173,7 @@ def test_check_files(files: list[tuple[str, bytes]]) -> None:
     else:
         assert len(checked) == len(uploads) <= evidence.MAX_FILES
         for item in checked:
-            assert item.content_type in (files.PDF, files.PNG, files.JPEG)
+            assert item.content_type in (kernel_files.PDF, kernel_files.PNG, kernel_files.JPEG)
             assert len(item.sha256) == 64
 
 
