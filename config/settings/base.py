@@ -31,6 +31,9 @@ USE_I18N = True
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates typed and shown dd/mm/yyyy (config/formats/vi/formats.py): Django's vi locale has no
+# input formats and would read "01/12/2026" as the 12th of January.
+FORMAT_MODULE_PATH = ["config.formats"]
 SITE_ID = 1
 
 # DATABASES

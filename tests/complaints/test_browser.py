@@ -185,3 +185,30 @@ def test_bad_input_is_shown_next_to_the_fields_with_everything_typed_kept(
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/complaints/sent/")
     assert Complaint.objects.get().submitter_phone == "+84912345678"
+
+
+def test_staff_type_a_date_day_first_in_the_admin(browser: Any, live_server: Any) -> None:
+    """01/12/2026 typed into a date field is the 1st of December, shown back the same way."""
+    import datetime
+
+    from complaints.models import PublicHoliday
+    from tests.factories import StaffFactory
+
+    StaffFactory.create(username="root", is_superuser=True, password="mat-khau-2026")
+    context = browser.new_context(locale="vi-VN")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("#id_username", "root")
+        page.fill("#id_password", "mat-khau-2026")
+        page.click("input[type=submit]")
+        page.goto(f"{live_server.url}/admin/complaints/publicholiday/add/")
+        page.fill("#id_date", "01/12/2026")
+        page.fill("#id_name", "Ngày thử")
+        page.click("input[name=_continue]")
+        page.wait_for_url("**/change/")
+        assert page.input_value("#id_date") == "01/12/2026"
+    finally:
+        context.close()
+    assert PublicHoliday.objects.get(name="Ngày thử").date == datetime.date(2026, 12, 1)
