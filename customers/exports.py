@@ -58,7 +58,7 @@ def _cell(customer: Customer, name: str, *, masked: bool) -> str:
     if name == "created_at":
         return local_datetime(customer.created_at)
     value = _full_value(customer, name)
-    return masking.mask_value(Customer, name, value) if masked else value
+    return masking.mask_value(Customer, name, value, record=customer) if masked else value
 
 
 def _header(name: str) -> str:

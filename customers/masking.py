@@ -134,7 +134,9 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def mask_value(model: type[models.Model], field_name: str, value: Any) -> str:
+def mask_value(
+    model: type[models.Model], field_name: str, value: Any, *, record: Any = None
+) -> str:
     """The value of ``model.field_name`` as staff without the full view see it.
 
     A related record (a foreign key declared personal, e.g. a consent's customer) is shown the
@@ -145,6 +147,8 @@ def mask_value(model: type[models.Model], field_name: str, value: Any) -> str:
     text = _as_text(value)
     field = personal_fields(model).get(field_name)
     if field is None or not text:
+        return text
+    if record is not None and field.names_no_person is not None and field.names_no_person(record):
         return text
     if field.category == Category.ADDRESS and field_name in AREA_FIELDS:
         return mask_address(text, area_only=True)
@@ -187,7 +191,7 @@ def masked_str(obj: models.Model) -> str:
             return str(obj)
         if callable(shows):
             return shows(obj)
-        return mask_value(model, shows, str(obj))
+        return mask_value(model, shows, str(obj), record=obj)
     if not personal_fields(model):
         return str(obj)
     return f"{capfirst(model._meta.verbose_name)} #{obj.pk}"
@@ -204,10 +208,10 @@ class MaskedRecord:
     def __getattr__(self, name: str) -> Any:
         record, model = self._record, type(self._record)
         if name in self._personal:
-            return mask_value(model, name, getattr(record, name))
+            return mask_value(model, name, getattr(record, name), record=record)
         base = name.removesuffix("_display")
         if base != name and base in self._personal:
-            return mask_value(model, base, getattr(record, base))
+            return mask_value(model, base, getattr(record, base), record=record)
         return getattr(record, name)
 
     def __str__(self) -> str:

@@ -90,7 +90,13 @@ class Controller(models.Model):
 
 @personal_data.declare(
     personal={
-        "full_name": PersonalField(Category.IDENTITY, erasure=Erasure.REDACT, item=DataItem.NAME),
+        # An organization's name is no person's: sales see it in full.
+        "full_name": PersonalField(
+            Category.IDENTITY,
+            erasure=Erasure.REDACT,
+            item=DataItem.NAME,
+            names_no_person=lambda customer: customer.kind == "organization",
+        ),
         "name_folded": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
         "contact_person": PersonalField(
             Category.IDENTITY, erasure=Erasure.CLEAR, item=DataItem.NAME

@@ -26,7 +26,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -91,6 +91,9 @@ class PersonalField:
     sensitivity: Sensitivity = Sensitivity.BASIC
     # The item a disclosure names when it hands this field over; None: never handed over.
     item: DataItem | None = None
+    # A record for which the value names no person (an organization's name): shown unmasked.
+    # Erasure still treats it as declared.
+    names_no_person: Callable[[Any], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,11 @@ ROLES: dict[str, Role] = {
                 # Retention: reads the rules and what the purges did (operations).
                 *_crud("retentionrule", "view", app="retention"),
                 *_READ_PURGES,
+                # The periodic jobs' schedules (django-celery-beat): seen and changed, never
+                # deleted — a purge that no longer runs breaks the retention promises.
+                *_crud("periodictask", "view", "change", app="django_celery_beat"),
+                *_crud("crontabschedule", "view", "add", "change", app="django_celery_beat"),
+                *_crud("intervalschedule", "view", "add", "change", app="django_celery_beat"),
                 # The working calendar: public holidays (deadlines skip them).
                 *_crud("deadlinerule", "view", app="complaints"),
                 *_HOLIDAYS,

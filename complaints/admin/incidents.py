@@ -541,7 +541,8 @@ def notice_view(model_admin: IncidentAdmin, request: HttpRequest, object_id: str
     incident = model_admin.incident_or_404(request, object_id)
     with translation.override("vi"):
         context = incidents.notice_context(incident)
-        context["clock_text"] = context["clock"].text()
+        # The paper states the deadline, not the back office's countdown to it.
+        context["due"] = local_datetime(context["clock"].due_at)
         context["late"] = context["clock"].is_late
         controller = context.get("controller")
         context["controller_phone"] = (

@@ -146,7 +146,7 @@ def _masked_column(
         value = getattr(obj, field_name)
         if value is None:
             return "-"  # the admin's sign for no value (a read-only callable gets no default)
-        return masking.mask_value(model, field_name, value)
+        return masking.mask_value(model, field_name, value, record=obj)
 
     # Not the field's own name: the admin would show the field's help text, which tells how to
     # type a value (with example numbers) — nothing to type here. CSS class: field-<name>-masked.

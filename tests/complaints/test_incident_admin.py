@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from complaints import incidents
 from complaints.models import Incident, IncidentCustomer
 from config.celery_app import app as celery_app
+from customers.kernel.text import local_datetime
 from customers.models import AccessLog, Controller, Customer
 from customers.personal_data import Category
 from tests.factories import CustomerFactory, role_member
@@ -342,6 +343,10 @@ def test_the_notice_is_in_vietnamese_with_what_the_law_asks(incident: Incident, 
     assert "Bật xác thực hai lớp." in page
     assert "Công ty Cổ phần Thương mại Mỹ Tho" in page and "1200100557" in page
     assert 'class="incident-sent"' not in page  # not sent yet: a blank line to fill
+    # The deadline, not the back office's countdown ("… h … min left").
+    assert incidents.clock(incident).text() not in page and " min " not in page
+    due = incidents.clock(incident).due_at
+    assert f'class="incident-due">Hạn chót: {local_datetime(due)}.<' in page
     for customer in customers:
         assert customer.full_name not in page  # counts, never names
 

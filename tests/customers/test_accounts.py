@@ -136,3 +136,19 @@ def test_a_superuser_still_grants_any_role(client: Client) -> None:
     dpo_group = roles.group_for(roles.LEGAL_COMPLIANCE)
     _post(client, colleague, groups=[str(dpo_group.pk)])
     assert list(colleague.groups.all()) == [dpo_group]
+
+
+def test_the_administrator_keeps_the_schedules_but_deletes_none(
+    client: Client, sysadmin: Any
+) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    schedule = PeriodicTask.objects.order_by("pk").first()
+    assert schedule is not None  # the migrations' jobs: purges and reminders
+    assert (
+        client.get(reverse("admin:django_celery_beat_periodictask_changelist")).status_code == 200
+    )
+    change = reverse("admin:django_celery_beat_periodictask_change", args=[schedule.pk])
+    assert client.get(change).status_code == 200
+    assert sysadmin.has_perm("django_celery_beat.change_periodictask")
+    assert not sysadmin.has_perm("django_celery_beat.delete_periodictask")

@@ -252,6 +252,21 @@ def test_sales_see_the_customer_list_masked_and_search_still_finds_by_phone(
     assert MASKED["phone"] in found.content.decode()
 
 
+def test_an_organizations_name_is_no_persons_and_sales_see_it(client: Client) -> None:
+    company = CustomerFactory(
+        kind=Customer.Kind.ORGANIZATION,
+        full_name="Công ty TNHH Thương mại Xuất nhập khẩu Kim Long",
+        phone="028 3822 1234",
+    )
+    person = CustomerFactory(full_name="Trần Văn Bảo", phone="0912 777 888")
+    assert masking.masked_str(company) == company.full_name
+    assert masking.masked_str(person) == "Trần V. B."
+    client.force_login(member_of(roles.SALES))
+    page = client.get(_url(Customer, "changelist")).content.decode()
+    assert company.full_name in page and "Trần V. B." in page
+    assert "028 3822 1234" not in page  # its phone is still masked: a person may answer it
+
+
 def test_sales_see_the_customer_page_read_only_and_masked(client: Client, hoa: Customer) -> None:
     client.force_login(member_of(roles.SALES))
 
