@@ -480,8 +480,9 @@ def render_report(
         "  Command: `"
         + " ".join(Path(part).name if part == GUNICORN else part for part in command)
         + "`",
-        "- The public forms' rate limits are RAISED for this run (COMPLAINT_SUBMIT_RATE and "
-        "COMPLAINT_STATUS_RATE = 1000000/3600): every client comes from 127.0.0.1, which the real "
+        "- The public forms' rate limits are RAISED for this run (COMPLAINT_SUBMIT_RATE, "
+        "COMPLAINT_TRY_RATE and COMPLAINT_STATUS_RATE = 1000000/3600): every client comes from "
+        "127.0.0.1, which the real "
         "limits would refuse after 5 complaints. The limiter itself still counts every POST.",
         f"- Load: {args.clients} concurrent clients, each with its own cookies and CSRF token, "
         f"back to back, {args.duration:g} s per phase in {args.rounds} slices taking turns with "

@@ -1,8 +1,10 @@
 """A small limit on how often one address may post the public forms (the complaint form, the
 status lookup): enough to stop a script filling the complaint table or guessing tracking codes,
-never in a person's way.
+never in a person's way. The complaint form counts what it accepts (a customer who mistypes is
+not locked out) and, apart, every try, with a limit high enough for people and low enough to
+stop a script.
 
-Counted per attempt in fixed windows, in the shared cache (settings.CACHES: Redis on several
+Counted in fixed windows, in the shared cache (settings.CACHES: Redis on several
 machines). The address is keyed through an HMAC, so the cache holds no IP address.
 """
 
@@ -45,22 +47,35 @@ def parse_rate(text: str) -> Rate:
     return rate
 
 
-def hit(request: HttpRequest, *, scope: str, rate_setting: str) -> Verdict:
-    """Count one attempt of the client at `scope`; allowed while within the rate named by the
-    setting (e.g. COMPLAINT_SUBMIT_RATE = "5/3600")."""
-    rate = parse_rate(getattr(settings, rate_setting))
-    now = time.time()
+def _key(request: HttpRequest, scope: str, rate: Rate, now: float) -> tuple[str, int]:
+    """The cache key of the client's count in the current window, and the seconds left in it."""
     window = int(now // rate.seconds)
     retry_after = max(1, int((window + 1) * rate.seconds - now))
     address = client_ip(request) or "unknown"
     who = salted_hmac("complaints.ratelimit", address).hexdigest()[:32]
-    key = f"ratelimit:{scope}:{who}:{window}"
+    return f"ratelimit:{scope}:{who}:{window}", retry_after
+
+
+def hit(request: HttpRequest, *, scope: str, rate_setting: str) -> Verdict:
+    """Count one attempt of the client at `scope`; allowed while within the rate named by the
+    setting (e.g. COMPLAINT_SUBMIT_RATE = "5/3600")."""
+    rate = parse_rate(getattr(settings, rate_setting))
+    key, retry_after = _key(request, scope, rate, time.time())
     cache = caches["default"]
     if isinstance(cache, RedisCache):
         count = _count_in_redis(cache, key, rate.seconds)
     else:
         count = _count_in_cache(cache, key, rate.seconds)
     return Verdict(allowed=count <= rate.limit, retry_after=retry_after)
+
+
+def peek(request: HttpRequest, *, scope: str, rate_setting: str) -> Verdict:
+    """Whether one more may be counted at `scope` now, counting nothing (hit() counts it once it
+    is done)."""
+    rate = parse_rate(getattr(settings, rate_setting))
+    key, retry_after = _key(request, scope, rate, time.time())
+    count = int(caches["default"].get(key) or 0)
+    return Verdict(allowed=count < rate.limit, retry_after=retry_after)
 
 
 def _count_in_redis(cache: RedisCache, key: str, seconds: int) -> int:

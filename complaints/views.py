@@ -7,6 +7,7 @@ The writes go through complaints.services; these views only show the forms, coun
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -24,6 +25,7 @@ from complaints import ratelimit, selectors, services
 from complaints.forms import ComplaintForm, StatusForm
 from complaints.models import Complaint, ComplaintMessage, Status
 from customers.kernel.forms import add_service_errors
+from customers.kernel.text import local_datetime
 from customers.selectors import controller_get
 
 # The confirmation page's complaint travels in a signed cookie, not in the session: the public
@@ -88,8 +90,18 @@ def _too_many(response: HttpResponse, verdict: ratelimit.Verdict) -> HttpRespons
     return response
 
 
+def _retry_at(verdict: ratelimit.Verdict) -> dict[str, Any]:
+    """When the visitor may try again, for the 429 page: the time and the minutes to wait."""
+    at = timezone.now() + datetime.timedelta(seconds=verdict.retry_after)
+    return {"retry_at": local_datetime(at), "retry_minutes": max(1, -(-verdict.retry_after // 60))}
+
+
 def _new_page(
-    request: HttpRequest, form: ComplaintForm, *, status: int = 200, limited: bool = False
+    request: HttpRequest,
+    form: ComplaintForm,
+    *,
+    status: int = 200,
+    limited: ratelimit.Verdict | None = None,
 ) -> HttpResponse:
     files_dropped = request.method == "POST" and bool(request.FILES.getlist("evidence"))
     if files_dropped:
@@ -105,7 +117,8 @@ def _new_page(
         {
             "form": form,
             "controller": controller_get(),
-            "limited": limited,
+            "limited": limited is not None,
+            **(_retry_at(limited) if limited is not None else {}),
             "files_dropped": files_dropped,
         },
         status=status,
@@ -119,10 +132,17 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _new_page(request, ComplaintForm())
     form = ComplaintForm(request.POST, request.FILES)
-    verdict = ratelimit.hit(request, scope="complaint-submit", rate_setting="COMPLAINT_SUBMIT_RATE")
-    if not verdict.allowed:
+    # Every try counts against a high limit (a script); only accepted complaints against the
+    # low one, so that a customer who mistypes is never locked out.
+    tries = ratelimit.hit(request, scope="complaint-try", rate_setting="COMPLAINT_TRY_RATE")
+    accepted = ratelimit.peek(
+        request, scope="complaint-submit", rate_setting="COMPLAINT_SUBMIT_RATE"
+    )
+    refused = [verdict for verdict in (tries, accepted) if not verdict.allowed]
+    if refused:
         form.is_valid()  # keeps what was typed; the limit is said at the top
-        return _too_many(_new_page(request, form, status=429, limited=True), verdict)
+        verdict = max(refused, key=lambda v: v.retry_after)
+        return _too_many(_new_page(request, form, status=429, limited=verdict), verdict)
     if form.honeypot_filled():
         # A script: nothing is saved, and it is told nothing it could learn from.
         return _to_sent_page()
@@ -142,6 +162,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            ratelimit.hit(request, scope="complaint-submit", rate_setting="COMPLAINT_SUBMIT_RATE")
             return _to_sent_page(
                 code=complaint.tracking_code, emailed=bool(complaint.submitter_email)
             )
@@ -202,6 +223,7 @@ def complaint_status(request: HttpRequest) -> HttpResponse:
         if not verdict.allowed:
             form.is_valid()
             context["limited"] = True
+            context.update(_retry_at(verdict))
             response = render(
                 request, "complaints/status.html", {**context, "form": form}, status=429
             )

@@ -295,10 +295,12 @@ RETENTION_LOCK_HEARTBEAT_SECONDS = env.int("RETENTION_LOCK_HEARTBEAT_SECONDS", d
 # The public address of the site, for links in emails ("https://shop.example.vn"); empty: the
 # emails give paths only.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
-# The public form and the status page, per client address (customers.http.client_ip):
-# at most N attempts in a window of M seconds. Bots and guessing stop there; a person who
-# mistyped a few times does not.
+# The public form and the status page, per client address (customers.http.client_ip), as
+# "N/M": at most N in a window of M seconds — complaints accepted, status lookups tried. Bots
+# and guessing stop there; a person who mistyped a few times does not.
 COMPLAINT_SUBMIT_RATE = env("COMPLAINT_SUBMIT_RATE", default="5/3600")
+# Every post of the complaint form, accepted or not: a person mistypes a few times, a script more.
+COMPLAINT_TRY_RATE = env("COMPLAINT_TRY_RATE", default="30/3600")
 COMPLAINT_STATUS_RATE = env("COMPLAINT_STATUS_RATE", default="10/600")
 # Breach incidents: customers emailed per batch; the task's lock beats after each batch.
 INCIDENT_NOTIFY_BATCH_SIZE = env.int("INCIDENT_NOTIFY_BATCH_SIZE", default=200)

@@ -187,6 +187,35 @@ def test_bad_input_is_shown_next_to_the_fields_with_everything_typed_kept(
     assert Complaint.objects.get().submitter_phone == "+84912345678"
 
 
+def test_mistakes_are_not_held_against_the_customer_and_the_limit_says_when(
+    phone_page, live_server, controller, settings
+):
+    settings.COMPLAINT_SUBMIT_RATE = "1/3600"
+    page = phone_page
+
+    def send(phone: str) -> None:
+        page.goto(f"{live_server.url}/complaints/new/")
+        page.fill("#id_name", "Võ Thị Lan")
+        page.fill("#id_phone", phone)
+        page.select_option("#id_kind", "access")
+        page.fill("#id_description", "Tôi muốn xem dữ liệu của tôi.")
+        page.check("#id_consent_to_process")
+        page.click("button[type=submit]")
+
+    for _ in range(3):
+        send("0912 34")
+        page.get_by_test_id("error-summary").wait_for()
+    send("0912 345 678")
+    page.wait_for_url(f"{live_server.url}/complaints/sent/")
+    send("0912 345 678")
+    page.get_by_test_id("rate-limited").wait_for()
+    told = page.get_by_test_id("rate-limited").inner_text()
+    assert "thử lại lúc" in told and "phút" in told
+    assert controller.hotline_display in page.get_by_test_id("hotline").inner_text()
+    assert Complaint.objects.count() == 1
+    assert not overflows_horizontally(page)
+
+
 def test_staff_type_a_date_day_first_in_the_admin(browser: Any, live_server: Any) -> None:
     """01/12/2026 typed into a date field is the 1st of December, shown back the same way."""
     import datetime

@@ -302,6 +302,31 @@ def test_too_many_attempts_are_refused_with_everything_typed_kept(client, contro
     assert client.get("/complaints/new/").status_code == 200
 
 
+def test_mistyped_tries_do_not_count_against_complaints(client, controller, settings):
+    """A customer who mistypes three times still sends their two complaints; the 429 page says
+    when to try again and gives the hotline."""
+    settings.COMPLAINT_SUBMIT_RATE = "2/3600"
+    for _ in range(3):
+        assert client.post("/complaints/new/", form_data(phone="12")).status_code == 200
+    for _ in range(2):
+        assert client.post("/complaints/new/", form_data(email="")).status_code == 302
+    assert Complaint.objects.count() == 2
+    response = client.post("/complaints/new/", form_data(email=""))
+    assert response.status_code == 429
+    page = response.content.decode()
+    minutes = -(-int(response["Retry-After"]) // 60)
+    assert f"(trong {minutes} phút)" in page
+    assert controller.hotline_display in page and 'data-testid="hotline"' in page
+
+
+def test_a_script_trying_again_and_again_is_stopped(client, controller, settings):
+    settings.COMPLAINT_TRY_RATE = "4/3600"
+    for _ in range(4):
+        assert client.post("/complaints/new/", form_data(phone="12")).status_code == 200
+    assert client.post("/complaints/new/", form_data()).status_code == 429
+    assert not Complaint.objects.exists()
+
+
 def test_the_limit_is_per_client_address(client, controller, settings):
     settings.COMPLAINT_SUBMIT_RATE = "1/3600"
     assert client.post("/complaints/new/", form_data()).status_code == 302
@@ -361,7 +386,7 @@ def test_the_limit_counts_in_redis_and_forgets_with_its_window(
         assert client.post("/complaints/new/", form_data(email="")).status_code == 429
         assert Complaint.objects.count() == 2
 
-        keys = redis.Redis.from_url(url).keys("*ratelimit:complaint*")
+        keys = redis.Redis.from_url(url).keys("*ratelimit:complaint-submit*")
         assert len(keys) == 1
         ttl = redis.Redis.from_url(url).ttl(keys[0])
         assert 0 < ttl <= 3600
