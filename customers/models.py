@@ -14,6 +14,9 @@ from simple_history.models import HistoricalRecords
 
 from customers import personal_data
 from customers.fields import PhoneNumberField, TaxCodeField
+
+# A model of this app, kept with the code that writes it.
+from customers.kernel.outbox import OutboxTask  # noqa: F401  # imported to register it
 from customers.kernel.text import local_date, local_datetime
 from customers.personal_data import Category, DataItem, Erasure, PersonalField, Sensitivity
 from customers.validators import format_phone_national, is_citizen_id

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from customers.kernel import outbox
+from customers.kernel.locks import job_lock
 from customers.services import consent_receipt_send_email
 
 
@@ -9,3 +11,12 @@ from customers.services import consent_receipt_send_email
 def send_consent_receipt(customer_id: int) -> bool:
     """Email a customer the receipt of their consents (Decree 13/2023 Art. 11(3))."""
     return consent_receipt_send_email(customer_id=customer_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=55)
+def deliver_outbox() -> int:
+    """Every minute: publish the tasks a broker that was down missed (customers.kernel.outbox)."""
+    with job_lock("deliver_outbox", timeout=120) as lock:
+        if lock is None:
+            return 0
+        return outbox.deliver_pending()

@@ -12,8 +12,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
-from django.utils.module_loading import import_string
+from django.db import models
 
 from customers.validators import full_clean
 
@@ -75,12 +74,10 @@ def required_text(value: str, *, field: str, message: str, code: str) -> str:
 def queue_after_commit(task: str, *args: Any) -> None:
     """Queue a Celery task (by its dotted name) once the current transaction commits.
 
-    Through the task object, not send_task, so that CELERY_TASK_ALWAYS_EAGER runs it in place.
-    robust: the work is committed by then, so a broker that is down is logged, not turned into
-    an error page; the periodic jobs pick the work up again.
+    Recorded in the transaction itself (customers.kernel.outbox), so that a broker that is down
+    at that moment delays the task instead of losing it: the duties these tasks carry (an
+    acknowledgement, a reply, a copy of one's data, a notice) are the law's, not best effort.
     """
+    from customers.kernel.outbox import enqueue
 
-    def send() -> None:
-        import_string(task).delay(*args)
-
-    transaction.on_commit(send, robust=True)
+    enqueue(task, *args)
