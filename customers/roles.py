@@ -178,6 +178,8 @@ ROLES: dict[str, Role] = {
                 # Retention: reads the rules and what the purges did (operations).
                 *_crud("retentionrule", "view", app="retention"),
                 *_READ_PURGES,
+                # What waits for a broker that was down (customers/kernel/outbox.py).
+                *_crud("outboxtask", "view"),
                 # The periodic jobs' schedules (django-celery-beat): seen and changed, never
                 # deleted — a purge that no longer runs breaks the retention promises.
                 *_crud("periodictask", "view", "change", app="django_celery_beat"),

@@ -4,6 +4,8 @@ publishes what a broker that was down missed: every minute, from the database sc
 import django.utils.timezone
 from django.db import migrations, models
 
+from customers import roles
+
 DELIVER_TASK = "customers.tasks.deliver_outbox"
 
 
@@ -47,4 +49,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(create_schedule, delete_schedule),
+        migrations.RunPython(roles.migration_forwards, migrations.RunPython.noop, elidable=False),
     ]
