@@ -1,18 +1,21 @@
 """The steps of a data-subject request that act on the customer's data: a copy of it sent to
 them (access), consents withdrawn (withdraw consent, stop marketing). Retention adds its own
 (a deletion files an erasure request) on top of complaint_lock_for_request. Each is recorded on
-the complaint as an event.
+the complaint as an event. And for an erasure, the complaints never linked to the customer that
+carry their phone or email are claimed for them first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from complaints.models import PENDING_STATUSES, Complaint, ComplaintEvent
+from complaints.selectors import unlinked_complaints_matching
 from complaints.services import PERM_RESOLVE, TASK_DATA_EXPORT, complaint_event_record
 from customers.kernel.writes import Actor, copy_saved, lock, queue_after_commit, require_permission
 from customers.models import Consent, Customer
@@ -128,3 +131,26 @@ def complaint_withdraw_consents(
     )
     copy_saved(complaint, stored)
     return withdrawn
+
+
+def complaints_claim_unlinked(*, customer_ids: Sequence[int]) -> None:
+    """Link to these customers the complaints that staff never linked but that were filed with
+    one of their phones or emails, their history rows too: an erasure then reaches them, their
+    messages, events and evidence, as it reaches any linked complaint (seed 002 §7)."""
+    customers = Customer._base_manager.filter(pk__in=list(customer_ids))
+    unlinked = list(unlinked_complaints_matching(customers).values_list("pk", flat=True))
+    if not unlinked:
+        return
+    owner = (
+        customers.filter(
+            Q(phone=OuterRef("submitter_phone"), phone__gt="")
+            | Q(email=OuterRef("submitter_email"), email__gt="")
+        )
+        .order_by("pk")
+        .values("pk")[:1]
+    )
+    Complaint._base_manager.filter(pk__in=unlinked).update(customer_id=Subquery(owner))
+    linked_to = Complaint._base_manager.filter(pk=OuterRef("id")).values("customer_id")[:1]
+    Complaint.history.model._base_manager.filter(id__in=unlinked, customer__isnull=True).update(
+        customer_id=Subquery(linked_to)
+    )

@@ -72,14 +72,13 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.storage import Storage
 from django.db import connection, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Case, Count, F, Func, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, Func, Q, Value, When
 from django.db.models.functions import Cast
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import Complaint
-from complaints.selectors import unlinked_complaints_matching
+from complaints.data_requests import complaints_claim_unlinked
 from customers import personal_data
 from customers.kernel.writes import staff_or_none
 from customers.models import Customer
@@ -369,7 +368,8 @@ def _erase_batch(
     skipped = [pk for pk in batch if pk not in candidates]
     per_customer: dict[int, Counter[str]] = {pk: Counter() for pk in to_erase}
     if to_erase:
-        _claim_unlinked_complaints(to_erase)
+        # Complaints never linked but filed with these customers' phone or email are theirs.
+        complaints_claim_unlinked(customer_ids=to_erase)
         files = _erase_rows(to_erase, per_customer)
         _delete_files(files, per_customer)
         _write_receipts(
@@ -383,29 +383,6 @@ def _erase_batch(
     outcome.skipped += skipped
     for counts in per_customer.values():
         totals.update(counts)
-
-
-def _claim_unlinked_complaints(customer_ids: list[int]) -> None:
-    """Complaints never linked to a customer but filed with one of these customers' phone or
-    email are theirs too: linked first (their history rows as well), so that the plans reach
-    them, their messages, events and evidence as they reach any linked complaint."""
-    customers = Customer._base_manager.filter(_among("pk", customer_ids))
-    unlinked = list(unlinked_complaints_matching(customers).values_list("pk", flat=True))
-    if not unlinked:
-        return
-    owner = (
-        customers.filter(
-            Q(phone=OuterRef("submitter_phone"), phone__gt="")
-            | Q(email=OuterRef("submitter_email"), email__gt="")
-        )
-        .order_by("pk")
-        .values("pk")[:1]
-    )
-    Complaint._base_manager.filter(pk__in=unlinked).update(customer_id=Subquery(owner))
-    linked_to = Complaint._base_manager.filter(pk=OuterRef("id")).values("customer_id")[:1]
-    Complaint.history.model._base_manager.filter(id__in=unlinked, customer__isnull=True).update(
-        customer_id=Subquery(linked_to)
-    )
 
 
 def _request_mark_executed(request: ErasureRequest) -> None:
