@@ -28,7 +28,7 @@ from complaints.admin import complaint_pages
 from complaints.models import Complaint, Kind
 from complaints.selectors import unlinked_complaints_matching
 from customers import masking
-from customers.admin.base import ACTION_LIMIT, ServiceModelAdmin
+from customers.admin.base import ACTION_LIMIT, ReadOnlyAdminMixin, ServiceModelAdmin
 from customers.admin.steps import ConfirmForm, Step, StepForm, Steps
 from customers.kernel.text import local_datetime
 from customers.models import Customer
@@ -56,19 +56,10 @@ def _customer_link(customer_id: int | None, shown: Any = None) -> str:
     return format_html('<a href="{}">#{} {}</a>', url, customer_id, shown)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """What the jobs wrote: shown, never added, changed or deleted here."""
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the jobs wrote."""
 
     actions = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # Retention rules --------------------------------------------------------------------------

@@ -259,6 +259,28 @@ def plain_body(message: EmailMessage) -> str:
 # Celery ------------------------------------------------------------------------------------
 
 
+def worker_command(queue: str, *, name: str = "") -> list[str]:
+    """A Celery worker of the project on its own queue: one process, no chatter with others."""
+    host = f"{name}-{queue}" if name else queue
+    return [
+        CELERY,
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "--loglevel=INFO",
+        f"--queues={queue}",
+        f"--hostname={host}@%h",
+        "--without-mingle",
+        "--without-gossip",
+        "--without-heartbeat",
+    ]
+
+
+def start_worker(name: str, *, queue: str, env: Mapping[str, str], log_dir: Path) -> Process:
+    return start(name, worker_command(queue, name=name), env=env, log_dir=log_dir)
+
+
 @contextlib.contextmanager
 def celery_broker(app: Celery, url: str, **conf: Any) -> Iterator[None]:
     """Point this process's Celery app at another broker (and other settings in `conf`), then

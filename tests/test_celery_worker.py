@@ -18,7 +18,6 @@ from config.celery_app import app as celery_app
 from customers import services
 from customers.models import Channel, Controller, PolicyVersion, Purpose
 from tests.helpers_processes import (
-    CELERY,
     celery_broker,
     clean_env,
     database_url,
@@ -28,6 +27,7 @@ from tests.helpers_processes import (
     start,
     wait_for,
     wait_for_log,
+    worker_command,
 )
 
 pytestmark = [pytest.mark.server, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -63,19 +63,7 @@ def test_a_worker_on_redis_emails_the_consent_receipt(
     mail_dir = tmp_path / "mail"
     worker = start(
         "worker",
-        [
-            CELERY,
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            f"--queues={queue}",
-            f"--hostname={queue}@%h",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-        ],
+        worker_command(queue),
         env=clean_env(
             DJANGO_SETTINGS_MODULE="config.settings.test",
             DATABASE_URL=database_url(connection.settings_dict),

@@ -20,7 +20,6 @@ from customers.kernel.outbox import OutboxTask
 from tests.conftest import require_service
 from tests.factories import complaint_submit
 from tests.helpers_processes import (
-    CELERY,
     celery_broker,
     clean_env,
     database_url,
@@ -30,6 +29,7 @@ from tests.helpers_processes import (
     start,
     wait_for,
     wait_for_log,
+    worker_command,
 )
 
 pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
@@ -73,19 +73,7 @@ def test_an_acknowledgement_waits_for_a_broker_that_was_down(
             wait_for_log(server, "Ready to accept connections", timeout=TIMEOUT)
             worker = start(
                 "worker",
-                [
-                    CELERY,
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool=solo",
-                    "--loglevel=INFO",
-                    f"--queues={queue}",
-                    f"--hostname={queue}@%h",
-                    "--without-mingle",
-                    "--without-gossip",
-                    "--without-heartbeat",
-                ],
+                worker_command(queue),
                 env=worker_env,
                 log_dir=tmp_path,
             )

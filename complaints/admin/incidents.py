@@ -30,7 +30,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from complaints import incidents
 from complaints.admin import incident_forms as forms
 from complaints.models import Incident, IncidentCustomer
-from customers.admin.base import PersonalDataAdminMixin, ServiceModelAdmin, refusal_text
+from customers.admin.base import (
+    PersonalDataAdminMixin,
+    ReadOnlyAdminMixin,
+    ServiceModelAdmin,
+    refusal_text,
+)
 from customers.admin.steps import ConfirmForm, Step, Steps, record_or_404
 from customers.http import client_ip
 from customers.kernel.text import local_date, local_datetime, spreadsheet_cell
@@ -665,7 +670,7 @@ def phone_csv_view(
 
 
 @admin.register(IncidentCustomer)
-class IncidentCustomerAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+class IncidentCustomerAdmin(ReadOnlyAdminMixin, PersonalDataAdminMixin, admin.ModelAdmin):
     """The affected customers of incidents, read-only: filled by the incident's steps."""
 
     list_display = ("incident", "customer_link", "channel", "notified_at", "error")
@@ -684,12 +689,3 @@ class IncidentCustomerAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     def customer_link(self, obj: IncidentCustomer) -> str:
         url = reverse("admin:customers_customer_change", args=[obj.customer_id])
         return format_html('<a href="{}">#{} {}</a>', url, obj.customer_id, obj.customer)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from customers.admin.base import PersonalDataAdminMixin
+from customers.admin.base import PersonalDataAdminMixin, ReadOnlyAdminMixin
 from customers.models import AccessLog
 from customers.paginator import EstimatedCountPaginator
 
@@ -96,7 +96,7 @@ def _date_choices(
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdminMixin, PersonalDataAdminMixin, admin.ModelAdmin):
     """Who read, exported, printed or disclosed which customer's personal data, and from where.
     Append-only: nobody adds, changes or deletes an entry here (services.access_log_record
     writes them); only staff with customers.view_accesslog see it."""
@@ -116,15 +116,6 @@ class AccessLogAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[AccessLog], search_term: str

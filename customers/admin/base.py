@@ -520,6 +520,20 @@ class ServiceModelAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
         return False
 
 
+class ReadOnlyAdminMixin:
+    """Records the services or the jobs write (a log, a run, a receipt): shown, never added,
+    changed or deleted in the admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ReadOnlyInline(PersonalDataAdminMixin, admin.TabularInline):
     """Related records shown on a change form, changed only through their own page."""
 

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from customers.admin.base import ReadOnlyAdminMixin
 from customers.kernel.outbox import OutboxTask
 from customers.paginator import EstimatedCountPaginator
 
@@ -30,7 +31,7 @@ class PublishedFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxTask)
-class OutboxTaskAdmin(admin.ModelAdmin):
+class OutboxTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("task", "args", "created_at", "published_at", "attempts", "last_error")
     list_filter = (PublishedFilter,)
     list_select_related = ()
@@ -39,12 +40,3 @@ class OutboxTaskAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     actions = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

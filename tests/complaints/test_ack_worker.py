@@ -16,7 +16,6 @@ from config.celery_app import app as celery_app
 from customers.models import Controller
 from tests.factories import complaint_submit
 from tests.helpers_processes import (
-    CELERY,
     celery_broker,
     clean_env,
     database_url,
@@ -26,6 +25,7 @@ from tests.helpers_processes import (
     start,
     wait_for,
     wait_for_log,
+    worker_command,
 )
 
 pytestmark = [pytest.mark.server, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -41,19 +41,7 @@ def test_a_worker_on_redis_acknowledges_a_complaint(
     mail_dir = tmp_path / "mail"
     worker = start(
         "worker",
-        [
-            CELERY,
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            f"--queues={queue}",
-            f"--hostname={queue}@%h",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-        ],
+        worker_command(queue),
         env=clean_env(
             DJANGO_SETTINGS_MODULE="config.settings.test",
             DATABASE_URL=database_url(connection.settings_dict),

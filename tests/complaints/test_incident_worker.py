@@ -37,7 +37,6 @@ from customers import roles
 from customers.models import Customer
 from tests.factories import CustomerFactory, role_member
 from tests.helpers_processes import (
-    CELERY,
     Process,
     celery_broker,
     clean_env,
@@ -45,7 +44,7 @@ from tests.helpers_processes import (
     plain_body,
     read_mail_dir,
     running,
-    start,
+    start_worker,
     wait_for,
     wait_for_log,
 )
@@ -59,27 +58,6 @@ HEARTBEAT_SECONDS = 2
 WORKER_START_TIMEOUT = 60
 TASK_TIMEOUT = 120
 TEXT = "Kính gửi {name},\nmáy chủ web của chúng tôi bị tấn công; dữ liệu của quý khách bị lộ."
-
-
-def _worker(name: str, *, queue: str, env: dict[str, str], log_dir: Path) -> Process:
-    return start(
-        name,
-        [
-            CELERY,
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            f"--queues={queue}",
-            f"--hostname={name}-{queue}@%h",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-        ],
-        env=env,
-        log_dir=log_dir,
-    )
 
 
 def _drop_queue(url: str, queue: str) -> None:
@@ -147,7 +125,7 @@ def test_a_worker_killed_half_way_resumes_without_telling_anyone_twice(
         INCIDENT_NOTIFY_BATCH_SIZE=str(BATCH_SIZE),
         RETENTION_LOCK_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS),
     )
-    first = _worker("worker-1", queue=queue, env=env, log_dir=tmp_path)
+    first = start_worker("worker-1", queue=queue, env=env, log_dir=tmp_path)
     try:
         with running([first]), celery_broker(celery_app, require_redis, task_default_queue=queue):
             wait_for_log(first, " ready.", timeout=WORKER_START_TIMEOUT)
@@ -170,7 +148,7 @@ def test_a_worker_killed_half_way_resumes_without_telling_anyone_twice(
 
         # The killed worker's lock is still in the cache; its heartbeat runs out.
         time.sleep(HEARTBEAT_SECONDS + 1)
-        second = _worker("worker-2", queue=queue, env=env, log_dir=tmp_path)
+        second = start_worker("worker-2", queue=queue, env=env, log_dir=tmp_path)
         with (
             running([second]),
             celery_broker(celery_app, require_redis, task_default_queue=queue),

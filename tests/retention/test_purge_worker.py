@@ -31,13 +31,12 @@ from retention.models import ErasureReceipt, PurgeRun
 from retention.tasks import purge_expired
 from tests.factories import CustomerFactory
 from tests.helpers_processes import (
-    CELERY,
     Process,
     celery_broker,
     clean_env,
     database_url,
     running,
-    start,
+    start_worker,
     wait_for,
     wait_for_log,
 )
@@ -60,27 +59,6 @@ def _default_rules() -> None:
 
     migration = importlib.import_module("retention.migrations.0002_default_rules")
     migration.create_rules(apps, None)
-
-
-def _worker(name: str, *, queue: str, env: dict[str, str], log_dir: Path) -> Process:
-    return start(
-        name,
-        [
-            CELERY,
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            f"--queues={queue}",
-            f"--hostname={name}-{queue}@%h",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-        ],
-        env=env,
-        log_dir=log_dir,
-    )
 
 
 def _kill(process: Process) -> None:
@@ -180,7 +158,7 @@ def test_a_worker_killed_mid_purge_leaves_no_half_erased_customer(
         RETENTION_PURGE_BATCH_SIZE=str(BATCH_SIZE),
         RETENTION_LOCK_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS),
     )
-    first = _worker("worker-1", queue=queue, env=env, log_dir=tmp_path)
+    first = start_worker("worker-1", queue=queue, env=env, log_dir=tmp_path)
     try:
         with running([first]), celery_broker(celery_app, require_redis, task_default_queue=queue):
             wait_for_log(first, " ready.", timeout=WORKER_START_TIMEOUT)
@@ -205,7 +183,7 @@ def test_a_worker_killed_mid_purge_leaves_no_half_erased_customer(
 
         # The killed worker's lock is still in the cache; its heartbeat runs out.
         time.sleep(HEARTBEAT_SECONDS + 1)
-        second = _worker("worker-2", queue=queue, env=env, log_dir=tmp_path)
+        second = start_worker("worker-2", queue=queue, env=env, log_dir=tmp_path)
         with (
             running([second]),
             celery_broker(celery_app, require_redis, task_default_queue=queue),
