@@ -1,9 +1,12 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from customers import views
 
 app_name = "customers"
 
 urlpatterns = [
+    # The site's root (the admin's "View site"): the privacy policy, in the page's language.
+    path("", RedirectView.as_view(pattern_name="customers:privacy"), name="home"),
     path("privacy/", views.privacy, name="privacy"),
 ]

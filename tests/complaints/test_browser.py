@@ -82,7 +82,9 @@ def phone_page(browser: Any) -> Iterator[Any]:
 
 
 def overflows_horizontally(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))
+    """Wider than the phone's screen. Not window.innerWidth: a mobile browser widens its layout
+    viewport to a page that overflows, and the page would then seem to fit."""
+    return bool(page.evaluate("document.documentElement.scrollWidth > screen.width"))
 
 
 def test_a_customer_sends_a_complaint_with_evidence_and_follows_it(
@@ -213,6 +215,31 @@ def test_mistakes_are_not_held_against_the_customer_and_the_limit_says_when(
     assert "thử lại lúc" in told and "phút" in told
     assert controller.hotline_display in page.get_by_test_id("hotline").inner_text()
     assert Complaint.objects.count() == 1
+    assert not overflows_horizontally(page)
+
+
+@pytest.mark.parametrize("language", ["", "/en"])
+def test_every_public_page_fits_a_phone(phone_page, live_server, controller, policy, language):
+    """390×844, Vietnamese and English: no page is wider than the screen, even with a long
+    email address and website in the contact card, and a wrong field is framed in red."""
+    controller.email = "cham-soc-khach-hang.mien-nam@cong-ty-thuong-mai-my-tho.example.vn"
+    controller.website = "https://www.cong-ty-thuong-mai-my-tho.example.vn/chinh-sach-bao-mat"
+    controller.save()
+    page = phone_page
+    cut_off = (
+        "[...document.querySelectorAll('main *')]"
+        ".filter(e => e.getBoundingClientRect().right > screen.width + 1).length"
+    )
+    for path in ("/privacy/", "/complaints/new/", "/complaints/status/", "/complaints/sent/"):
+        page.goto(f"{live_server.url}{language}{path}")
+        assert not overflows_horizontally(page), f"{language}{path}"
+        assert page.evaluate(cut_off) == 0, f"{language}{path}: something is cut off"
+    page.goto(f"{live_server.url}{language}/complaints/new/")
+    page.fill("#id_phone", "0912 34")
+    page.click("button[type=submit]")
+    page.get_by_test_id("error-summary").wait_for()
+    border = page.eval_on_selector("#id_phone", "e => getComputedStyle(e).borderTopColor")
+    assert border == "rgb(180, 35, 24)"
     assert not overflows_horizontally(page)
 
 

@@ -34,3 +34,33 @@ def test_privacy_page_without_a_policy_says_so(client, controller):
     response = client.get("/privacy/")
     assert response.status_code == 503
     assert "Chính sách bảo mật đang được cập nhật" in response.content.decode()
+
+
+def test_the_policy_reads_with_headings_lists_and_paragraphs(client, controller):
+    from tests.factories import PolicyVersionFactory
+
+    PolicyVersionFactory(
+        version="2026.2",
+        body_vi=(
+            "Công ty ban hành chính sách này.\n\n1. Mục đích thu thập\n\n"
+            "- Họ và tên\n- Số điện thoại <script>alert(1)</script>\n\nĐoạn cuối."
+        ),
+    )
+    page = client.get("/privacy/").content.decode()
+    assert "<h2>1. Mục đích thu thập</h2>" in page
+    assert "<ul><li>Họ và tên</li><li>Số điện thoại &lt;script&gt;" in page
+    assert "<p>Đoạn cuối.</p>" in page and "<script>alert" not in page
+
+
+def test_the_site_root_and_the_admins_view_site_lead_to_the_policy(client, admin_client):
+    assert client.get("/").headers["Location"] == "/privacy/"
+    assert client.get("/en/").headers["Location"] == "/en/privacy/"
+    assert 'href="/"' in admin_client.get("/admin/").content.decode()  # "View site"
+
+
+def test_the_public_pages_have_a_favicon(client, controller, policy):
+    from django.contrib.staticfiles import finders
+
+    page = client.get("/privacy/").content.decode()
+    assert 'rel="icon"' in page and "pdpdesk/favicon.svg" in page
+    assert finders.find("pdpdesk/favicon.svg")
