@@ -12,12 +12,26 @@ from collections.abc import Iterable, Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import PENDING_STATUSES, Complaint, ComplaintEvent
+from complaints.models import PENDING_STATUSES, Complaint, ComplaintEvent, IdentityMethod
 from complaints.selectors import unlinked_complaints_matching
-from complaints.services import PERM_RESOLVE, TASK_DATA_EXPORT, complaint_event_record
-from customers.kernel.writes import Actor, copy_saved, lock, queue_after_commit, require_permission
+from complaints.services import (
+    PERM_RESOLVE,
+    TASK_DATA_EXPORT,
+    complaint_event_record,
+    complaint_save_step,
+)
+from customers.kernel.writes import (
+    Actor,
+    copy_saved,
+    lock,
+    queue_after_commit,
+    require_permission,
+    required_text,
+    staff_or_none,
+)
 from customers.models import Consent, Customer
 
 
@@ -33,12 +47,57 @@ def _linked_customer(complaint: Complaint) -> Customer:
     return customer
 
 
-def complaint_lock_for_request(complaint: Complaint) -> tuple[Complaint, Customer]:
+def complaint_lock_for_request(
+    complaint: Complaint, *, identity_checked: bool = True
+) -> tuple[Complaint, Customer]:
     """The complaint locked, and the customer it is linked to, for a step that acts on the
-    customer's data: only while the request is being handled, and once staff linked it."""
+    customer's data: only while the request is being handled, once staff linked it, and once
+    the requester is known to be that customer — nothing personal goes to anyone else."""
     stored = lock(complaint)
     _pending_request(stored)
-    return stored, _linked_customer(stored)
+    customer = _linked_customer(stored)
+    if identity_checked and stored.identity_verified_at is None:
+        raise ValidationError(
+            _(
+                "Verify the requester's identity first: call back the phone number on record, "
+                "see their citizen ID, or confirm the request came from their shop account."
+            ),
+            code="identity_not_verified",
+        )
+    return stored, customer
+
+
+@transaction.atomic
+def complaint_verify_identity(
+    *, complaint: Complaint, actor: Actor, method: str, note: str
+) -> Complaint:
+    """Record how staff made sure the requester is the linked customer (the history keeps it);
+    only then do the steps that act on the customer's data go ahead."""
+    require_permission(actor, PERM_RESOLVE, _("Your role may not answer requests."))
+    stored, _customer = complaint_lock_for_request(complaint, identity_checked=False)
+    if method not in IdentityMethod.values:
+        raise ValidationError(
+            {"identity_method": ValidationError(_("Choose how you checked."), code="required")}
+        )
+    note = required_text(
+        note,
+        field="identity_note",
+        message=_("Say what you checked, e.g. the number called back and when."),
+        code="required",
+    )
+    stored.identity_verified_at = timezone.now()
+    stored.identity_verified_by = staff_or_none(actor)
+    stored.identity_method = method
+    stored.identity_note = note
+    complaint_save_step(stored, actor=actor)
+    complaint_event_record(
+        stored,
+        action=ComplaintEvent.Action.IDENTITY_VERIFIED,
+        actor=actor,
+        detail=str(IdentityMethod(method).label),
+    )
+    copy_saved(complaint, stored)
+    return stored
 
 
 def _pending_request(complaint: Complaint) -> None:
@@ -61,11 +120,12 @@ def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complai
         _("Your role may not see customers' data in full."),
     )
     stored, customer = complaint_lock_for_request(complaint)
-    if not (stored.submitter_email or customer.email):
+    # To the address on record only: one typed on the form may be anyone's.
+    if not customer.email:
         raise ValidationError(
             _(
-                "Neither the complaint nor the customer has an email address: print the page and "
-                "hand it over instead."
+                "The customer has no email address on record: print the page and hand it over "
+                "instead."
             ),
             code="no_email",
         )
@@ -82,7 +142,7 @@ def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complai
         stored,
         action=ComplaintEvent.Action.DATA_EXPORTED,
         actor=actor,
-        detail=stored.submitter_email or customer.email,
+        detail=customer.email,
     )
     queue_after_commit(TASK_DATA_EXPORT, stored.pk)
     copy_saved(complaint, stored)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from complaints import data_requests, services
-from complaints.models import Complaint, Department, Kind, ResponseChannel
+from complaints.models import Complaint, Department, IdentityMethod, Kind, ResponseChannel
 from customers import roles
 from customers.models import Channel, Consent, Customer
 
@@ -53,6 +53,15 @@ def _submit(customer: Customer, kind: str, text: str, when: datetime.datetime, *
         consent_to_process=True,
         when=when,
         **extra,
+    )
+
+
+def _identity_checked(complaint: Complaint, staff: Any) -> Complaint:
+    return data_requests.complaint_verify_identity(
+        complaint=complaint,
+        actor=staff,
+        method=IdentityMethod.CALL_BACK,
+        note="Gọi lại số điện thoại đã đăng ký; khách xác nhận đã gửi yêu cầu.",
     )
 
 
@@ -178,6 +187,7 @@ def demo_complaints_ensure(
                 department=Department.LEGAL_COMPLIANCE,
                 assignee=dpo,
             ),
+            _identity_checked(deletion, cskh),
         ),
     )
 
@@ -189,6 +199,7 @@ def demo_complaints_ensure(
 
     def withdraw_and_close() -> None:
         services.complaint_link_customer(complaint=withdrawal, customer=people[5], actor=cskh)
+        _identity_checked(withdrawal, cskh)
         services.complaint_route(
             complaint=withdrawal, actor=cskh, department=Department.CUSTOMER_CARE, assignee=cskh
         )

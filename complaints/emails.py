@@ -134,7 +134,7 @@ def data_export_send(*, complaint_id: int) -> bool:
     if complaint is None or complaint.customer is None:
         return False
     customer = complaint.customer
-    address = complaint.submitter_email or customer.email
+    address = customer.email  # the address on record, never one typed on the form
     if not address or customer.status == Customer.Status.ERASED:
         return False
     context = _controller_context()

@@ -86,6 +86,14 @@ REQUEST_KINDS = (
 )
 
 
+class IdentityMethod(models.TextChoices):
+    """How staff made sure the requester is the customer."""
+
+    CALL_BACK = "call_back", _("Called back on the phone number on record")
+    ID_IN_PERSON = "id_in_person", _("Citizen ID seen in person")
+    SHOP_ACCOUNT = "shop_account", _("Sent from the customer's signed-in shop account")
+
+
 def grouped_kind_choices() -> list[tuple[object, list[tuple[str, object]]]]:
     """The kinds in two groups, as a select shows them."""
     return [
@@ -206,8 +214,11 @@ class PublicHoliday(models.Model):
         "phone_call_summary": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
         "extension_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
         "rejection_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
+        # How staff checked who is asking ("called back 0912 *** 984"): it may name the person.
+        "identity_note": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
     },
     non_personal=[
+        "identity_method",
         "tracking_code",
         "kind",
         "channel",
@@ -299,6 +310,25 @@ class Complaint(models.Model):
     )
     phone_call_at = models.DateTimeField(_("phone call at"), null=True, blank=True)
     phone_call_summary = models.TextField(_("summary of the call"), blank=True)
+    # Nothing personal is shown or sent for a request before the requester is known to be the
+    # customer (Law 91/2025 Art. 4; Decree 356/2025 Art. 5: a request made by the proper
+    # procedure).
+    identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True)
+    identity_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("identity verified by"),
+    )
+    identity_method = models.CharField(
+        _("how the identity was verified"),
+        max_length=20,
+        choices=IdentityMethod.choices,
+        blank=True,
+    )
+    identity_note = models.TextField(_("identity check note"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejecting"), blank=True)
@@ -424,6 +454,7 @@ class ComplaintEvent(models.Model):
         CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
         ERASURE_REQUESTED = "erasure_requested", _("Erasure request filed")
         REMINDED = "reminded", _("Assignee reminded")
+        IDENTITY_VERIFIED = "identity_verified", _("Identity verified")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")

@@ -104,7 +104,7 @@ def _staff_text(label: Any) -> str:
 _FILED_CONTACTS = ["submitter_phone", "submitter_email"]
 
 
-def _save_step(complaint: Complaint, *, actor: Actor) -> None:
+def complaint_save_step(complaint: Complaint, *, actor: Actor) -> None:
     save(complaint, actor=actor, exclude=_FILED_CONTACTS)
 
 
@@ -153,7 +153,7 @@ def _finish_move(
     actor: Actor,
     detail: str = "",
 ) -> Complaint:
-    _save_step(stored, actor=actor)
+    complaint_save_step(stored, actor=actor)
     complaint_event_record(
         stored,
         action=ComplaintEvent.Action.TRANSITION,
@@ -338,7 +338,7 @@ def complaint_acknowledge(*, complaint: Complaint, actor: Actor = None, how: str
         if actor is not None:
             require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
         stored.acknowledged_at = timezone.now()
-        _save_step(stored, actor=actor)
+        complaint_save_step(stored, actor=actor)
         complaint_event_record(
             stored, action=ComplaintEvent.Action.ACKNOWLEDGED, actor=actor, detail=how
         )
@@ -363,7 +363,7 @@ def complaint_link_customer(*, complaint: Complaint, customer: Customer, actor: 
     stored.customer = customer
     stored.customer_linked_at = timezone.now()
     stored.customer_linked_by = staff_or_none(actor)
-    _save_step(stored, actor=actor)
+    complaint_save_step(stored, actor=actor)
     # A complaint is contact with the customer: the inactivity rule counts from it.
     from customers.services import customer_touch
 
@@ -625,7 +625,7 @@ def complaint_extend(*, complaint: Complaint, actor: Actor, days: int, reason: s
         third_party=stored.third_party_involved,
         extension_days=days,
     )
-    _save_step(stored, actor=actor)
+    complaint_save_step(stored, actor=actor)
     complaint_event_record(
         stored, action=ComplaintEvent.Action.EXTENDED, actor=actor, detail=stored.extension_reason
     )

@@ -18,6 +18,7 @@ from complaints.models import (
     Complaint,
     ComplaintMessage,
     Department,
+    IdentityMethod,
     ResponseChannel,
     grouped_kind_choices,
     normalize_tracking_code,
@@ -198,6 +199,19 @@ class LinkCustomerForm(StepForm):
 def _customer_choice_label(customer: Customer) -> str:
     contact = " · ".join(part for part in (customer.phone_display, customer.email) if part)
     return f"#{customer.pk} {customer.full_name} — {contact}"
+
+
+class IdentityForm(StepForm):
+    method = forms.ChoiceField(
+        label=_("How you checked"), choices=[("", "---------"), *IdentityMethod.choices]
+    )
+    note = forms.CharField(
+        label=_("What you checked"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "E.g. called back 0912 *** 984 on 02/12/2026 at 09:10; the customer confirmed."
+        ),
+    )
 
 
 class WithdrawConsentsForm(StepForm):

@@ -23,6 +23,7 @@ from complaints.admin import complaint_forms
 from complaints.models import (
     OPEN_STATUSES,
     PENDING_STATUSES,
+    REQUEST_KINDS,
     Complaint,
     ComplaintMessage,
     Evidence,
@@ -144,6 +145,29 @@ def _link(request: HttpRequest, complaint: Complaint, form: Any) -> str:
     customer: Customer = data["customer"]
     services.complaint_link_customer(complaint=complaint, customer=customer, actor=request.user)
     return _("Linked to customer #%(id)s.") % {"id": customer.pk}
+
+
+def _verify_identity(request: HttpRequest, complaint: Complaint, form: Any) -> str:
+    data = form.cleaned_data
+    data_requests.complaint_verify_identity(
+        complaint=complaint, actor=request.user, method=data["method"], note=data["note"]
+    )
+    return _("Identity verified: the steps on the customer's data can go ahead.")
+
+
+def _identity_unchecked(complaint: Complaint) -> bool:
+    return (
+        complaint.kind in REQUEST_KINDS
+        and complaint.customer_id is not None
+        and complaint.status in PENDING_STATUSES
+        and complaint.identity_verified_at is None
+    )
+
+
+def _recipient(request: HttpRequest, complaint: Complaint, form: Any) -> None:
+    """The send page names the address the copy goes to: the one on record."""
+    customer = complaint.customer
+    form.recipient = customer.email if customer is not None else ""
 
 
 def _send_export(request: HttpRequest, complaint: Complaint, form: Any) -> str:
@@ -301,6 +325,21 @@ STEPS = Steps(
             prepare_form=_mask_matches,
         ),
         Step(
+            "verify_identity",
+            gettext_lazy("Verify the requester's identity"),
+            complaint_forms.IdentityForm,
+            _verify_identity,
+            permissions=(services.PERM_RESOLVE,),
+            available=_identity_unchecked,
+            explanation=gettext_lazy(
+                "Before anything of the customer's data is shown or sent: make sure the person "
+                "asking is the customer on record — call back the phone number on record (never "
+                "one given in the request), see their citizen ID, or confirm the request came "
+                "from their signed-in shop account."
+            ),
+            field_names={"identity_method": "method", "identity_note": "note"},
+        ),
+        Step(
             "send_export",
             gettext_lazy("Send the export to the customer"),
             ConfirmForm,
@@ -309,8 +348,9 @@ STEPS = Steps(
             available=acts_on_data((Kind.ACCESS,)),
             explanation=gettext_lazy(
                 "The customer is emailed a copy of every record we hold about them (a page and "
-                "a JSON file). Preview it first."
+                "a JSON file), at the address on record. Preview it first."
             ),
+            prepare_form=_recipient,
         ),
         Step(
             "withdraw",

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from complaints import services
 from complaints.models import (
+    REQUEST_KINDS,
     Complaint,
     ComplaintEvent,
     ComplaintMessage,
@@ -34,6 +35,7 @@ from tests.factories import (
     PurposeFactory,
     StaffFactory,
     complaint_submit,
+    identity_verified,
     role_member,
 )
 
@@ -111,8 +113,11 @@ def routed(complaint: Complaint, actor: Any) -> Complaint:
 
 
 def linked(complaint: Complaint, actor: Any, customer: Customer | None = None) -> Customer:
+    """Linked to a customer; a request's requester also confirmed as that customer."""
     customer = customer or CustomerFactory.create(phone="0912 999 111", email="an@example.vn")
     services.complaint_link_customer(complaint=complaint, customer=customer, actor=actor)
+    if complaint.kind in REQUEST_KINDS and actor.has_perm(services.PERM_RESOLVE):
+        identity_verified(complaint, actor)
     return customer
 
 
@@ -572,6 +577,8 @@ def test_access_request_preview_and_send(
     json_url = reverse("admin:complaints_complaint_export_json", args=[complaint.pk])
     assert preview_url in page
     assert step_url(complaint, "send_export") in page
+    send_page = client.get(step_url(complaint, "send_export")).content.decode()
+    assert 'data-testid="recipient">' in send_page and customer.email in send_page
 
     preview = client.get(preview_url)
     assert preview.status_code == 200

@@ -24,7 +24,7 @@ from customers.models import Customer
 from retention.erasure import REDACTED, customer_erase
 from retention.jobs import purge_expired_run
 from retention.purge import Record, customers_with_open_complaint, purge_plan
-from tests.factories import CustomerFactory, pdf_bytes, png_bytes, role_member
+from tests.factories import CustomerFactory, identity_verified, pdf_bytes, png_bytes, role_member
 from tests.retention.all_tables import find_in_files, find_values
 
 pytestmark = pytest.mark.django_db
@@ -236,6 +236,7 @@ def test_a_deletion_request_still_moves_after_its_customer_is_erased(superuser: 
         consent_to_process=True,
     )
     services.complaint_link_customer(complaint=complaint, customer=customer, actor=superuser)
+    identity_verified(complaint, superuser)
     request = retention_services.complaint_request_erasure(complaint=complaint, actor=superuser)
     retention_services.erasure_request_verify(request=request, actor=superuser, note="CCCD")
     retention_services.erasure_request_approve(request=request, actor=superuser)

@@ -21,7 +21,13 @@ from customers.personal_data import DataItem
 from retention import services as retention_services
 from retention.erasure import REDACTED, customer_erase
 from retention.models import ErasureRequest
-from tests.factories import CustomerFactory, PurposeFactory, complaint_submit, role_member
+from tests.factories import (
+    CustomerFactory,
+    PurposeFactory,
+    complaint_submit,
+    identity_verified,
+    role_member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +75,8 @@ def linked(customer: Customer, actor: Any, kind: str, **fields: Any) -> Complain
     complaint = complaint_submit(
         name="Phạm Thị Thu Hoài", phone=PHONE, email=EMAIL, kind=kind, **fields
     )
-    return services.complaint_link_customer(complaint=complaint, customer=customer, actor=actor)
+    services.complaint_link_customer(complaint=complaint, customer=customer, actor=actor)
+    return identity_verified(complaint, actor)
 
 
 def codes(error: ValidationError, field: str | None = None) -> list[str | None]:
@@ -79,6 +86,37 @@ def codes(error: ValidationError, field: str | None = None) -> list[str | None]:
 
 
 # Access ------------------------------------------------------------------------------------
+
+
+def test_a_copy_goes_only_to_a_verified_requester_at_the_address_on_record(
+    customer: Customer, care: Any, eager: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Filed with the customer's phone and someone else's email, linked by staff: nothing is
+    sent before the requester is verified, and then only to the customer's own address."""
+    complaint = complaint_submit(
+        name="Phạm Thị Thu Hoài", phone=PHONE, email="ke-gian@example.net", kind="access"
+    )
+    services.complaint_link_customer(complaint=complaint, customer=customer, actor=care)
+    with pytest.raises(ValidationError) as caught:
+        data_requests.complaint_send_data_export(complaint=complaint, actor=care)
+    assert codes(caught.value) == ["identity_not_verified"]
+    with pytest.raises(ValidationError) as caught:
+        data_requests.complaint_verify_identity(
+            complaint=complaint, actor=care, method="call_back", note=""
+        )
+    assert codes(caught.value, "identity_note") == ["required"]
+
+    identity_verified(complaint, care)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        data_requests.complaint_send_data_export(complaint=complaint, actor=care)
+
+    [sent] = mail.outbox
+    assert sent.to == [EMAIL]  # the address on record, never the one typed on the form
+    complaint.refresh_from_db()
+    assert complaint.identity_method == "call_back" and complaint.identity_verified_by == care
+    assert complaint.events.filter(action=ComplaintEvent.Action.IDENTITY_VERIFIED).exists()
+    assert complaint.history.filter(identity_method="call_back").exists()
 
 
 def test_an_access_request_emails_every_personal_value_of_the_customer(

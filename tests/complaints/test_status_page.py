@@ -16,7 +16,7 @@ from complaints.models import Complaint, ComplaintMessage, Kind, new_tracking_co
 from retention import services as retention_services
 from retention.erasure import customer_erase
 from retention.models import ErasureRequest
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, identity_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -209,6 +209,7 @@ def erasure_complaint(superuser):
     customer = CustomerFactory(full_name="Trần Văn Bình", phone="0912345678", email="")
     complaint = submit(kind=Kind.DELETION.value)
     services.complaint_link_customer(complaint=complaint, customer=customer, actor=superuser)
+    identity_verified(complaint, superuser)
     request = retention_services.complaint_request_erasure(complaint=complaint, actor=superuser)
     return complaint, customer, request
 

@@ -24,7 +24,7 @@ from customers import roles
 from customers.models import Customer
 from retention import services
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
-from tests.factories import CustomerFactory, StaffFactory, complaint_submit
+from tests.factories import CustomerFactory, StaffFactory, complaint_submit, identity_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -563,6 +563,7 @@ def test_the_approval_page_says_who_and_what_will_be_erased(admin_client: Client
     complaint_services.complaint_link_customer(
         complaint=filed, customer=customer, actor=_superuser()
     )
+    identity_verified(filed, _superuser())
     request = services.complaint_request_erasure(complaint=filed, actor=_superuser())
     services.erasure_request_verify(request=request, actor=_superuser(), note="CCCD")
     unlinked = complaint_submit(phone="0912000111", email="")

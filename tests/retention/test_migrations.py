@@ -15,7 +15,7 @@ from complaints import services as complaint_services
 from complaints.models import Kind
 from retention import services as retention_services
 from retention.models import ErasureRequest
-from tests.factories import CustomerFactory, complaint_submit
+from tests.factories import CustomerFactory, complaint_submit, identity_verified
 
 BEFORE = [("complaints", "0004_incident_schedule"), ("retention", "0005_closed_complaints")]
 
@@ -37,6 +37,7 @@ def test_the_deletion_requests_link_survives_the_move_down_and_up(superuser: Any
         complaint_services.complaint_link_customer(
             complaint=complaint, customer=customer, actor=superuser
         )
+        identity_verified(complaint, superuser)
         request = retention_services.complaint_request_erasure(complaint=complaint, actor=superuser)
         linked_ids.append((complaint.pk, request.pk))
     unlinked = retention_services.erasure_request_create(
