@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from customers import personal_data
@@ -528,7 +529,9 @@ class Incident(models.Model):
         AUTHORITY_NOTIFIED = "authority_notified", _("Authority notified")
         CLOSED = "closed", _("Closed")
 
-    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    reference = models.CharField(
+        pgettext_lazy("incident", "reference"), max_length=20, unique=True, editable=False
+    )
     title = models.CharField(_("title"), max_length=255)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True

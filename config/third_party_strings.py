@@ -1,12 +1,14 @@
-"""Strings of django-simple-history and django-celery-beat that staff read in the admin.
+"""Strings of Django's admin, django-simple-history and django-celery-beat that staff read.
 
 Neither package ships Vietnamese; listing their message ids here lets `make messages` put them
 in our catalogue, which Django consults first (LOCALE_PATHS). Never imported.
 """
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 THIRD_PARTY_STRINGS = [
+    # Django's admin asks for these as one plural message; its Vietnamese has them apart only.
+    ngettext_lazy("Please correct the error below.", "Please correct the errors below.", 1),
     # django-simple-history: the history pages staff use to see who changed what.
     gettext_noop("Change history: %s"),
     gettext_noop('The %(name)s "%(obj)s" was changed successfully.'),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from customers import personal_data
@@ -252,7 +253,7 @@ class LegalHold(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     reference = models.CharField(
-        _("reference"),
+        pgettext_lazy("legal hold", "reference"),
         max_length=255,
         blank=True,
         help_text=_("The authority's document or the case number."),

@@ -4,7 +4,9 @@
 import gettext
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+from django.utils import translation
 
 LOCALE = Path(settings.BASE_DIR) / "locale" / "vi" / "LC_MESSAGES"
 
@@ -26,3 +28,20 @@ def test_the_interface_speaks_vietnamese() -> None:
 
     with translation.override("vi"):
         assert translation.gettext("Consent receipt") == "Biên nhận sự đồng ý"
+
+
+@pytest.mark.django_db
+def test_admin_error_summary_and_references_speak_vietnamese(admin_client) -> None:
+    """Django's plural "Please correct the errors below." and "reference" (an order's number,
+    an incident's, a legal hold's document) in the Vietnamese admin."""
+    from django.urls import reverse
+
+    response = admin_client.post(reverse("admin:complaints_publicholiday_add"), {"name": ""})
+    page = response.content.decode()
+    assert "Hãy sửa các lỗi dưới đây." in page and "Please correct" not in page
+    hold_form = admin_client.get(reverse("admin:retention_legalhold_add")).content.decode()
+    assert "Số văn bản hoặc vụ việc" in hold_form and "Mã đơn" not in hold_form
+    with translation.override("vi"):
+        from complaints.models import Incident
+
+        assert str(Incident._meta.get_field("reference").verbose_name) == "số hiệu sự cố"
