@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseModelForm
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
@@ -183,8 +183,8 @@ def _step_context(request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]:
 # A step posted anyway is judged by the service, whose refusal names the role or the step that
 # is missing ("Verify the requester's identity first").
 STEPS = Steps(
-    url_name="retention_erasurerequest_step",
     template="admin/retention/erasurerequest/step.html",
+    route="<path:object_id>/<str:step>/step/",
     context=_step_context,
     steps=(
         Step(
@@ -325,18 +325,10 @@ class ErasureRequestAdmin(ServiceModelAdmin):
     # The steps --------------------------------------------------------------------------
 
     def get_urls(self) -> list[URLPattern]:
-        step = path(
-            "<path:object_id>/<str:step>/step/",
-            self.admin_site.admin_view(self.step_view),
-            name="retention_erasurerequest_step",
-        )
-        return [step, *super().get_urls()]
+        return [*STEPS.urls(self), *super().get_urls()]
 
     def record_page_context(self, request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]:
         return {"erasure_steps": STEPS.buttons(request, obj), **_what_is_erased(request, obj)}
-
-    def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
-        return STEPS.view(self, request, object_id, step)
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm(services.APPROVE_PERMISSION))

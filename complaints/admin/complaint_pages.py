@@ -156,12 +156,7 @@ def _verify_identity(request: HttpRequest, complaint: Complaint, form: Any) -> s
 
 
 def _identity_unchecked(complaint: Complaint) -> bool:
-    return (
-        complaint.kind in REQUEST_KINDS
-        and complaint.customer_id is not None
-        and complaint.status in PENDING_STATUSES
-        and complaint.identity_verified_at is None
-    )
+    return acts_on_data(REQUEST_KINDS)(complaint) and complaint.identity_verified_at is None
 
 
 def _recipient(request: HttpRequest, complaint: Complaint, form: Any) -> None:
@@ -209,7 +204,6 @@ def _mask_matches(request: HttpRequest, complaint: Complaint, form: Any) -> None
 
 
 STEPS = Steps(
-    url_name="complaints_complaint_step",
     template="admin/complaints/complaint/step.html",
     context=_step_context,
     steps=(

@@ -340,11 +340,6 @@ class ComplaintAdmin(ServiceModelAdmin):
         wrap = self.admin_site.admin_view
         urls = [
             path(
-                "<path:object_id>/step/<str:step>/",
-                wrap(self.step_view),
-                name="complaints_complaint_step",
-            ),
-            path(
                 "<path:object_id>/evidence/<int:evidence_id>/",
                 wrap(self.evidence_view),
                 name="complaints_complaint_evidence",
@@ -360,10 +355,7 @@ class ComplaintAdmin(ServiceModelAdmin):
                 name="complaints_complaint_export_json",
             ),
         ]
-        return [*urls, *super().get_urls()]
-
-    def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
-        return complaint_pages.STEPS.view(self, request, object_id, step)
+        return [*complaint_pages.STEPS.urls(self), *urls, *super().get_urls()]
 
     def evidence_view(self, request: HttpRequest, object_id: str, evidence_id: int) -> Any:
         return complaint_pages.evidence_view(self, request, object_id, evidence_id)

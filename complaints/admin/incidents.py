@@ -163,7 +163,6 @@ def _step_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
 
 
 STEPS = Steps(
-    url_name="complaints_incident_step",
     template="admin/complaints/incident/step.html",
     context=_step_context,
     steps=(
@@ -451,11 +450,6 @@ class IncidentAdmin(ServiceModelAdmin):
         wrap = self.admin_site.admin_view
         urls = [
             path(
-                "<path:object_id>/step/<str:step>/",
-                wrap(self.step_view),
-                name="complaints_incident_step",
-            ),
-            path(
                 "<path:object_id>/notice/",
                 wrap(self.notice_view),
                 name="complaints_incident_notice",
@@ -471,14 +465,11 @@ class IncidentAdmin(ServiceModelAdmin):
                 name="complaints_incident_phones_csv",
             ),
         ]
-        return [*urls, *super().get_urls()]
+        return [*STEPS.urls(self), *urls, *super().get_urls()]
 
     def incident_or_404(self, request: HttpRequest, object_id: str) -> Incident:
         incident: Incident = record_or_404(self, request, object_id)
         return incident
-
-    def step_view(self, request: HttpRequest, object_id: str, step: str) -> HttpResponse:
-        return STEPS.view(self, request, object_id, step)
 
     def notice_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return notice_view(self, request, object_id)

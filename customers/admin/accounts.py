@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from customers import accounts
+from customers.kernel.forms import add_service_errors
 
 User = get_user_model()
 
@@ -70,8 +71,7 @@ class StaffUserAdmin(UserAdmin):
                         ),
                     )
                 except ValidationError as error:
-                    for name, errors in error.error_dict.items():
-                        self.add_error(name if name in self.fields else None, errors)
+                    add_service_errors(self, error)
                 return cleaned
 
         CheckedForm.__name__ = form.__name__

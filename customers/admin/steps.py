@@ -22,7 +22,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
 from customers.admin.base import add_service_errors, refusal_text
@@ -71,22 +71,22 @@ class Step:
 class Steps:
     """The steps of one model's workflow, in the order their buttons are shown.
 
-    ``url_name`` is the admin URL of a step's page (its arguments: the record's id and the step's
-    name); ``template`` extends admin/object_step.html; ``context`` adds what that template shows
-    of the record (its clock, its due date, a legal hold).
+    ``template`` extends admin/object_step.html; ``context`` adds what that template shows of
+    the record (its clock, its due date, a legal hold); ``route`` is where a step's page sits
+    under the record's admin URL (its name: "<app>_<model>_step").
     """
 
     def __init__(
         self,
         *,
-        url_name: str,
         template: str,
         context: Callable[[HttpRequest, Any], dict[str, Any]] | None = None,
         steps: tuple[Step, ...] = (),
+        route: str = "<path:object_id>/step/<str:step>/",
     ) -> None:
-        self.url_name = url_name
         self.template = template
         self.context = context
+        self.route = route
         self._steps: dict[str, Step] = {}
         for step in steps:
             self.add(step)
@@ -99,15 +99,23 @@ class Steps:
     def __iter__(self) -> Iterator[Step]:
         return iter(self._steps.values())
 
-    def __getitem__(self, name: str) -> Step:
-        return self._steps[name]
-
     def allowed(self, request: HttpRequest, record: Any) -> list[Step]:
         """The buttons a staff member sees on the record's page (the services check again)."""
         return [step for step in self if step.available(record) and step.allowed_for(request.user)]
 
     def url(self, record: Any, name: str) -> str:
-        return reverse(f"admin:{self.url_name}", args=[record.pk, name])
+        opts = record._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_step", args=[record.pk, name])
+
+    def urls(self, model_admin: ModelAdmin[Any]) -> list[URLPattern]:
+        """The admin URL of the steps' pages, for the ModelAdmin's get_urls()."""
+
+        def step_view(request: HttpRequest, object_id: str, step: str) -> HttpResponse:
+            return self.view(model_admin, request, object_id, step)
+
+        opts = model_admin.opts
+        view = model_admin.admin_site.admin_view(step_view)
+        return [path(self.route, view, name=f"{opts.app_label}_{opts.model_name}_step")]
 
     def buttons(self, request: HttpRequest, record: Any) -> list[tuple[str, Any, str]]:
         """(name, title, url) of each button, for the record's change page."""
