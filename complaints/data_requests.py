@@ -15,7 +15,13 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import PENDING_STATUSES, Complaint, ComplaintEvent, IdentityMethod
+from complaints.models import (
+    PENDING_STATUSES,
+    STAFF_IDENTITY_METHODS,
+    Complaint,
+    ComplaintEvent,
+    IdentityMethod,
+)
 from complaints.selectors import unlinked_complaints_matching
 from complaints.services import (
     PERM_RESOLVE,
@@ -75,7 +81,7 @@ def complaint_verify_identity(
     only then do the steps that act on the customer's data go ahead."""
     require_permission(actor, PERM_RESOLVE, _("Your role may not answer requests."))
     stored, _customer = complaint_lock_for_request(complaint, identity_checked=False)
-    if method not in IdentityMethod.values:
+    if method not in dict(STAFF_IDENTITY_METHODS):
         raise ValidationError(
             {"identity_method": ValidationError(_("Choose how you checked."), code="required")}
         )

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from complaints import selectors
-from complaints.models import Complaint, ComplaintEvent, ComplaintMessage
+from complaints.models import REQUEST_KINDS, Complaint, ComplaintEvent, ComplaintMessage
 from complaints.services import complaint_acknowledge, complaint_event_record
 from customers.kernel.text import local_date, local_datetime
 from customers.models import Customer
@@ -74,6 +74,7 @@ def acknowledgement_send(*, complaint_id: int) -> bool:
         context.update(
             {
                 "complaint": complaint,
+                "is_request": complaint.kind in REQUEST_KINDS,
                 "due": local_date(complaint.due_at),
                 "status_url": context["status_url"] + _status_path(complaint.language),
             }

@@ -141,3 +141,17 @@ class StatusForm(forms.Form):
         error_messages={"required": _("Enter the phone number or email you gave us.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+
+class IdentityCodeForm(forms.Form):
+    """The one-time code the requester received on the phone or email on record."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=12,
+        help_text=_("The 6 digits in the text message or email we sent."),
+        error_messages={"required": _("Enter the 6-digit code we sent.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )

@@ -93,6 +93,15 @@ class IdentityMethod(models.TextChoices):
     CALL_BACK = "call_back", _("Called back on the phone number on record")
     ID_IN_PERSON = "id_in_person", _("Citizen ID seen in person")
     SHOP_ACCOUNT = "shop_account", _("Sent from the customer's signed-in shop account")
+    ONE_TIME_CODE = "one_time_code", _("One-time code sent to the phone or email on record")
+
+
+# What staff may record; a one-time code is recorded only by the customer typing it.
+STAFF_IDENTITY_METHODS = [
+    (method.value, method.label)
+    for method in IdentityMethod
+    if method != IdentityMethod.ONE_TIME_CODE
+]
 
 
 def grouped_kind_choices() -> list[tuple[object, list[tuple[str, object]]]]:
@@ -456,6 +465,7 @@ class ComplaintEvent(models.Model):
         ERASURE_REQUESTED = "erasure_requested", _("Erasure request filed")
         REMINDED = "reminded", _("Assignee reminded")
         IDENTITY_VERIFIED = "identity_verified", _("Identity verified")
+        IDENTITY_CODE_SENT = "identity_code_sent", _("Identity code sent")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
@@ -481,6 +491,40 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {local_datetime(self.at)}"
+
+
+@personal_data.declare(personal={}, non_personal=["channel", "code_hash", "attempts"])
+class IdentityCode(models.Model):
+    """A one-time code sent to the phone or email *on record* of the customer a request is
+    linked to, never to a contact typed on the form; the requester types it on the status page
+    to confirm they are that customer. The code itself is made by the task that sends it and
+    kept only as a keyed hash: it is in no log, outbox row or broker message."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("Text message to the phone number on record")
+        EMAIL = "email", _("Email to the address on record")
+
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.CASCADE,
+        related_name="identity_codes",
+        verbose_name=_("complaint"),
+    )
+    channel = models.CharField(_("sent by"), max_length=10, choices=Channel.choices)
+    created_at = models.DateTimeField(_("asked for at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    code_hash = models.CharField(_("code (keyed hash)"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identity code")
+        verbose_name_plural = _("identity codes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {local_datetime(self.created_at)}"
 
 
 # Breach incidents ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import time
 
 from celery import shared_task
 
-from complaints import emails, incidents
+from complaints import emails, identity_codes, incidents
 from customers.kernel.locks import job_lock
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,12 @@ def send_customer_message(message_id: int) -> bool:
 def send_data_export(complaint_id: int) -> bool:
     """Email the customer the copy of their data an access request asked for."""
     return emails.data_export_send(complaint_id=complaint_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_identity_code(code_id: int) -> bool:
+    """Text or email the requester a one-time code, to the phone or email on record."""
+    return identity_codes.identity_code_send(code_id=code_id)
 
 
 # A run never takes this long; a run killed without releasing the lock blocks no longer.

@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from complaints import ratelimit, selectors, services
-from complaints.forms import ComplaintForm, StatusForm
-from complaints.models import Complaint, ComplaintMessage, Status
+from complaints import identity_codes, ratelimit, selectors, services
+from complaints.forms import ComplaintForm, IdentityCodeForm, StatusForm
+from complaints.models import PENDING_STATUSES, REQUEST_KINDS, Complaint, ComplaintMessage, Status
 from customers.kernel.forms import add_service_errors
 from customers.kernel.text import local_datetime
 from customers.selectors import controller_get
@@ -207,6 +207,45 @@ def _customer_messages(complaint: Complaint) -> list[ComplaintMessage]:
     return list(complaint.messages.filter(visibility=ComplaintMessage.Visibility.CUSTOMER))
 
 
+def _identity_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any]:
+    """The "confirm it is you" part of a request's status: send a one-time code to the phone
+    or email on record, then type it (complaints.identity_codes)."""
+    if complaint.kind not in REQUEST_KINDS or complaint.identity_verified_at is not None:
+        return {}
+    if complaint.status not in PENDING_STATUSES:
+        return {}
+    shown: dict[str, Any] = {"identity": True, "code_form": IdentityCodeForm()}
+    action = request.POST.get("action", "")
+    try:
+        if action == "send_code":
+            identity_codes.identity_code_request(
+                complaint=complaint, channel=request.POST.get("channel", "")
+            )
+        elif action == "check_code":
+            form = shown["code_form"] = IdentityCodeForm(request.POST)
+            if form.is_valid():
+                try:
+                    identity_codes.identity_code_confirm(
+                        complaint=complaint, code=form.cleaned_data["code"]
+                    )
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                else:
+                    return {"identity_confirmed": True}
+    except ValidationError as error:
+        shown["identity_error"] = " ".join(error.messages)
+    destinations = identity_codes.identity_code_destinations(complaint)
+    pending = identity_codes.identity_code_pending(complaint)
+    sent_to = next((d for d in destinations if pending and d.channel == pending.channel), None)
+    return {
+        **shown,
+        "destinations": destinations,
+        "code_sent_to": sent_to.shown if sent_to else "",
+        "code_minutes": identity_codes.CODE_MINUTES,
+        "awaiting_link": complaint.customer_id is None,
+    }
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def complaint_status(request: HttpRequest) -> HttpResponse:
@@ -244,5 +283,6 @@ def complaint_status(request: HttpRequest) -> HttpResponse:
                         "sections": _status_sections(complaint),
                     }
                 )
+                context.update(_identity_context(request, complaint))
     context["form"] = form
     return render(request, "complaints/status.html", context)

@@ -25,6 +25,7 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "ALLOWED_HOSTS": "pdpdesk.example.vn",
     "EMAIL_URL": "smtp+tls://pdpdesk:mail-password@smtp.example.vn:587",
+    "SMS_BACKEND": "customers.kernel.sms.FileSender",
 }
 
 
@@ -49,6 +50,15 @@ def test_production_refuses_to_start_without_each_variable(missing: str, tmp_pat
     assert result.returncode != 0
     assert "django.core.exceptions.ImproperlyConfigured" in result.stderr
     assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_refuses_the_console_sms_sender(tmp_path: Path) -> None:
+    """A one-time code printed on a server's console never reaches the customer."""
+    env = clean_env(PDPDESK_VAR_DIR=str(tmp_path / "var"))
+    env.update({**PRODUCTION_ENV, "SMS_BACKEND": "customers.kernel.sms.ConsoleSender"})
+    result = run_python("import config.settings.production", env)
+    assert result.returncode != 0
+    assert "SMS_BACKEND=customers.kernel.sms.ConsoleSender is for development only" in result.stderr
 
 
 def test_production_passes_the_deployment_checks(tmp_path: Path) -> None:

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import selectors, services
 from complaints.models import (
+    STAFF_IDENTITY_METHODS,
     Complaint,
     ComplaintMessage,
     Department,
-    IdentityMethod,
     ResponseChannel,
     grouped_kind_choices,
     normalize_tracking_code,
@@ -203,7 +203,7 @@ def _customer_choice_label(customer: Customer) -> str:
 
 class IdentityForm(StepForm):
     method = forms.ChoiceField(
-        label=_("How you checked"), choices=[("", "---------"), *IdentityMethod.choices]
+        label=_("How you checked"), choices=[("", "---------"), *STAFF_IDENTITY_METHODS]
     )
     note = forms.CharField(
         label=_("What you checked"),

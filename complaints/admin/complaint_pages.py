@@ -329,7 +329,8 @@ STEPS = Steps(
                 "Before anything of the customer's data is shown or sent: make sure the person "
                 "asking is the customer on record — call back the phone number on record (never "
                 "one given in the request), see their citizen ID, or confirm the request came "
-                "from their signed-in shop account."
+                "from their signed-in shop account. The customer can also confirm on the status "
+                "page with a one-time code sent to the phone or email on record."
             ),
             field_names={"identity_method": "method", "identity_note": "note"},
         ),

@@ -212,6 +212,11 @@ AXES_CLIENT_IP_CALLABLE = "customers.http.client_ip"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="pdpdesk <no-reply@localhost>")
 
+# SMS (one-time codes to the phone on record): a sender class and its options, see
+# customers/kernel/sms.py for the interface a real gateway implements.
+SMS_BACKEND = env("SMS_BACKEND", default="customers.kernel.sms.ConsoleSender")
+SMS_OPTIONS: dict = env.json("SMS_OPTIONS", default={})
+
 
 # CACHES
 # ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Production: every secret and endpoint comes from the environment, with no default.
-A missing SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL or ALLOWED_HOSTS stops the start-up
+A missing SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL, ALLOWED_HOSTS, EMAIL_URL or
+SMS_BACKEND stops the start-up
 with ImproperlyConfigured naming the variable."""
 
 from .base import *  # noqa: F403  # settings layer on the base, as in cookiecutter-django
@@ -34,3 +35,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # EMAIL
 # ------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL"))
+# The console and memory senders are for development and tests: a one-time code must reach
+# the customer's phone (customers/kernel/sms.py: FileSender, or the gateway's own class).
+SMS_BACKEND = env("SMS_BACKEND")
+if SMS_BACKEND.rsplit(".", 1)[-1] in {"ConsoleSender", "MemorySender"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SMS_BACKEND={SMS_BACKEND} is for development only")

@@ -21,6 +21,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Emails stay in memory (django.core.mail.outbox). A Celery worker started by a test has no
 # outbox the test can read, so it is given TEST_EMAIL_URL=filemail:////some/dir instead.
 vars().update(env.email_url("TEST_EMAIL_URL", default="memorymail://"))
+# Text messages stay in memory (customers.kernel.sms.outbox); a test's Celery worker writes them
+# to the file TEST_SMS_PATH names, which the test reads back.
+SMS_BACKEND = "customers.kernel.sms.MemorySender"
+SMS_OPTIONS = {}
+if env("TEST_SMS_PATH", default=""):
+    SMS_BACKEND = "customers.kernel.sms.FileSender"
+    SMS_OPTIONS = {"path": env("TEST_SMS_PATH")}
 MEDIA_ROOT = VAR_DIR / "test-media"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Not var/broker/: a worker of `make run` on the same checkout must never pick up (and
