@@ -56,6 +56,7 @@ test: lint chromium
 ## messages: refresh the Vietnamese catalogue after changing translatable strings
 messages: install
 	$(BIN)/python manage.py makemessages -l vi --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*'
+	$(BIN)/python manage.py third_party_messages
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 clean:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from complaints.models import (
     PENDING_STATUSES,
@@ -29,6 +30,7 @@ from complaints.services import (
     complaint_event_record,
     complaint_save_step,
 )
+from customers.kernel.text import staff_text
 from customers.kernel.writes import (
     Actor,
     copy_saved,
@@ -142,7 +144,7 @@ def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complai
         staff=actor,
         customer_ids=[customer.pk],
         action=AccessLog.Action.EXPORT,
-        detail=_("Access request %(code)s") % {"code": stored.tracking_code},
+        detail=staff_text(gettext_noop("Access request %(code)s"), code=stored.tracking_code),
     )
     complaint_event_record(
         stored,

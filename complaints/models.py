@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from customers import personal_data
@@ -358,10 +358,10 @@ class Complaint(models.Model):
         verbose_name_plural = _("complaints and requests")
         ordering = ["-received_at", "-id"]
         permissions = [
-            ("route_complaint", "Can classify and route complaints"),
-            ("resolve_complaint", "Can resolve complaints"),
-            ("reject_complaint", "Can reject complaints or mark them duplicate"),
-            ("extend_complaint", "Can extend a complaint's deadline"),
+            ("route_complaint", gettext_noop("Can classify and route complaints")),
+            ("resolve_complaint", gettext_noop("Can resolve complaints")),
+            ("reject_complaint", gettext_noop("Can reject complaints or mark them duplicate")),
+            ("extend_complaint", gettext_noop("Can extend a complaint's deadline")),
         ]
         indexes = [models.Index(fields=["status", "due_at"], name="complaint_status_due")]
 
@@ -637,7 +637,9 @@ class Incident(models.Model):
         verbose_name = _("breach incident")
         verbose_name_plural = _("breach incidents")
         ordering = ["-detected_at", "-id"]
-        permissions = [("notify_incident", "Can notify the authority and customers of a breach")]
+        permissions = [
+            ("notify_incident", gettext_noop("Can notify the authority and customers of a breach"))
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

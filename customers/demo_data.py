@@ -79,6 +79,7 @@ CONTROLLER: dict[str, Any] = {
     "website": "",
     # seed 000: "giờ hành chính, các ngày trong tuần ngoại trừ thứ 7, chủ nhật và các ngày nghỉ Lễ"
     "business_hours": "Thứ Hai – Thứ Sáu, 7:30–11:30 và 13:30–17:00 (trừ ngày lễ)",
+    "business_hours_en": "Monday to Friday, 7:30–11:30 and 13:30–17:00 (except public holidays)",
     "dpo_name": "Trần Thị Bình",
     "dpo_email": "dpo@mitexco.example.com",
     "dpo_phone": "0273 3872 466",
@@ -335,15 +336,6 @@ POLICY_EDITIONS: tuple[PolicyEdition, ...] = (
 )
 
 
-# The controller's business hours are one Vietnamese field; the English policy translates the
-# seed company's.
-BUSINESS_HOURS_EN = {
-    CONTROLLER["business_hours"]: (
-        "Monday to Friday, 7:30–11:30 and 13:30–17:00 (except public holidays)"
-    ),
-}
-
-
 def _toll_free(controller: Controller) -> bool:
     return controller.hotline.startswith("+841800")  # 1800 numbers: the callee pays
 
@@ -510,7 +502,7 @@ We never sell or rent customer information. Every hand-over to a third party is 
 - Phone: {c.phone_display}
 - Hotline: {c.hotline_display}{" (free of charge)" if _toll_free(c) else ""}
 - Email: {c.email}
-- Office hours: {BUSINESS_HOURS_EN.get(c.business_hours, c.business_hours)}
+- Office hours: {c.business_hours_en or c.business_hours}
 - Data-protection contact: {c.dpo_name}, email {c.dpo_email}, phone {c.dpo_phone_display}
 
 6. How you can see and correct your personal data

@@ -25,9 +25,10 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from customers.kernel import files
-from customers.kernel.text import fold_vietnamese, local_date, spreadsheet_cell
+from customers.kernel.text import fold_vietnamese, local_date, spreadsheet_cell, staff_text
 from customers.kernel.writes import Actor, require_permission, save, staff_or_none
 from customers.models import AccessLog, Consent, Controller, Customer, Disclosure, Order, Recipient
 from customers.models import Purpose as PurposeModel
@@ -316,7 +317,10 @@ def disclosure_create(
         disclosure.request_scan = _scan_stored(request_scan)
     save(disclosure, actor=actor)
     # The detail names the recipient and the items, never a personal value.
-    detail = f"{recipient.name}: {', '.join(chosen)}"
+    items = ", ".join(staff_text(DataItem(item).label) for item in chosen)
+    detail = staff_text(
+        gettext_noop("to %(recipient)s: %(items)s"), recipient=recipient.name, items=items
+    )
     if batch_reference:
         detail = f"{batch_reference} {detail}"
     access_log_record(
@@ -622,7 +626,9 @@ def disclosure_report_issue(
         staff=actor,
         customer_ids=[customer.pk],
         action=AccessLog.Action.PRINT,
-        detail=f"who received the data: {len(report.lines)} disclosures",
+        detail=staff_text(
+            gettext_noop("who received the data: %(count)s disclosures"), count=len(report.lines)
+        ),
         ip_address=ip_address,
     )
     return report

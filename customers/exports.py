@@ -16,9 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from customers import masking, services
-from customers.kernel.text import local_datetime, spreadsheet_cell
+from customers.kernel.text import local_datetime, spreadsheet_cell, staff_text
 from customers.models import AccessLog, Customer
 from customers.personal_data import personal_fields
 from customers.validators import format_phone_national, format_tax_code
@@ -121,7 +122,12 @@ def customer_export_csv(
         staff=actor,
         customer_ids=[customer.pk for customer in selected],
         action=AccessLog.Action.EXPORT,
-        detail=f"CSV, {len(selected)} selected" + (", masked" if masked else ""),
+        detail=staff_text(
+            gettext_noop("CSV of %(count)s selected customers, masked")
+            if masked
+            else gettext_noop("CSV of %(count)s selected customers"),
+            count=len(selected),
+        ),
         ip_address=ip_address,
     )
     return buffer.getvalue().encode("utf-8-sig")

@@ -47,6 +47,7 @@ class Channel(models.TextChoices):
         "email",
         "website",
         "business_hours",
+        "business_hours_en",
         "dpo_email",
         "dpo_phone",
     ],
@@ -64,6 +65,12 @@ class Controller(models.Model):
     email = models.EmailField(_("email"), blank=True)
     website = models.URLField(_("website"), blank=True)
     business_hours = models.CharField(_("business hours"), max_length=255, blank=True)
+    business_hours_en = models.CharField(
+        _("business hours (English)"),
+        max_length=255,
+        blank=True,
+        help_text=_("Shown on the English pages; the Vietnamese hours when left empty."),
+    )
     dpo_name = models.CharField(_("data-protection contact"), max_length=255, blank=True)
     dpo_email = models.EmailField(_("data-protection email"), blank=True)
     dpo_phone = PhoneNumberField(_("data-protection phone"), blank=True)
@@ -81,6 +88,13 @@ class Controller(models.Model):
     @property
     def hotline_display(self) -> str:
         return format_phone_national(self.hotline)
+
+    @property
+    def business_hours_shown(self) -> str:
+        """The hours in the page's language (English when given, else the Vietnamese)."""
+        if _current_language() == "en" and self.business_hours_en:
+            return self.business_hours_en
+        return self.business_hours
 
     @property
     def phone_display(self) -> str:

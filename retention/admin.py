@@ -11,6 +11,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,7 +35,15 @@ from customers.kernel.text import local_datetime
 from customers.models import Customer
 from customers.paginator import EstimatedCountPaginator
 from retention import erasure, selectors, services
-from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
+from retention.models import (
+    JOB_ADMIN,
+    ErasureReceipt,
+    ErasureRequest,
+    LegalHold,
+    PurgeRun,
+    RetentionRule,
+    job_label,
+)
 
 
 def _customer_id_search(queryset: QuerySet[Any], search_term: str) -> QuerySet[Any]:
@@ -367,7 +376,7 @@ class ErasureRequestAdmin(ServiceModelAdmin):
                 customer=erasure_request.customer,
                 request=erasure_request,
                 actor=request.user,
-                job="admin",
+                job=JOB_ADMIN,
             )
             if receipt is None:
                 raise ValidationError(
@@ -532,13 +541,33 @@ class LegalHoldAdmin(ServiceModelAdmin):
 # What the purges did ----------------------------------------------------------------------
 
 
+def record_counts(counts: dict[str, Any] | None) -> str:
+    """{"customers.Customer": 2, "customers.HistoricalCustomer": 5} as staff read it:
+    "khách hàng: 2; lịch sử của khách hàng: 5"."""
+    shown = []
+    for label, number in (counts or {}).items():
+        try:
+            model = django_apps.get_model(label)
+        except (LookupError, ValueError):
+            name = label
+        else:
+            source = getattr(model, "instance_type", None)
+            name = (
+                gettext("history of %(records)s") % {"records": source._meta.verbose_name_plural}
+                if source is not None
+                else str(model._meta.verbose_name_plural)
+            )
+        shown.append(f"{name}: {number}")
+    return "; ".join(shown) or "—"
+
+
 @admin.register(PurgeRun)
 class PurgeRunAdmin(ReadOnlyAdmin):
     """Each run of a purge or of the request executor: counts, duration, errors; no personal
     data. Written by the jobs only."""
 
     list_display = (
-        "task",
+        "task_shown",
         "trigger",
         "dry_run",
         "status",
@@ -555,7 +584,7 @@ class PurgeRunAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     fields = (
-        "task",
+        "task_shown",
         "trigger",
         "dry_run",
         "status",
@@ -564,10 +593,31 @@ class PurgeRunAdmin(ReadOnlyAdmin):
         "duration_shown",
         "customers_erased",
         "customers_held",
-        "counts",
-        "errors",
+        "counts_shown",
+        "errors_shown",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("task"), ordering="task")
+    def task_shown(self, obj: PurgeRun) -> str:
+        return obj.task_label
+
+    @admin.display(description=_("rows per record type"))
+    def counts_shown(self, obj: PurgeRun) -> str:
+        return record_counts(obj.counts)
+
+    @admin.display(description=_("errors"))
+    def errors_shown(self, obj: PurgeRun) -> str:
+        return (
+            "; ".join(
+                gettext("erasure request #%(id)s: %(error)s")
+                % {"id": error.get("request_id"), "error": error.get("error")}
+                if isinstance(error, dict) and "request_id" in error
+                else str(error)
+                for error in obj.errors or []
+            )
+            or "—"
+        )
 
     @admin.display(description=_("duration"))
     def duration_shown(self, obj: PurgeRun) -> str:
@@ -591,7 +641,15 @@ class ErasureReceiptAdmin(ReadOnlyAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    fields = ("customer_shown", "erased_at", "rule", "request_shown", "run", "by", "counts")
+    fields = (
+        "customer_shown",
+        "erased_at",
+        "rule",
+        "request_shown",
+        "run",
+        "by",
+        "counts_shown",
+    )
     readonly_fields = fields
 
     def get_search_results(
@@ -612,7 +670,11 @@ class ErasureReceiptAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("by"))
     def by(self, obj: ErasureReceipt) -> str:
-        return str(obj.staff) if obj.staff_id else obj.job or "—"
+        return str(obj.staff) if obj.staff_id else job_label(obj.job)
+
+    @admin.display(description=_("rows per record type"))
+    def counts_shown(self, obj: ErasureReceipt) -> str:
+        return record_counts(obj.counts)
 
 
 # What retention adds to a complaint's page: a deletion request files an erasure request, which

@@ -15,15 +15,17 @@ from django.conf import settings
 from django.utils import timezone
 
 from customers.kernel.locks import JobLock, job_lock
-from retention.models import PurgeRun
+from retention.models import (  # the names the jobs record runs under
+    JOB_EXECUTE_REQUESTS,
+    TASK_EXECUTE_REQUESTS,
+    TASK_PURGE_EXPIRED,
+    PurgeRun,
+)
 from retention.purge import purge_execute
 from retention.selectors import requests_due_for_execution
 
 logger = logging.getLogger(__name__)
 
-JOB_EXECUTE_REQUESTS = "execute_erasure_requests"
-TASK_PURGE_EXPIRED = "retention.tasks.purge_expired"
-TASK_EXECUTE_REQUESTS = "retention.tasks.execute_erasure_requests"
 
 # Daily purge: stopped well before the broker redelivers an unacknowledged message (Redis'
 # visibility_timeout, 1 hour by default), so the same message never runs twice at once.

@@ -10,13 +10,32 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from customers import personal_data
 from customers.kernel.text import local_datetime
 from customers.models import Customer
 from customers.personal_data import Category, Erasure, PersonalField
+
+# The jobs that write purge runs and erasure receipts (retention/jobs.py), and what staff read
+# for each instead of its dotted path.
+JOB_EXECUTE_REQUESTS = "execute_erasure_requests"
+JOB_PURGE_EXPIRED = "purge_expired"
+JOB_ADMIN = "admin"
+TASK_PURGE_EXPIRED = "retention.tasks.purge_expired"
+TASK_EXECUTE_REQUESTS = "retention.tasks.execute_erasure_requests"
+JOB_LABELS = {
+    TASK_PURGE_EXPIRED: _("Nightly purge of expired personal data"),
+    TASK_EXECUTE_REQUESTS: _("Execution of approved erasure requests"),
+    JOB_EXECUTE_REQUESTS: _("Execution of approved erasure requests"),
+    JOB_PURGE_EXPIRED: _("Nightly purge of expired personal data"),
+    JOB_ADMIN: _("Erasure run from the admin"),
+}
+
+
+def job_label(task: str) -> str:
+    return str(JOB_LABELS.get(task, task or "—"))
 
 
 @personal_data.declare(
@@ -105,7 +124,11 @@ class PurgeRun(models.Model):
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.task} {local_datetime(self.started_at)}"
+        return f"{self.task_label} {local_datetime(self.started_at)}"
+
+    @property
+    def task_label(self) -> str:
+        return job_label(self.task)
 
     @property
     def duration(self) -> object:
@@ -223,7 +246,9 @@ class ErasureRequest(models.Model):
         verbose_name_plural = _("erasure requests")
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["status", "due_at"], name="erasure_status_due_idx")]
-        permissions = [("approve_erasurerequest", "Can approve or refuse erasure requests")]
+        permissions = [
+            ("approve_erasurerequest", gettext_noop("Can approve or refuse erasure requests"))
+        ]
 
     def __str__(self) -> str:
         return _("Erasure of customer #%(id)s") % {"id": self.customer_id}

@@ -26,11 +26,16 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Consent, Customer, Order
 from customers.personal_data import Erasure, personal_fields
-from retention.models import ErasureRequest, LegalHold, PurgeRun, RetentionRule
+from retention.models import (
+    JOB_PURGE_EXPIRED,
+    ErasureRequest,
+    LegalHold,
+    PurgeRun,
+    RetentionRule,
+)
 
 logger = logging.getLogger(__name__)
 
-JOB_PURGE_EXPIRED = "purge_expired"
 DEFAULT_BATCH_SIZE = 500
 
 # Requests in these states are being handled: the request path erases (or refuses) them.

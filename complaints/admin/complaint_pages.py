@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from complaints import data_requests, services
 from complaints.admin import complaint_forms
@@ -35,7 +35,7 @@ from customers import masking
 from customers.admin.steps import ConfirmForm, Step, Steps, record_or_404
 from customers.http import client_ip
 from customers.kernel import files
-from customers.kernel.text import local_datetime
+from customers.kernel.text import local_datetime, staff_text
 from customers.models import AccessLog, Customer
 from customers.services import access_log_record
 
@@ -428,7 +428,11 @@ def evidence_view(
             staff=request.user,
             customer_ids=[complaint.customer_id],
             action=AccessLog.Action.VIEW,
-            detail=f"evidence #{evidence.pk} of complaint {complaint.tracking_code}",
+            detail=staff_text(
+                gettext_noop("evidence file #%(id)s of complaint %(code)s"),
+                id=evidence.pk,
+                code=complaint.tracking_code,
+            ),
             ip_address=client_ip(request),
         )
     response = FileResponse(
@@ -466,7 +470,12 @@ def export_view(
         staff=request.user,
         customer_ids=[customer.pk],
         action=AccessLog.Action.EXPORT,
-        detail=f"access request {complaint.tracking_code}: {'json' if as_json else 'preview'}",
+        detail=staff_text(
+            gettext_noop("access request %(code)s: JSON file")
+            if as_json
+            else gettext_noop("access request %(code)s: preview"),
+            code=complaint.tracking_code,
+        ),
         ip_address=client_ip(request),
     )
     with translation.override(complaint.language):

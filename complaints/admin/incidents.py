@@ -25,7 +25,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from complaints import incidents
 from complaints.admin import incident_forms as forms
@@ -38,7 +38,7 @@ from customers.admin.base import (
 )
 from customers.admin.steps import ConfirmForm, Step, Steps, record_or_404
 from customers.http import client_ip
-from customers.kernel.text import local_date, local_datetime, spreadsheet_cell
+from customers.kernel.text import local_date, local_datetime, spreadsheet_cell, staff_text
 from customers.models import AccessLog
 from customers.paginator import EstimatedCountPaginator
 from customers.personal_data import Category
@@ -593,7 +593,9 @@ def phone_list_view(
             staff=request.user,
             customer_ids=[row.customer_id for row in listed],
             action=AccessLog.Action.VIEW,
-            detail=f"incident {incident.reference}: phone list",
+            detail=staff_text(
+                gettext_noop("incident %(reference)s: phone list"), reference=incident.reference
+            ),
             ip_address=client_ip(request),
         )
     context = {
@@ -646,7 +648,11 @@ def phone_csv_view(
             staff=request.user,
             customer_ids=[row.customer_id for row in rows],
             action=AccessLog.Action.EXPORT,
-            detail=f"incident {incident.reference}: phone list CSV, {len(rows)} rows",
+            detail=staff_text(
+                gettext_noop("incident %(reference)s: phone list CSV, %(count)s rows"),
+                reference=incident.reference,
+                count=len(rows),
+            ),
             ip_address=client_ip(request),
         )
     response = HttpResponse(

@@ -30,7 +30,10 @@ USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Ours first (it wins), then the Vietnamese of the third-party screens staff use (Django's
+# admin gaps, django-celery-beat, django-axes, django-simple-history), kept by
+# `manage.py third_party_messages`.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_third_party"]
 # Dates typed and shown dd/mm/yyyy (config/formats/vi/formats.py): Django's vi locale has no
 # input formats and would read "01/12/2026" as the 12th of January.
 FORMAT_MODULE_PATH = ["config.formats"]
@@ -94,7 +97,7 @@ DJANGO_APPS = [
 THIRD_PARTY_APPS = [
     "simple_history",
     "django_celery_beat",
-    "axes",
+    "customers.apps.LoginProtectionConfig",  # django-axes, named for staff
 ]
 LOCAL_APPS = [
     "customers",

@@ -1,6 +1,22 @@
 """The back office of customers: each module registers its ModelAdmins; base.py and steps.py
 hold the machinery every app's admin uses."""
 
-from customers.admin import access_log, accounts, consents, customers, disclosures, outbox
+from customers.admin import (
+    access_log,
+    accounts,
+    consents,
+    customers,
+    disclosures,
+    outbox,
+    third_party,
+)
 
-__all__ = ["access_log", "accounts", "consents", "customers", "disclosures", "outbox"]
+__all__ = [
+    "access_log",
+    "accounts",
+    "consents",
+    "customers",
+    "disclosures",
+    "outbox",
+    "third_party",
+]

@@ -22,6 +22,13 @@ User = get_user_model()
 SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
 
 
+def _grantable_permissions(field: Any) -> Any:
+    """The permissions a role can mean something with: none of the history tables' (nobody
+    edits history; the record's own view permission opens its history)."""
+    field.queryset = field.queryset.exclude(content_type__model__startswith="historical")
+    return field
+
+
 def _without(fieldsets: Any, names: tuple[str, ...]) -> list[Any]:
     return [
         (title, {**options, "fields": [f for f in options["fields"] if f not in names]})
@@ -46,7 +53,8 @@ class StaffUserAdmin(UserAdmin):
         if db_field.name == "groups" and not user.is_superuser:
             grantable = [g.pk for g in Group.objects.all() if accounts.may_grant_group(user, g)]
             kwargs["queryset"] = Group.objects.filter(pk__in=grantable)
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _grantable_permissions(field) if db_field.name == "user_permissions" else field
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -97,6 +105,12 @@ class RoleGroupAdmin(GroupAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = bool(super().has_change_permission(request, obj))
         return allowed and (obj is None or accounts.may_grant_group(request.user, obj))
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest | None = None, **kwargs: Any
+    ) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _grantable_permissions(field) if db_field.name == "permissions" else field
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = bool(super().has_delete_permission(request, obj))

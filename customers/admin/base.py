@@ -4,6 +4,7 @@ data (customers.masking, customers.personal_data)."""
 
 from __future__ import annotations
 
+import datetime
 import operator
 from collections.abc import Callable, Iterator
 from functools import reduce
@@ -24,14 +25,16 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, pgettext
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from customers import masking, services
 from customers.admin.forms import NationalPhoneField
 from customers.fields import PhoneNumberField
 from customers.http import client_ip
 from customers.kernel.forms import add_service_errors
-from customers.kernel.text import fold_vietnamese
+from customers.kernel.text import fold_vietnamese, local_date, local_datetime, staff_text
 from customers.kernel.writes import copy_saved
 from customers.models import AccessLog, Customer
 from customers.paginator import SEARCH_COUNT_CAP, EstimatedCountPaginator
@@ -58,6 +61,8 @@ class ServiceRefused(Exception):
 
 
 _REFUSAL_ATTR = "_customers_admin_service_refusal"
+# Set while simple_history shows a past version of a record the staff member may only view.
+_VIEW_ONLY_VERSION_ATTR = "_customers_admin_view_only_version"
 
 
 def _form_with_refusal(
@@ -179,6 +184,29 @@ class _MaskedInlineAdminFormSet(helpers.InlineAdminFormSet):
             if original is not None:
                 inline_admin_form.original = masking.MaskedRecord(original)  # type: ignore[assignment]  # the template only prints it and reads .pk
             yield inline_admin_form
+
+
+class StaffHistoryHelper(HistoricalRecordContextHelper):
+    """A history row's changes as the admin shows the values, not as Python prints them: a
+    choice's label, yes/no, Vietnam time, "—" for nothing (simple_history shows "received",
+    "True", "2026-12-01 10:00:00+00:00", "None")."""
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "" or getattr(value, "pk", False) is None:
+            return "—"  # a DeletedObject with pk None is an empty foreign key
+        if isinstance(field, models.JSONField):
+            return _("(changed: see the record)") if value else "—"
+        if isinstance(value, bool):
+            return pgettext("boolean", "Yes") if value else pgettext("boolean", "No")
+        if getattr(field, "flatchoices", None):
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, datetime.datetime):
+            return local_datetime(value)
+        if isinstance(value, datetime.date):
+            return local_date(value)
+        return value
 
 
 class PersonalDataAdminMixin:
@@ -306,7 +334,15 @@ class PersonalDataAdminMixin:
             shown = masking.masked_str(obj)
             context.update(subtitle=shown, masked_original=shown, personal_data_masked=True)
         elif change and obj is not None and request.method == "GET" and self.access_log_views:
-            self.access_log_view(request, obj, detail=f"{self.model._meta.model_name} #{obj.pk}")
+            self.access_log_view(
+                request,
+                obj,
+                detail=staff_text(
+                    gettext_noop("%(record)s #%(id)s"),
+                    record=self.model._meta.verbose_name,
+                    id=obj.pk,
+                ),
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[misc]  # a ModelAdmin method
 
     def record_page_context(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
@@ -329,6 +365,11 @@ class PersonalDataAdminMixin:
     def _refuse_history_when_masked(self, request: HttpRequest) -> None:
         if personal_fields(self.model) and not masking.can_see_full(request.user):
             raise PermissionDenied(_("The history shows personal data your role sees masked."))
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        return StaffHistoryHelper(self.model, historical_record)
 
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
@@ -359,8 +400,15 @@ class PersonalDataAdminMixin:
         record = self.model._default_manager.filter(pk=pk).first()
         if record is None:
             return  # a deleted record's history: its customer is no longer linked
-        detail = f"{self.model._meta.model_name} #{record.pk} history"
-        self.access_log_view(request, record, detail=f"{detail} {version_id}".strip())
+        detail = staff_text(
+            gettext_noop("history of %(record)s #%(id)s")
+            if not version_id
+            else gettext_noop("history of %(record)s #%(id)s, version %(version)s"),
+            record=self.model._meta.verbose_name,
+            id=record.pk,
+            version=version_id,
+        )
+        self.access_log_view(request, record, detail=detail)
 
 
 class ServiceModelAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
@@ -428,6 +476,10 @@ class ServiceModelAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> type[BaseModelForm[Any]]:
+        # simple_history's page of a past version asks for the form of a stored record
+        # without saying it is a change: a record staff may only view then fails on its
+        # non-editable fields (a 500) instead of showing them read-only, as its change page does.
+        change = change or obj is not None
         form_class: type[BaseModelForm[Any]] = super().get_form(request, obj, change, **kwargs)
         refusal = getattr(request, _REFUSAL_ATTR, None)
         if refusal is None:
@@ -442,16 +494,31 @@ class ServiceModelAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         """simple_history's "revert" saves with save_model; it needs the change permission
-        (simple_history only checks the view permission) and reports a refusal as a message."""
-        if request.method == "POST":
-            obj = self.get_object(request, unquote(object_id))
-            if obj is None or not self.has_change_permission(request, obj):
-                raise PermissionDenied
+        (simple_history only checks the view permission) and reports a refusal as a message.
+        Without it the version is shown read-only, as the change page shows the record."""
+        obj = self.get_object(request, unquote(object_id))
+        may_change = obj is not None and self.has_change_permission(request, obj)
+        if request.method == "POST" and not may_change:
+            raise PermissionDenied
+        if not may_change:
+            setattr(request, _VIEW_ONLY_VERSION_ATTR, True)
         try:
             return super().history_form_view(request, object_id, version_id, extra_context)
         except ServiceRefused as refused:
             self.message_user(request, " ".join(refused.error.messages), messages.ERROR)
             return HttpResponseRedirect(request.path)
+        finally:
+            if hasattr(request, _VIEW_ONLY_VERSION_ATTR):
+                delattr(request, _VIEW_ONLY_VERSION_ATTR)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if not getattr(request, _VIEW_ONLY_VERSION_ATTR, False):
+            return super().get_readonly_fields(request, obj)
+        delattr(request, _VIEW_ONLY_VERSION_ATTR)  # get_fieldsets may ask again
+        try:
+            return flatten_fieldsets(self.get_fieldsets(request, obj))
+        finally:
+            setattr(request, _VIEW_ONLY_VERSION_ATTR, True)
 
     def act_on_each(
         self,

@@ -25,7 +25,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from customers import exports, masking, selectors, services
 from customers.admin.base import (
@@ -40,6 +40,7 @@ from customers.admin.base import (
     name_match,
 )
 from customers.http import client_ip
+from customers.kernel.text import staff_text
 from customers.kernel.writes import copy_saved
 from customers.models import (
     AccessLog,
@@ -118,7 +119,19 @@ class ControllerAdmin(ServiceModelAdmin):
     readonly_fields = ("updated_at",)
     fieldsets = (
         (None, {"fields": ("legal_name", "short_name", "tax_code", "address")}),
-        (_("Contact"), {"fields": ("phone", "hotline", "email", "website", "business_hours")}),
+        (
+            _("Contact"),
+            {
+                "fields": (
+                    "phone",
+                    "hotline",
+                    "email",
+                    "website",
+                    "business_hours",
+                    "business_hours_en",
+                )
+            },
+        ),
         (_("Data-protection contact"), {"fields": ("dpo_name", "dpo_email", "dpo_phone")}),
         (_("Record"), {"fields": ("updated_at",)}),
     )
@@ -352,7 +365,9 @@ class CustomerAdmin(ServiceModelAdmin):
         receipt = selectors.consent_receipt_get(customer=customer)
         if masking.can_see_full(request.user):
             shown = str(customer)
-            self.access_log_print(request, customer, detail="consent receipt")
+            self.access_log_print(
+                request, customer, detail=staff_text(gettext_noop("consent receipt"))
+            )
         else:
             # Masked like the customer's page (the receipt names the customer and how to
             # reach them); the consents themselves are shown in full.

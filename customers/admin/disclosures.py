@@ -22,12 +22,13 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from customers import disclosures, masking
 from customers.admin.base import ACTION_LIMIT, CONFIRMATION_LIST_LIMIT, ServiceModelAdmin
 from customers.http import client_ip
 from customers.kernel import files
+from customers.kernel.text import staff_text
 from customers.models import AccessLog, Customer, Disclosure, Order, Recipient
 from customers.paginator import EstimatedCountPaginator
 from customers.personal_data import DataItem
@@ -149,6 +150,25 @@ class RecipientAdmin(ServiceModelAdmin):
     @admin.display(description=_("data it may receive"))
     def allowed_items_display(self, obj: Recipient) -> str:
         return ", ".join(obj.allowed_item_labels)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read only: the items by their names, not the stored list of keys.
+        return [
+            (
+                title,
+                {
+                    **options,
+                    "fields": [
+                        "allowed_items_display" if name == "allowed_items" else name
+                        for name in options["fields"]
+                    ],
+                },
+            )
+            for title, options in fieldsets
+        ]
 
     def save_through_service(
         self, request: HttpRequest, obj: Recipient, values: dict[str, Any], change: bool
@@ -337,7 +357,10 @@ class DisclosureAdmin(ServiceModelAdmin):
             staff=request.user,
             customer_ids=[disclosure.customer_id],
             action=AccessLog.Action.VIEW,
-            detail=f"request scan of disclosure #{disclosure.pk}",
+            detail=staff_text(
+                gettext_noop("the authority's request scanned for disclosure #%(id)s"),
+                id=disclosure.pk,
+            ),
             ip_address=client_ip(request),
         )
         content_type = files.content_type_of(disclosure.request_scan.name or "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
+from typing import Any
 
 from django.utils import timezone
 
@@ -45,3 +46,16 @@ def spreadsheet_cell(value: object) -> str:
     """A CSV cell that a spreadsheet shows as text and never runs as a formula."""
     text = str(value)
     return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def staff_text(message: Any, /, **params: Any) -> str:
+    """A message stored for staff to read later (an access-log or history detail), in the
+    staff's language (the admin's, LANGUAGE_CODE) whatever language the request that wrote it
+    spoke. ``message`` is a msgid (marked with gettext_noop) or a lazy label."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        text = translation.gettext(message) if isinstance(message, str) else str(message)
+        shown = {key: str(value) for key, value in params.items()}
+        return text % shown if shown else text

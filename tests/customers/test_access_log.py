@@ -149,8 +149,9 @@ def test_a_customers_addresses_orders_consents_and_history_are_views_of_that_cus
 
     assert entries() == [(care, lan.pk, "view", "127.0.0.1")] * 5
     details = list(AccessLog.objects.order_by("id").values_list("detail", flat=True))
-    assert details[0] == f"deliveryaddress #{address.pk}"
-    assert details[3] == f"customer #{lan.pk} history"
+    # In the staff's language (LANGUAGE_CODE, English in this module), by the record's name.
+    assert details[0] == f"delivery address #{address.pk}"
+    assert details[3] == f"history of customer #{lan.pk}"
 
 
 def test_printing_the_consent_receipt_writes_a_print_row(
@@ -180,14 +181,16 @@ def test_an_export_writes_one_row_per_exported_customer(client: Client, lan: Cus
         (dpo, lan.pk, "export", OFFICE_IP),
         (dpo, other.pk, "export", OFFICE_IP),
     ]
-    assert set(AccessLog.objects.values_list("detail", flat=True)) == {"CSV, 2 selected"}
+    assert set(AccessLog.objects.values_list("detail", flat=True)) == {
+        "CSV of 2 selected customers"
+    }
 
 
 def test_a_masked_export_is_logged_too(lan: Customer) -> None:
     sales = member_of(roles.SALES)
     exports.customer_export_csv(actor=sales, customers=[lan], ip_address=OFFICE_IP)
     assert entries() == [(sales, lan.pk, "export", OFFICE_IP)]
-    assert AccessLog.objects.get().detail == "CSV, 1 selected, masked"
+    assert AccessLog.objects.get().detail == "CSV of 1 selected customers, masked"
 
 
 def test_a_too_large_export_is_refused_with_a_message(

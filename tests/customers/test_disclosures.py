@@ -373,7 +373,11 @@ def test_a_shipper_receives_under_the_contract_without_consent(
         clerk,
     )
     row = _one_disclose_row(clerk, customer)
-    assert (row.detail, row.ip_address) == ("Giao Hàng Nhanh: name, phone", "203.0.113.7")
+    # The items by their names (in the staff's language: English in this module).
+    assert (row.detail, row.ip_address) == (
+        "to Giao Hàng Nhanh: Name, Phone number",
+        "203.0.113.7",
+    )
     assert "853" not in row.detail  # names the items, never their values
 
 
@@ -760,7 +764,7 @@ def test_legal_and_compliance_records_an_authoritys_request_with_its_scan(
     views = AccessLog.objects.filter(action=AccessLog.Action.VIEW, customer=customer)
     assert sorted(views.values_list("detail", flat=True)) == [
         f"disclosure #{disclosure.pk}",
-        f"request scan of disclosure #{disclosure.pk}",
+        f"the authority's request scanned for disclosure #{disclosure.pk}",
     ]
 
 

@@ -64,3 +64,20 @@ def test_the_public_pages_have_a_favicon(client, controller, policy):
     page = client.get("/privacy/").content.decode()
     assert 'rel="icon"' in page and "pdpdesk/favicon.svg" in page
     assert finders.find("pdpdesk/favicon.svg")
+
+
+def test_the_business_hours_are_in_the_page_language(client, controller, policy):
+    """The English pages (the privacy policy, the complaint form's contact card) show the
+    controller's English hours; a profile without them shows the Vietnamese ones."""
+    from customers import services
+
+    services.controller_update(
+        business_hours="Thứ Hai – Thứ Sáu, 8:00–17:00",
+        business_hours_en="Monday to Friday, 8:00–17:00",
+    )
+    for path in ("/en/privacy/", "/en/complaints/new/"):
+        page = client.get(path).content.decode()
+        assert "Monday to Friday, 8:00–17:00" in page and "Thứ Hai" not in page
+    assert "Thứ Hai – Thứ Sáu, 8:00–17:00" in client.get("/privacy/").content.decode()
+    services.controller_update(business_hours_en="")
+    assert "Thứ Hai – Thứ Sáu" in client.get("/en/privacy/").content.decode()
