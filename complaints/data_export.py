@@ -1,4 +1,4 @@
-"""A customer's copy of their data (access request, Decree 13/2023 Art. 9(2), Law 91/2025):
+"""A customer's copy of their data (access request: Law 91/2025/QH15 Art. 4(1)(c)–(d)):
 every declared personal field of every record that belongs to them — the customer, delivery
 addresses, orders, consents, disclosures to third parties, complaints, erasure requests — as a
 readable page and a JSON file.

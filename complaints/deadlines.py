@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from complaints import law
 from complaints.models import DeadlineRule, PublicHoliday
 
-# The defaults of Law 91/2025/QH15 and Decree 356/2025/ND-CP, used when a kind has no row.
-DEFAULT_ACKNOWLEDGE_WORKING_DAYS = 2
-DEFAULT_RESOLVE_DAYS = 15
+# Used for a kind without a row: the law's period for a request (complaints.law), these for a
+# complaint (the company's choice).
+DEFAULT_ACKNOWLEDGE_WORKING_DAYS = law.ACKNOWLEDGE_WORKING_DAYS
+DEFAULT_RESOLVE_DAYS = 30
 DEFAULT_MAX_EXTENSION_DAYS = 15
 
 
@@ -32,6 +34,15 @@ class Terms:
 
 def terms_for(kind: str) -> Terms:
     rule = DeadlineRule.objects.filter(kind=kind).first()
+    legal = law.legal_terms(kind)
+    if rule is None and legal is not None:
+        return Terms(
+            law.ACKNOWLEDGE_WORKING_DAYS,
+            legal.resolve_days,
+            False,
+            legal.third_party_days,
+            legal.max_extension_days,
+        )
     if rule is None:
         return Terms(
             DEFAULT_ACKNOWLEDGE_WORKING_DAYS,

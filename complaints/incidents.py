@@ -428,9 +428,9 @@ def incident_record_authority_notice(
 
 
 def notice_context(incident: Incident) -> dict[str, Any]:
-    """What the printable notice to A05 shows (Decree 13/2023 Form 03, Law 91/2025): the nature
-    of the incident, its time and place, the categories and number of people affected, the
-    person responsible, the likely consequences, the measures taken and planned."""
+    """What the printable notice to A05 shows (Law 91/2025/QH15 Art. 23; Decree 356/2025 Art. 28,
+    Mẫu số 08): the nature of the incident, its time and place, the categories and number of people
+    affected, the person responsible, the likely consequences, the measures taken and planned."""
     from customers.selectors import controller_get
 
     categories = [str(Category(value).label) for value in incident.categories or []]

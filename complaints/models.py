@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from complaints import law
 from customers import personal_data
 from customers.fields import PhoneNumberField
 from customers.kernel.files import random_name
@@ -62,13 +65,15 @@ class Kind(models.TextChoices):
     USE_BEYOND_PURPOSE = "use_beyond_purpose", _("Use beyond the stated purpose")
     SUSPECTED_LEAK = "suspected_leak", _("Suspected leak of my data")
     OTHER_COMPLAINT = "other_complaint", _("Other complaint")
-    # Data-subject requests (Decree 13/2023 Art. 9; Law 91/2025).
+    # Data-subject requests (Law 91/2025/QH15 Art. 4(1); periods in Decree 356/2025 Art. 5).
     ACCESS = "access", _("Access my data")
     CORRECTION = "correction", _("Correct my data")
     DELETION = "deletion", _("Delete my data")
     WITHDRAW_CONSENT = "withdraw_consent", _("Withdraw my consent")
     STOP_MARKETING = "stop_marketing", _("Stop marketing to me")
     RESTRICT_OBJECT = "restrict_object", _("Restrict or object to processing")
+    # Law 91/2025 Art. 4(1)(e); Decree 356/2025 Art. 5(5).
+    PROTECTIVE_MEASURES = "protective_measures", _("Apply measures to protect my data")
 
 
 COMPLAINT_KINDS = (
@@ -84,6 +89,7 @@ REQUEST_KINDS = (
     Kind.WITHDRAW_CONSENT,
     Kind.STOP_MARKETING,
     Kind.RESTRICT_OBJECT,
+    Kind.PROTECTIVE_MEASURES,
 )
 
 
@@ -143,10 +149,9 @@ class ResponseChannel(models.TextChoices):
 
 @personal_data.declare(personal={}, non_personal=["kind", "resolve_unit", "note"])
 class DeadlineRule(models.Model):
-    """How long each kind may take (Law 91/2025/QH15, Decree 356/2025/ND-CP): acknowledge within
-    2 working days; withdrawal, restriction, objection within 15 days, 20 when a processor or
-    third party must also stop; one extension of at most 15 days with a reason. The other kinds
-    are the company's choice. Legal & compliance edit the table; nothing is in code."""
+    """How long each kind may take. For a request the law's period is the upper bound
+    (complaints.law, Decree 356/2025 Art. 5): Legal & compliance may shorten it, never lengthen
+    it; the complaint kinds are the company's choice."""
 
     class Unit(models.TextChoices):
         CALENDAR_DAYS = "calendar", _("Calendar days")
@@ -180,6 +185,44 @@ class DeadlineRule(models.Model):
 
     def __str__(self) -> str:
         return str(Kind(self.kind).label) if self.kind in Kind.values else self.kind
+
+    def clean(self) -> None:
+        terms = law.legal_terms(self.kind)
+        if terms is None:
+            return
+        errors: dict[str, ValidationError] = {}
+
+        def at_most(field: str, value: int | None, limit: int, unit: Any) -> None:
+            if value is not None and value > limit:
+                errors[field] = ValidationError(
+                    _("At most %(limit)d %(unit)s: %(article)s."),
+                    code="above_the_law",
+                    params={"limit": limit, "unit": unit, "article": terms.article},
+                )
+
+        at_most(
+            "acknowledge_working_days",
+            self.acknowledge_working_days,
+            law.ACKNOWLEDGE_WORKING_DAYS,
+            _("working days"),
+        )
+        at_most("resolve_days", self.resolve_days, terms.resolve_days, _("days"))
+        at_most(
+            "third_party_resolve_days",
+            self.third_party_resolve_days,
+            terms.third_party_days or terms.resolve_days,
+            _("days"),
+        )
+        at_most("max_extension_days", self.max_extension_days, terms.max_extension_days, _("days"))
+        if self.resolve_unit == self.Unit.WORKING_DAYS:
+            # Working days would end later than the law's days (Civil Code 2015 Art. 147).
+            errors["resolve_unit"] = ValidationError(
+                _("The law counts this period in days, not working days: %(article)s."),
+                code="above_the_law",
+                params={"article": terms.article},
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 @personal_data.declare(personal={}, non_personal=["name"])
@@ -466,6 +509,7 @@ class ComplaintEvent(models.Model):
         REMINDED = "reminded", _("Assignee reminded")
         IDENTITY_VERIFIED = "identity_verified", _("Identity verified")
         IDENTITY_CODE_SENT = "identity_code_sent", _("Identity code sent")
+        DEADLINE_CORRECTED = "deadline_corrected", _("Deadline corrected to the law's")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
@@ -529,7 +573,7 @@ class IdentityCode(models.Model):
 
 # Breach incidents ---------------------------------------------------------------------------
 
-# Law 91/2025/QH15 and Decree 356/2025/ND-CP (before them, Decree 13/2023 Art. 23): a breach is
+# Law 91/2025/QH15 Art. 23 and Decree 356/2025/NĐ-CP Art. 28: a breach is
 # notified to the Ministry of Public Security's data-protection department (A05) within 72 hours
 # of its detection.
 AUTHORITY_NOTICE_HOURS = 72

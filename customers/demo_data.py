@@ -301,7 +301,8 @@ class PolicyEdition:
 POLICY_EDITIONS: tuple[PolicyEdition, ...] = (
     PolicyEdition(
         version="2023.1",
-        effective_from=datetime.date(2023, 7, 1),  # Decree 13/2023 in force
+        # History: the edition published under Decree 13/2023 (repealed on 1 January 2026).
+        effective_from=datetime.date(2023, 7, 1),
         law_vi="Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân",
         law_en="Decree 13/2023/ND-CP on personal data protection",
         deadlines_vi=(
@@ -320,17 +321,22 @@ POLICY_EDITIONS: tuple[PolicyEdition, ...] = (
             "the Law on Personal Data Protection No. 91/2025/QH15 and Decree 356/2025/ND-CP "
             "implementing it"
         ),
+        # Decree 356/2025/NĐ-CP Art. 5(2)–(5).
         deadlines_vi=(
-            "Chúng tôi xác nhận đã nhận yêu cầu trong 02 ngày làm việc. Yêu cầu rút lại sự đồng "
-            "ý, hạn chế hoặc phản đối xử lý dữ liệu được thực hiện trong 15 ngày (20 ngày khi bên "
-            "xử lý dữ liệu hoặc bên thứ ba cũng phải ngừng xử lý); thời hạn có thể được gia hạn "
-            "một lần, không quá 15 ngày, và chúng tôi sẽ thông báo lý do."
+            "Chúng tôi phản hồi và hướng dẫn thủ tục trong 02 ngày làm việc kể từ khi nhận yêu "
+            "cầu. Yêu cầu xem, chỉnh sửa hoặc cung cấp dữ liệu được thực hiện trong 10 ngày (15 "
+            "ngày khi bên xử lý dữ liệu hoặc bên thứ ba cũng phải thực hiện); rút lại sự đồng ý, "
+            "hạn chế hoặc phản đối xử lý trong 15 ngày (20 ngày); xóa dữ liệu trong 20 ngày (30 "
+            "ngày); áp dụng biện pháp bảo vệ dữ liệu trong 15 ngày. Thời hạn có thể được gia hạn "
+            "một lần, không quá 10, 15 hoặc 20 ngày tương ứng, và chúng tôi sẽ thông báo lý do."
         ),
         deadlines_en=(
-            "We acknowledge a request within 2 working days. Withdrawal of consent, restriction "
-            "of or objection to processing is carried out within 15 days (20 days when a "
-            "processor or a third party must also stop); this may be extended once, by at most "
-            "15 days, and we will tell you why."
+            "We answer with the procedure within 2 working days of receiving a request. Viewing, "
+            "correcting or receiving a copy of your data is done within 10 days (15 days when a "
+            "processor or a third party must also act); withdrawal of consent, restriction of or "
+            "objection to processing within 15 days (20 days); deletion within 20 days (30 "
+            "days); protective measures within 15 days. Each may be extended once, by at most "
+            "10, 15 or 20 days respectively, and we will tell you why."
         ),
     ),
 )
@@ -1216,7 +1222,7 @@ class _Generator:
         showcase: bool,
     ) -> tuple[ConsentSpec, ...]:
         """Consents asked for separately, purpose by purpose, when the customer first came
-        (Decree 13/2023 Art. 11: one consent per purpose, never by default)."""
+        (Law 91/2025/QH15 Art. 9: one consent per purpose, never by default)."""
         plans = (
             ("marketing-email", 0.5, 0.25),
             ("product-notifications", 0.35, 0.2),

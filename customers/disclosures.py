@@ -585,8 +585,8 @@ class DisclosureReportLine:
 
 @dataclass(frozen=True)
 class DisclosureReport:
-    """The "who received my data" page (Decree 13/2023 Art. 9: the data subject's right to know
-    who their data was given to)."""
+    """The "who received my data" page (Law 91/2025/QH15 Art. 4(1)(a): the data subject's right to
+    know who their data was given to)."""
 
     customer: Customer
     controller: Controller | None

@@ -1,5 +1,5 @@
 """Exports of customers' personal data: who may export, what is written, and the access-log rows
-that prove it (Decree 13/2023 Art. 27: processing is logged).
+that prove it (Law 91/2025/QH15 Art. 3(4): processing is logged, a measure that protects the data).
 
 The columns are the personal-data declaration's (customers/personal_data.py); a staff member
 without the full view gets the values masked by customers.masking, like on screen.

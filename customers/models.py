@@ -440,7 +440,8 @@ class PolicyVersion(models.Model):
 )
 class Consent(models.Model):
     """One record per customer × purpose. Never a boolean on the customer; never deleted on
-    withdrawal (Decree 13/2023 Art. 11: consent must be verifiable; silence is not consent)."""
+    withdrawal (Law 91/2025/QH15 Art. 9; Decree 356/2025 Art. 6: consent must be verifiable; silence
+    is not consent)."""
 
     class Status(models.TextChoices):
         GRANTED = "granted", _("Granted")
@@ -600,8 +601,9 @@ class Recipient(models.Model):
 
 @personal_data.declare(
     personal={
-        # The record of a hand-over is itself evidence the law asks for (Decree 13/2023 Art. 9:
-        # the right to know who received the data); it names no personal value, only the items.
+        # The record of a hand-over is itself evidence the law asks for (Law 91/2025/QH15 Art.
+        # 4(1)(a): the right to know who received the data); it names no personal value, only the
+        # items.
         "customer": PersonalField(Category.IDENTITY, erasure=Erasure.KEEP),
         "request_scan": PersonalField(Category.FREE_TEXT, erasure=Erasure.KEEP),
         "notes": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR, item=DataItem.NOTES),
@@ -690,7 +692,7 @@ class AccessLogQuerySet(models.QuerySet["AccessLog"]):
 
 @personal_data.declare(
     personal={
-        # Processing logs are kept (Decree 13/2023 Art. 27); they name the customer by id only.
+        # Processing logs are kept (Law 91/2025/QH15 Art. 3(4)); they name the customer by id only.
         "customer": PersonalField(Category.IDENTITY, erasure=Erasure.KEEP),
         # The staff member's address, not the customer's.
         "ip_address": PersonalField(Category.ONLINE_ID, erasure=Erasure.KEEP),

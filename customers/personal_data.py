@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Category(models.TextChoices):
-    """Decree 13/2023 Art. 2 distinguishes basic and sensitive data; these are the kinds we hold."""
+    """The kinds of personal data we hold (Decree 356/2025 Art. 3 basic, Art. 4 sensitive data)."""
 
     IDENTITY = "identity", _("Identity")
     CONTACT = "contact", _("Contact")

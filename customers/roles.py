@@ -123,7 +123,7 @@ ROLES: dict[str, Role] = {
                 *_SEE_CUSTOMERS,
                 *_FULL_VIEW,
                 *_EXPORT,
-                # Data-subject requests to correct their data (Decree 13/2023 Art. 9).
+                # Data-subject requests to correct their data (Law 91/2025/QH15 Art. 4(1)(c)).
                 *_crud("customer", "add", "change"),
                 *_crud("deliveryaddress", "add", "change"),
                 *_crud("consent", "add", "change"),

@@ -34,8 +34,8 @@ def consent_list_for_customer(*, customer: Customer) -> QuerySet[Consent]:
 
 @dataclass(frozen=True)
 class ConsentReceipt:
-    """What the printable receipt shows (Decree 13/2023 Art. 11(3): consent in a form that can
-    be printed or copied)."""
+    """What the printable receipt shows (Law 91/2025/QH15 Art. 9(2); Decree 356/2025 Art. 6: consent
+    in a form that can be printed or copied)."""
 
     customer: Customer
     controller: Controller | None

@@ -204,9 +204,9 @@ def consent_grant(
 ) -> Consent:
     """Record the customer's explicit consent to one purpose.
 
-    Decree 13/2023 Art. 11 and Law 91/2025: consent is an explicit act, verifiable, never a
-    default — so the policy version shown and the evidence are kept with it. Granting again a
-    consent that was withdrawn re-grants the same record; history keeps the earlier withdrawal.
+    Law 91/2025/QH15 Art. 9 and Decree 356/2025 Art. 6: consent is an explicit act, verifiable,
+    never a default — so the policy version shown and the evidence are kept with it. Granting again
+    a consent that was withdrawn re-grants the same record; history keeps the earlier withdrawal.
     """
     if customer.status != Customer.Status.ACTIVE:
         raise ValidationError(

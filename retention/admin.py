@@ -131,8 +131,14 @@ class VerifyForm(StepForm):
 class RefuseForm(StepForm):
     exception = forms.ChoiceField(
         label=_("Legal exception"),
-        choices=[("", "---------"), *ErasureRequest.LegalException.choices],
-        help_text=_("Decree 13/2023 Art. 16(2): when deletion does not apply."),
+        choices=[
+            ("", "---------"),
+            *[(ground.value, ground.label) for ground in ErasureRequest.GROUNDS_IN_FORCE],
+        ],
+        help_text=_(
+            "Law 91/2025/QH15 Art. 14(2): the cases of Art. 19, or a request against Art. 4(3). "
+            "An unverified identity is no ground: the request stays incomplete until verified."
+        ),
     )
     reason = forms.CharField(
         label=_("Reason sent to the customer"),

@@ -146,7 +146,7 @@ class PurgeRun(models.Model):
 )
 class ErasureRequest(models.Model):
     """A request to erase a customer's data: received → identity verified → approved (Legal &
-    compliance) → executed, or refused with a legal exception (Decree 13/2023 Art. 16(2))."""
+    compliance) → executed, or refused on a ground of Law 91/2025/QH15 Art. 14(2)."""
 
     class Source(models.TextChoices):
         COMPLAINT = "complaint", _("Customer's request (complaint)")
@@ -161,20 +161,75 @@ class ErasureRequest(models.Model):
         REFUSED = "refused", _("Refused")
 
     class LegalException(models.TextChoices):
-        # Decree 13/2023/ND-CP Art. 16(2): deletion does not apply when …
-        LAW_FORBIDS = "law_forbids", _("The law does not allow the deletion (e.g. accounting)")
-        STATE_AGENCY = "state_agency", _("Processed by a state agency for its duties")
-        PUBLIC_BY_LAW = "public_by_law", _("Made public in accordance with the law")
+        # Law 91/2025/QH15 Art. 14(2): a deletion request is not carried out in the cases of
+        # Art. 19, or when it breaks the principles of Art. 4(3).
+        LIFE_OR_RIGHTS = (
+            "life_or_rights",
+            _(
+                "Urgent protection of the life, health, honour, rights or legitimate interests "
+                "of you or others (Law 91/2025/QH15 Art. 19(1)(a))"
+            ),
+        )
+        EMERGENCY = (
+            "emergency",
+            _(
+                "An emergency, a threat to national security, or preventing riots, terrorism, "
+                "crime and breaches of the law (Law 91/2025/QH15 Art. 19(1)(b))"
+            ),
+        )
+        STATE_AGENCY = (
+            "state_agency",
+            _("The work of a state agency under the law (Law 91/2025/QH15 Art. 19(1)(c))"),
+        )
+        CONTRACT = (
+            "contract",
+            _(
+                "Performing your agreement with us, e.g. an open order or a warranty "
+                "(Law 91/2025/QH15 Art. 19(1)(d))"
+            ),
+        )
+        LAW_FORBIDS = (
+            "law_forbids",
+            _(
+                "Another law requires keeping it, e.g. accounting records for 10 years "
+                "(Law on Accounting 2015 Art. 41; Law 91/2025/QH15 Art. 19(1)(đ))"
+            ),
+        )
+        ABUSIVE = (
+            "abusive",
+            _(
+                "The request does not follow the principles of Law 91/2025/QH15 Art. 4(3) "
+                "(it obstructs our legal duties or harms the rights of others)"
+            ),
+        )
+        # Grounds of Decree 13/2023 (repealed on 1 January 2026, Decree 356/2025 Art. 42(2)):
+        # kept only for the refusals decided under it; no new refusal may rest on them.
+        PUBLIC_BY_LAW = (
+            "public_by_law",
+            _("Made public in accordance with the law (Decree 13/2023, repealed)"),
+        )
         LEGAL_RESEARCH_STATISTICS = (
             "legal_research_statistics",
-            _("Needed for legal requirements, research or statistics"),
+            _("Needed for legal requirements, research or statistics (Decree 13/2023, repealed)"),
         )
-        EMERGENCY = "emergency", _("Emergency: defence, security, disaster, epidemic")
-        LIFE_OR_HEALTH = "life_or_health", _("Threat to the life or health of a person")
+        LIFE_OR_HEALTH = (
+            "life_or_health",
+            _("Threat to the life or health of a person (Decree 13/2023, repealed)"),
+        )
         IDENTITY_NOT_VERIFIED = (
             "identity_not_verified",
-            _("The requester's identity was not verified"),
+            _("The requester's identity was not verified (before 2026; not a legal ground)"),
         )
+
+    # What a refusal may rest on today (Law 91/2025 Art. 14(2)).
+    GROUNDS_IN_FORCE = (
+        LegalException.LIFE_OR_RIGHTS,
+        LegalException.EMERGENCY,
+        LegalException.STATE_AGENCY,
+        LegalException.CONTRACT,
+        LegalException.LAW_FORBIDS,
+        LegalException.ABUSIVE,
+    )
 
     customer = models.ForeignKey(
         Customer,

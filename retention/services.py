@@ -6,7 +6,7 @@ row it writes, refuses a wrong step with a ValidationError (a message and a code
 the staff member's role may not take with PermissionDenied.
 
 The request lifecycle: received → identity verified → approved (Legal & compliance)
-→ executed by retention.erasure, or refused with a legal exception (Decree 13/2023 Art. 16(2))
+→ executed by retention.erasure, or refused on a ground of Law 91/2025/QH15 Art. 14(2)
 and the reason emailed to the customer. The customer stays "active" until a request is
 approved: a request that is not yet checked changes nothing about how the customer is served.
 Approval marks the customer "erasure pending"; a refusal after approval makes them active again.
@@ -17,15 +17,14 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from complaints import data_requests
+from complaints import data_requests, deadlines
 from complaints import services as complaint_services
-from complaints.models import Complaint, ComplaintEvent
+from complaints.models import Complaint, ComplaintEvent, Kind
 from customers.kernel.text import local_date
 from customers.kernel.writes import (
     Actor,
@@ -46,14 +45,8 @@ logger = logging.getLogger(__name__)
 
 
 APPROVE_PERMISSION = "retention.approve_erasurerequest"
-# Law 91/2025 and Decree 356/2025: deadlines are configuration, not code.
-DEFAULT_ERASURE_REQUEST_DUE_DAYS = 15
 # Law on Accounting 2015 Art. 41: accounting documents are kept at least 10 years.
 ACCOUNTING_MINIMUM_MONTHS = 120
-
-
-def erasure_request_due_days() -> int:
-    return int(getattr(settings, "ERASURE_REQUEST_DUE_DAYS", DEFAULT_ERASURE_REQUEST_DUE_DAYS))
 
 
 def _customer_set_status(*, customer_id: int, status: str, actor: Actor) -> None:
@@ -80,8 +73,9 @@ def erasure_request_create(
     when: datetime.datetime | None = None,
     complaint: Complaint | None = None,
 ) -> ErasureRequest:
-    """Record a request to erase the customer's data, due ERASURE_REQUEST_DUE_DAYS days after
-    it was received (default 15; Law 91/2025, Decree 356/2025).
+    """Record a request to erase the customer's data. Filed from a customer's request, it is due
+    when that request is (the date the customer was told); otherwise the deadline table's
+    period for a deletion (at most 20 days: Decree 356/2025 Art. 5(4)).
 
     Staff need retention.add_erasurerequest; a complaint or a rule files one without an actor.
     Refused for an erased customer and while the customer has an open request (the open one
@@ -122,7 +116,9 @@ def erasure_request_create(
         source=source,
         status=ErasureRequest.Status.RECEIVED,
         received_at=received_at,
-        due_at=received_at + datetime.timedelta(days=erasure_request_due_days()),
+        due_at=complaint.due_at
+        if complaint is not None
+        else deadlines.resolve_due(Kind.DELETION, received_at),
         received_by=staff_or_none(actor),
         complaint=complaint,
     )
@@ -215,20 +211,22 @@ def erasure_request_approve(*, request: ErasureRequest, actor: Actor) -> Erasure
 def erasure_request_refuse(
     *, request: ErasureRequest, actor: Actor, exception: str, reason: str
 ) -> ErasureRequest:
-    """Refuse a request with one of the legal exceptions of Decree 13/2023 Art. 16(2) and a
-    reason, which is emailed to the customer once the refusal is committed. A refusal is a legal
-    decision: the same permission as approving. An approved request may still be refused (e.g.
-    an authority's hold came later); the customer is then active again."""
+    """Refuse a request on one of the grounds of Law 91/2025/QH15 Art. 14(2) (the cases of
+    Art. 19, an abusive request) with a reason, emailed to the customer once the refusal is
+    committed (Art. 14(5)). An unverified identity is no ground: the request waits for it. A
+    refusal is a legal decision: the same permission as approving. An approved request may still be
+    refused (e.g. an authority's hold came later); the customer is then active again."""
     require_permission(
         actor,
         APPROVE_PERMISSION,
         _("Only Legal & compliance may refuse erasure requests."),
     )
     errors: dict[str, list[ValidationError]] = {}
-    if exception not in ErasureRequest.LegalException.values:
+    if exception not in ErasureRequest.GROUNDS_IN_FORCE:
         errors["refusal_exception"] = [
             ValidationError(
-                _("Choose the legal exception the refusal rests on."), code="exception_required"
+                _("Choose the ground of Law 91/2025/QH15 the refusal rests on."),
+                code="exception_required",
             )
         ]
     reason = (reason or "").strip()
@@ -293,7 +291,7 @@ def erasure_request_mark_executed(
 # The refusal notice -----------------------------------------------------------------------
 
 
-# The customer reads the exception in Vietnamese, in the words of Decree 13/2023 Art. 16(2).
+# The customer reads the ground in Vietnamese, with its article of Law 91/2025/QH15.
 def erasure_refusal_notify(*, request_id: int) -> bool:
     """Email the customer that their request was refused, why, and on which legal ground
     (called by the task). False when there is nothing to send: no such refused request, or no

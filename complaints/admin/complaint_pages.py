@@ -451,7 +451,7 @@ def export_view(
     model_admin: ComplaintAdmin, request: HttpRequest, object_id: str, *, as_json: bool
 ) -> HttpResponse:
     """An access request's copy of the customer's data, as the customer will receive it: the
-    printable page, or the JSON file (Decree 13/2023 Art. 9(2)). Logged as an export."""
+    printable page, or the JSON file (Law 91/2025/QH15 Art. 4(1)(d)). Logged as an export."""
     from complaints import data_export
 
     complaint = record_or_404(model_admin, request, object_id)

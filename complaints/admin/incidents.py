@@ -532,7 +532,7 @@ def _page_context(
 
 
 def notice_view(model_admin: IncidentAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
-    """The notice to A05, printable, always in Vietnamese (Decree 13/2023 Form 03; Law
+    """The notice to A05, printable, always in Vietnamese (Decree 356/2025 Art. 28, Mẫu số 08; Law
     91/2025). It names no customer: only how many were affected."""
     incident = model_admin.incident_or_404(request, object_id)
     with translation.override("vi"):
@@ -559,7 +559,8 @@ def phone_list_view(
     model_admin: IncidentAdmin, request: HttpRequest, object_id: str
 ) -> HttpResponse:
     """The customers to call (no email address), a page at a time, with a box per customer to
-    record the call. Showing their names and phones is logged (Decree 13/2023 Art. 27)."""
+    record the call. Showing their names and phones is logged (Law 91/2025 Art. 3(4): the measures
+    that protect the data)."""
     incident = model_admin.incident_or_404(request, object_id)
     change_url = reverse("admin:complaints_incident_change", args=[incident.pk])
     user: Any = request.user

@@ -292,7 +292,6 @@ DEMO_ADMIN_PASSWORD = env("DEMO_ADMIN_PASSWORD", default="pdpdesk-demo")
 # RETENTION
 # ------------------------------------------------------------------------------
 # Days between receiving an erasure request and its due date (Decree 356/2025: 15 days).
-ERASURE_REQUEST_DUE_DAYS = env.int("ERASURE_REQUEST_DUE_DAYS", default=15)
 # Customers erased (or records anonymized) per transaction by the purge.
 RETENTION_PURGE_BATCH_SIZE = env.int("RETENTION_PURGE_BATCH_SIZE", default=500)
 # A scheduled job's lock is taken over when its holder has not reported for this long (a killed

@@ -211,7 +211,7 @@ class StaffHistoryHelper(HistoricalRecordContextHelper):
 
 class PersonalDataAdminMixin:
     """Masks personal data for staff without customers.view_full_personal_data, and logs the
-    pages that show a customer's personal data in full (seed 004 §8; Decree 13/2023 Art. 27).
+    pages that show a customer's personal data in full (seed 004 §8; Law 91/2025/QH15 Art. 3(4)).
 
     For staff without the full view, every personal field of a record's page (and of its inlines)
     is read-only and masked by customers.masking — they cannot edit what they cannot see; list

@@ -90,7 +90,8 @@ class PolicyVersionAdmin(ServiceModelAdmin):
 @admin.register(Consent)
 class ConsentAdmin(ServiceModelAdmin):
     """Consents are recorded (add) and withdrawn (action) through the consent services; a
-    consent's page is read-only, and a consent is never deleted (Decree 13/2023 Art. 11)."""
+    consent's page is read-only, and a consent is never deleted (Law 91/2025/QH15 Art. 9; Decree
+    356/2025 Art. 6: consent is verifiable)."""
 
     list_display = (
         "customer",

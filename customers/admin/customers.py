@@ -346,15 +346,15 @@ class CustomerAdmin(ServiceModelAdmin):
         return [receipt, disclosure_report, *super().get_urls()]
 
     def disclosure_report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """The "who received my data" page, built by customers.admin.disclosures (Decree 13/2023
+        """The "who received my data" page, built by customers.admin.disclosures (Law 91/2025/QH15
         Art. 9: the right to know who received the data)."""
         from customers.admin.disclosures import disclosure_report_view
 
         return disclosure_report_view(self, request, object_id)
 
     def consent_receipt_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """The printable consent receipt (Decree 13/2023 Art. 11(3): consent in a form that can
-        be printed or copied)."""
+        """The printable consent receipt (Law 91/2025/QH15 Art. 9; Decree 356/2025 Art. 6: consent
+        in a form that can be printed or copied)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         customer = self.get_object(request, unquote(object_id))

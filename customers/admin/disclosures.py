@@ -195,8 +195,8 @@ class RecipientKindFilter(admin.SimpleListFilter):
 @admin.register(Disclosure)
 class DisclosureAdmin(ServiceModelAdmin):
     """Each hand-over of a customer's data. Recorded (add) through disclosure_create; a record
-    is evidence (Decree 13/2023 Art. 9, the right to know who received the data): it is never
-    changed or deleted."""
+    is evidence (Law 91/2025/QH15 Art. 4(1)(a), the right to know who received the data): it is
+    never changed or deleted."""
 
     list_display = (
         "disclosed_at",
@@ -493,7 +493,7 @@ def _report_handover(
 def disclosure_report_view(
     modeladmin: admin.ModelAdmin[Customer], request: HttpRequest, object_id: str
 ) -> HttpResponse:
-    """Every disclosure of the customer's data, to print or send to them (Decree 13/2023
+    """Every disclosure of the customer's data, to print or send to them (Law 91/2025/QH15
     Art. 9: the right to know who received it). Issued in full, it is logged as a print; staff
     without the full view see the customer's name masked, like on the consent receipt."""
     if not modeladmin.has_view_permission(request):

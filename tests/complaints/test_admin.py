@@ -746,16 +746,20 @@ def test_deadline_rule_changed_by_legal_only(legal: Any, care: Any) -> None:
     url = reverse("admin:complaints_deadlinerule_change", args=[rule.pk])
     data = {
         "acknowledge_working_days": "2",
-        "resolve_days": "20",
+        "resolve_days": "7",
         "resolve_unit": rule.resolve_unit,
         "third_party_resolve_days": "",
-        "max_extension_days": "15",
+        "max_extension_days": "10",
         "note": "Quy định nội bộ",
     }
     assert signed_in(care).post(url, data).status_code == 403
+    # Longer than the law (10 days for access, Decree 356/2025 Art. 5(3)): refused on the form.
+    response = signed_in(legal).post(url, {**data, "resolve_days": "20"})
+    assert response.status_code == 200
+    assert "resolve_days" in response.context["adminform"].form.errors
     assert signed_in(legal).post(url, data).status_code == 302
     rule.refresh_from_db()
-    assert rule.resolve_days == 20
+    assert rule.resolve_days == 7
     assert rule.history.first().history_user == legal
     # A refusal of the service is shown on the form.
     response = signed_in(legal).post(url, {**data, "third_party_resolve_days": "5"})

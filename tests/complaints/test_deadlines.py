@@ -1,6 +1,6 @@
-"""Deadlines of complaints and requests (Law 91/2025/QH15, Decree 356/2025/ND-CP): 2 working days
-to acknowledge, 15 days (20 with a third party) for a withdrawal of consent, one extension of at
-most 15 days with a reason — all read from the DeadlineRule table and the holiday list."""
+"""Deadlines of complaints and requests: 2 working days to acknowledge, the kind's period, one
+extension with a reason — read from the DeadlineRule table and the holiday list (the law's
+periods article by article: test_law_deadlines.py)."""
 
 from __future__ import annotations
 
@@ -109,17 +109,18 @@ def test_withdrawal_of_consent_with_a_third_party_is_due_in_20_days(care: Any) -
 
 
 def test_a_rule_in_working_days_skips_weekends_and_holidays(legal: Any) -> None:
-    rule = DeadlineRule.objects.get(kind=Complaint.Kind.ACCESS)
+    # A complaint kind: the company's choice (a request's period is the law's days).
+    rule = DeadlineRule.objects.get(kind=Complaint.Kind.OTHER_COMPLAINT)
     rule.resolve_days = 10
     rule.resolve_unit = DeadlineRule.Unit.WORKING_DAYS
     services.deadline_rule_save(rule=rule, actor=legal)
 
-    complaint = complaint_submit(kind=Complaint.Kind.ACCESS, when=FRIDAY)
+    complaint = complaint_submit(kind=Complaint.Kind.OTHER_COMPLAINT, when=FRIDAY)
     # Monday 9 … Friday 13 and Monday 16 … Friday 20.
     assert complaint.due_at == end_of(2026, 3, 20)
 
     PublicHoliday.objects.create(date=datetime.date(2026, 3, 18), name="Ngày nghỉ")
-    later = complaint_submit(kind=Complaint.Kind.ACCESS, when=FRIDAY)
+    later = complaint_submit(kind=Complaint.Kind.OTHER_COMPLAINT, when=FRIDAY)
     assert later.due_at == end_of(2026, 3, 23)
 
 
@@ -144,7 +145,7 @@ def test_only_legal_changes_the_deadline_table(care: Any) -> None:
     rule.resolve_days = 5
     with pytest.raises(PermissionDenied):
         services.deadline_rule_save(rule=rule, actor=care)
-    assert DeadlineRule.objects.get(kind=Complaint.Kind.ACCESS).resolve_days == 15
+    assert DeadlineRule.objects.get(kind=Complaint.Kind.ACCESS).resolve_days == 10
 
 
 def test_a_third_party_deadline_shorter_than_the_plain_one_is_refused(legal: Any) -> None:
@@ -159,7 +160,8 @@ def test_a_kind_without_a_rule_gets_the_legal_defaults() -> None:
     DeadlineRule.objects.filter(kind=Complaint.Kind.CORRECTION).delete()
 
     assert deadlines.acknowledge_due(Complaint.Kind.CORRECTION, FRIDAY) == end_of(2026, 3, 10)
-    assert deadlines.resolve_due(Complaint.Kind.CORRECTION, FRIDAY) == end_of(2026, 3, 21)
+    # Decree 356/2025 Art. 5(3): 10 days.
+    assert deadlines.resolve_due(Complaint.Kind.CORRECTION, FRIDAY) == end_of(2026, 3, 16)
 
 
 # Extension: once, at most max_extension_days, with a reason -------------------------------
@@ -209,7 +211,7 @@ def test_the_maximum_extension_comes_from_the_rule(legal: Any) -> None:
     assert codes(caught.value, "days") == ["days"]
 
     services.complaint_extend(complaint=complaint, actor=legal, days=5, reason="Lý do")
-    assert complaint.due_at == end_of(2026, 3, 26)
+    assert complaint.due_at == end_of(2026, 3, 21)
 
 
 def test_an_extension_needs_a_reason(legal: Any) -> None:

@@ -1,4 +1,4 @@
-"""Reading personal data is logged (SPEC: "reading it is logged"; Decree 13/2023 Art. 27): a row
+"""Reading personal data is logged (SPEC: "reading it is logged"; Law 91/2025/QH15 Art. 3(4)): a row
 for every page that shows a customer in full, every printed receipt and every exported customer,
 with who, which customer, when and from where. Nobody can change or delete the log."""
 

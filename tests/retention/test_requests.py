@@ -4,6 +4,7 @@ refused with a legal exception and the reason emailed to the customer."""
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from complaints.models import DeadlineRule
 from customers import roles
 from customers.models import Controller, Customer
 from retention import selectors, services
@@ -21,6 +23,8 @@ from tests.factories import CustomerFactory, StaffFactory
 pytestmark = pytest.mark.django_db
 
 RECEIVED_AT = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
+HCM = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
+DUE_AT = datetime.datetime(2026, 3, 22, 23, 59, 59, tzinfo=HCM)
 
 
 def member_of(role: str) -> Any:
@@ -62,25 +66,27 @@ def _verified(customer: Customer, cskh: Any) -> ErasureRequest:
 # Received -----------------------------------------------------------------------------------
 
 
-def test_a_request_is_due_15_days_after_it_was_received(customer: Customer, cskh: Any) -> None:
+def test_a_request_is_due_20_days_after_it_was_received(customer: Customer, cskh: Any) -> None:
     request = services.erasure_request_create(
         customer=customer, source=ErasureRequest.Source.COMPLAINT, actor=cskh, when=RECEIVED_AT
     )
     assert request.status == ErasureRequest.Status.RECEIVED
     assert request.received_by == cskh
-    assert request.due_at == RECEIVED_AT + datetime.timedelta(days=15)
+    # Decree 356/2025 Art. 5(4): 20 days, from the day after receipt (2/3, 16:00 in Vietnam).
+    assert request.due_at == DUE_AT
     # Received is not approved: the customer is still served as before.
     customer.refresh_from_db()
     assert customer.status == Customer.Status.ACTIVE
     assert request.history.latest().history_user == cskh
 
 
-def test_the_due_days_are_configuration(customer: Customer, settings: Any) -> None:
-    settings.ERASURE_REQUEST_DUE_DAYS = 20
+def test_the_due_date_comes_from_the_deadline_table(customer: Customer) -> None:
+    """Legal's shorter period for a deletion is the erasure request's too (no separate setting)."""
+    DeadlineRule.objects.filter(kind="deletion").update(resolve_days=12)
     request = services.erasure_request_create(
         customer=customer, source=ErasureRequest.Source.RULE, when=RECEIVED_AT
     )
-    assert request.due_at == RECEIVED_AT + datetime.timedelta(days=20)
+    assert request.due_at == datetime.datetime(2026, 3, 14, 23, 59, 59, tzinfo=HCM)
 
 
 def test_a_second_open_request_is_refused_naming_the_first(customer: Customer, cskh: Any) -> None:
@@ -103,8 +109,8 @@ def test_a_new_request_may_follow_a_refused_one(customer: Customer, cskh: Any, l
     services.erasure_request_refuse(
         request=first,
         actor=legal,
-        exception=ErasureRequest.LegalException.IDENTITY_NOT_VERIFIED,
-        reason="Không liên hệ được số điện thoại đã đăng ký.",
+        exception=ErasureRequest.LegalException.CONTRACT,
+        reason="Đơn hàng DH-1024 đang được giao; yêu cầu lại sau khi nhận hàng.",
     )
     second = services.erasure_request_create(
         customer=customer, source=ErasureRequest.Source.COMPLAINT, actor=cskh
@@ -326,8 +332,9 @@ def test_a_refusal_is_recorded_and_emailed_in_vietnamese(
     assert "Mitexco" in email.subject
     assert "Lê Thị Hoa" in email.body
     assert "Công ty Cổ phần Thương mại Mỹ Tho" in email.body
-    assert "Pháp luật không cho phép xóa dữ liệu" in email.body
-    assert "Điều 16 khoản 2 Nghị định 13/2023" in email.body
+    assert "điểm đ khoản 1 Điều 19" in email.body  # the ground, with its article
+    assert "khoản 2 Điều 14 Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15" in email.body
+    assert "13/2023" not in email.body
     assert "Hóa đơn của Quý khách phải lưu trữ 10 năm theo Luật Kế toán." in email.body
     assert "dpo@mitexco.example.vn" in email.body
 
@@ -341,8 +348,8 @@ def test_no_email_for_a_request_not_refused_or_a_customer_without_email(
     services.erasure_request_refuse(
         request=request,
         actor=legal,
-        exception=ErasureRequest.LegalException.IDENTITY_NOT_VERIFIED,
-        reason="Không xác minh được.",
+        exception=ErasureRequest.LegalException.ABUSIVE,
+        reason="Yêu cầu lặp lại lần thứ mười trong ngày.",
     )
     assert services.erasure_refusal_notify(request_id=request.pk) is False
     assert mail.outbox == []
@@ -375,7 +382,7 @@ def test_open_requests_are_overdue_the_moment_after_their_due_time(
     request = services.erasure_request_create(
         customer=customer, source=ErasureRequest.Source.COMPLAINT, actor=cskh, when=RECEIVED_AT
     )
-    due = RECEIVED_AT + datetime.timedelta(days=15)
+    due = DUE_AT
     assert list(selectors.open_requests_overdue(due - datetime.timedelta(days=1))) == []
     assert list(selectors.open_requests_overdue(due)) == []
     assert list(selectors.open_requests_overdue(due + datetime.timedelta(seconds=1))) == [request]
@@ -387,7 +394,7 @@ def test_a_closed_request_is_never_overdue(customer: Customer, cskh: Any, legal:
         services.erasure_request_refuse(
             request=request,
             actor=legal,
-            exception=ErasureRequest.LegalException.PUBLIC_BY_LAW,
+            exception=ErasureRequest.LegalException.STATE_AGENCY,
             reason="Thông tin đã được công khai theo quy định.",
         )
     later = timezone.now() + datetime.timedelta(days=365)
@@ -430,3 +437,24 @@ def test_a_refused_request_erases_nothing(customer: Customer, cskh: Any, legal: 
     customer.refresh_from_db()
     assert customer.status == Customer.Status.ACTIVE
     assert customer.full_name == "Lê Thị Hoa"
+
+
+@pytest.mark.parametrize(
+    "ground",
+    [
+        ErasureRequest.LegalException.IDENTITY_NOT_VERIFIED,
+        ErasureRequest.LegalException.PUBLIC_BY_LAW,
+        ErasureRequest.LegalException.LIFE_OR_HEALTH,
+    ],
+)
+def test_law91_art14_2_a_refusal_rests_on_a_ground_in_force(
+    customer: Customer, cskh: Any, legal: Any, ground: str
+) -> None:
+    """Decree 13/2023's grounds (repealed) and an unverified identity (no ground: the request
+    waits for the verification) are refused; the request stays open."""
+    request = _verified(customer, cskh)
+    with pytest.raises(ValidationError) as refused:
+        services.erasure_request_refuse(request=request, actor=legal, exception=ground, reason="x")
+    assert "refusal_exception" in refused.value.error_dict
+    request.refresh_from_db()
+    assert request.status == ErasureRequest.Status.VERIFIED
