@@ -153,41 +153,55 @@ def data_export_send(*, complaint_id: int) -> bool:
     return True
 
 
+def _reminder_row(complaint: Complaint, now: datetime.datetime, base_url: str) -> dict[str, Any]:
+    soon = now + datetime.timedelta(days=1)
+    acknowledge = complaint.acknowledged_at is None and complaint.acknowledge_due_at <= soon
+    deadline = complaint.acknowledge_due_at if acknowledge else complaint.due_at
+    return {
+        "complaint": complaint,
+        "acknowledge": acknowledge,
+        "unassigned": complaint.assignee_id is None,
+        "overdue": deadline < now,
+        "due": local_datetime(deadline),
+        "url": base_url + _admin_path(complaint),
+    }
+
+
 def deadline_reminders_send(*, now: datetime.datetime | None = None) -> int:
-    """Email each assignee one list of their complaints due within a day and overdue; returns
-    how many complaints were reminded."""
+    """Email each assignee one list of their complaints whose answer or acknowledgement is due
+    within a day or overdue, and the queue (customer care) those nobody is assigned to or whose
+    assignee cannot be reached; returns how many complaints were reminded."""
     from django.utils import translation
 
     now = now or timezone.now()
-    by_assignee: dict[Any, list[Complaint]] = {}
+    queue: list[Any] | None = None
+    by_recipient: dict[Any, list[Complaint]] = {}
     for complaint in selectors.complaints_needing_reminder(now):
-        by_assignee.setdefault(complaint.assignee, []).append(complaint)
-    reminded = 0
+        assignee = complaint.assignee
+        if assignee is not None and assignee.is_active and assignee.email:
+            recipients = [assignee]
+        else:
+            queue = selectors.queue_staff() if queue is None else queue
+            recipients = queue
+            if not recipients:
+                logger.warning("deadline reminder: nobody to remind of complaint %s", complaint.pk)
+        for recipient in recipients:
+            by_recipient.setdefault(recipient, []).append(complaint)
+    reminded: set[int] = set()
     base_url = getattr(settings, "PUBLIC_BASE_URL", "").rstrip("/")
-    for assignee, items in by_assignee.items():
-        if not assignee.email or not assignee.is_active:
-            logger.warning("deadline reminder: assignee %s has no email", assignee.pk)
-            continue
+    for recipient, items in by_recipient.items():
         with translation.override(settings.LANGUAGE_CODE):
-            rows = [
-                {
-                    "complaint": complaint,
-                    "overdue": complaint.due_at < now,
-                    "due": local_datetime(complaint.due_at),
-                    "url": base_url + _admin_path(complaint),
-                }
-                for complaint in items
-            ]
+            rows = [_reminder_row(complaint, now, base_url) for complaint in items]
             overdue = sum(1 for row in rows if row["overdue"])
             subject = _("%(count)d complaint(s) due within a day, %(overdue)d overdue") % {
                 "count": len(rows) - overdue,
                 "overdue": overdue,
             }
             body = render_to_string(
-                "complaints/email/deadline_reminder.txt", {"rows": rows, "assignee": assignee}
+                "complaints/email/deadline_reminder.txt", {"rows": rows, "assignee": recipient}
             )
         with transaction.atomic():
-            EmailMessage(subject=str(subject), body=body, to=[assignee.email]).send()
+            EmailMessage(subject=str(subject), body=body, to=[recipient.email]).send()
             ids = [complaint.pk for complaint in items]
             Complaint.objects.filter(pk__in=ids).update(reminded_at=now)
             ComplaintEvent.objects.bulk_create(
@@ -196,10 +210,10 @@ def deadline_reminders_send(*, now: datetime.datetime | None = None) -> int:
                         complaint=complaint,
                         action=ComplaintEvent.Action.REMINDED,
                         at=now,
-                        detail=assignee.get_username(),
+                        detail=recipient.get_username(),
                     )
                     for complaint in items
                 ]
             )
-        reminded += len(items)
-    return reminded
+        reminded.update(complaint.pk for complaint in items)
+    return len(reminded)

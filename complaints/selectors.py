@@ -67,20 +67,28 @@ def complaint_find_for_customer(*, tracking_code: str, contact: str) -> Complain
 
 
 def complaints_needing_reminder(now: datetime.datetime) -> Any:
-    """Assigned complaints still pending that are due within a day or overdue, not reminded in
-    the last 20 hours (the task runs hourly: each assignee hears once a day per complaint)."""
+    """Pending complaints whose answer is due within a day or overdue, or whose acknowledgement
+    (2 working days) is, assigned or not, not reminded in the last 20 hours (the task runs
+    hourly: each one is reminded once a day)."""
+    soon = now + datetime.timedelta(days=1)
     return (
-        Complaint.objects.filter(
-            status__in=PENDING_STATUSES,
-            assignee__isnull=False,
-            due_at__lte=now + datetime.timedelta(days=1),
-        )
+        Complaint.objects.filter(status__in=PENDING_STATUSES)
+        .filter(Q(due_at__lte=soon) | Q(acknowledged_at__isnull=True, acknowledge_due_at__lte=soon))
         .filter(
             Q(reminded_at__isnull=True) | Q(reminded_at__lte=now - datetime.timedelta(hours=20))
         )
         .select_related("assignee")
         .order_by("assignee_id", "due_at")
     )
+
+
+def queue_staff() -> list[Any]:
+    """Who watches the queue of unassigned complaints: the customer-care group's active members
+    with an email address (customers/roles.py)."""
+    from customers import roles
+
+    group = roles.group_for(roles.CUSTOMER_CARE)
+    return list(group.user_set.filter(is_active=True).exclude(email="").order_by("pk"))
 
 
 def staff_who_can_resolve() -> Any:

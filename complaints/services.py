@@ -328,8 +328,16 @@ def complaint_submit(
     return complaint
 
 
-def complaint_acknowledge(*, complaint: Complaint, actor: Actor = None, how: str = "") -> Complaint:
-    """Record that the customer was told their complaint arrived (the email, or staff's call)."""
+def complaint_acknowledge(
+    *,
+    complaint: Complaint,
+    actor: Actor = None,
+    how: str = "",
+    at: datetime.datetime | None = None,
+) -> Complaint:
+    """Record that the customer was answered with the procedure, the deadline and how to follow
+    (Decree 356/2025 Art. 5(2)–(5): within 2 working days): by the acknowledgement email once it
+    is sent, or by staff's call. Nothing else (routing, reading) acknowledges."""
     with transaction.atomic():
         stored = lock(complaint)
         if stored.acknowledged_at is not None:
@@ -337,13 +345,45 @@ def complaint_acknowledge(*, complaint: Complaint, actor: Actor = None, how: str
             return stored
         if actor is not None:
             require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
-        stored.acknowledged_at = timezone.now()
+        stored.acknowledged_at = at or timezone.now()
         complaint_save_step(stored, actor=actor)
         complaint_event_record(
-            stored, action=ComplaintEvent.Action.ACKNOWLEDGED, actor=actor, detail=how
+            stored,
+            action=ComplaintEvent.Action.ACKNOWLEDGED,
+            actor=actor,
+            detail=how,
+            at=stored.acknowledged_at,
         )
         copy_saved(complaint, stored)
         return stored
+
+
+def complaint_acknowledge_by_call(
+    *, complaint: Complaint, actor: Actor, called_at: datetime.datetime | None, summary: str
+) -> Complaint:
+    """The acknowledgement of a complaint without an email address: staff called the customer
+    and told them the procedure, the deadline and how to follow; when, and what was said."""
+    require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
+    errors: dict[str, ValidationError] = {}
+    if called_at is None:
+        errors["called_at"] = ValidationError(_("Enter when you called."), code="required")
+    elif called_at > timezone.now() + datetime.timedelta(minutes=5):
+        errors["called_at"] = ValidationError(_("The call cannot be in the future."), code="future")
+    elif called_at < complaint.received_at:
+        errors["called_at"] = ValidationError(
+            _("The call cannot be before the complaint was received."), code="before"
+        )
+    if not (summary or "").strip():
+        errors["summary"] = ValidationError(
+            _("Write what you told the customer (the procedure, the deadline, how to follow)."),
+            code="required",
+        )
+    if errors:
+        raise ValidationError(errors)
+    if complaint.acknowledged_at is not None:
+        raise ValidationError(_("The customer was already answered."), code="acknowledged")
+    how = f"{_staff_text(ResponseChannel.PHONE.label)}: {summary.strip()}"
+    return complaint_acknowledge(complaint=complaint, actor=actor, how=how, at=called_at)
 
 
 # Matching ---------------------------------------------------------------------------------
@@ -420,9 +460,6 @@ def complaint_route(
         third_party=stored.third_party_involved,
         extension_days=stored.extension_days,
     )
-    if stored.acknowledged_at is None:
-        # Routing is done after reading it: the complaint is acknowledged by now at the latest.
-        stored.acknowledged_at = timezone.now()
     if note.strip():
         ComplaintMessage.objects.create(
             complaint=stored,

@@ -108,7 +108,8 @@ ENGLISH = _english_words()
 
 # Where a page shows a value rather than words of the interface, left out: what staff keep in
 # English on purpose (a purpose's English name, the English policy: fields ending in _en), a
-# browser's user-agent string, a password hash's random salt, and the IANA names of the time zones a cron schedule offers.
+# browser's user-agent string, a password hash's random salt, and the IANA names of the time zones a
+# cron schedule offers.
 _VALUE_CLASS = re.compile(r"\bfield-(?:\w+_en|user_agent|password)\b")
 # A complaint's texts are the customer's and the replies to them, in the customer's language.
 _COMPLAINT_TEXTS = re.compile(r"\bfield-(?:description|body|resolution)\b")

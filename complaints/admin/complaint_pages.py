@@ -119,6 +119,17 @@ def _duplicate(request: HttpRequest, complaint: Complaint, form: Any) -> str:
     return _("Marked as a duplicate of %(code)s.") % {"code": original.tracking_code}
 
 
+def _acknowledge_call(request: HttpRequest, complaint: Complaint, form: Any) -> str:
+    data = form.cleaned_data
+    services.complaint_acknowledge_by_call(
+        complaint=complaint,
+        actor=request.user,
+        called_at=data["called_at"],
+        summary=data["summary"],
+    )
+    return _("The acknowledgement call is recorded.")
+
+
 def _extend(request: HttpRequest, complaint: Complaint, form: Any) -> str:
     data = form.cleaned_data
     services.complaint_extend(
@@ -207,6 +218,20 @@ STEPS = Steps(
     template="admin/complaints/complaint/step.html",
     context=_step_context,
     steps=(
+        Step(
+            "acknowledge_call",
+            gettext_lazy("Record the acknowledgement call"),
+            complaint_forms.AcknowledgeCallForm,
+            _acknowledge_call,
+            permissions=(services.PERM_CHANGE,),
+            service_judges_state=True,
+            available=lambda c: c.acknowledged_at is None and c.status in PENDING_STATUSES,
+            explanation=gettext_lazy(
+                "Every complaint and request is answered within 2 working days with the "
+                "procedure, the deadline and how to follow (Decree 356/2025 Art. 5). Without an "
+                "email address, call the customer and record the call here."
+            ),
+        ),
         Step(
             "route",
             gettext_lazy("Classify and route"),

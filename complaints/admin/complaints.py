@@ -49,6 +49,31 @@ VIEW_PERMISSION = "complaints.view_complaint"
 # The queue's filters ------------------------------------------------------------------------
 
 
+class AcknowledgementFilter(admin.SimpleListFilter):
+    """The 2-working-day answer (Decree 356/2025 Art. 5): not given yet, to give by phone (no
+    email address: the call list), or late."""
+
+    title = _("acknowledgement")
+    parameter_name = "acknowledgement"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("to_call", _("To call (no email address)")),
+            ("pending", _("Not answered yet")),
+            ("late", _("Late")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        waiting = queryset.filter(status__in=PENDING_STATUSES, acknowledged_at__isnull=True)
+        if self.value() == "to_call":
+            return waiting.filter(submitter_email="")
+        if self.value() == "pending":
+            return waiting
+        if self.value() == "late":
+            return waiting.filter(acknowledge_due_at__lt=timezone.now())
+        return queryset
+
+
 class OverdueFilter(admin.SimpleListFilter):
     """Pending complaints past their due time, due within a day, or on time."""
 
@@ -177,6 +202,7 @@ class ComplaintAdmin(ServiceModelAdmin):
     list_display_links = ("tracking_code",)
     list_filter = (
         OverdueFilter,
+        AcknowledgementFilter,
         "status",
         "kind",
         "department",

@@ -806,3 +806,28 @@ def test_data_actions_are_refused_for_other_kinds(care: Any) -> None:
     assert messages_of(response)
     assert not ErasureRequest.objects.filter(customer=customer).exists()
     assert not ErasureRequest.objects.filter(complaint=complaint).exists()
+
+
+def test_the_call_list_and_the_acknowledgement_call_step(care: Any) -> None:
+    """A complaint without an email address is on the call list until the call is recorded
+    (day-first, as staff type it), then off it; the step is gone once answered."""
+    complaint = submitted(email="", when=timezone.now() - datetime.timedelta(hours=3))
+    client = signed_in(care)
+    listed = client.get(changelist(), {"acknowledgement": "to_call"})
+    assert [row.pk for row in listed.context["cl"].result_list] == [complaint.pk]
+    called = timezone.localtime() - datetime.timedelta(hours=1)
+    response = client.post(
+        step_url(complaint, "acknowledge_call"),
+        {
+            "called_at": called.strftime("%d/%m/%Y %H:%M"),
+            "summary": "Đã báo mã tra cứu và hạn trả lời.",
+        },
+    )
+    assert response.status_code == 302
+    assert fresh(complaint).acknowledged_at == called.replace(second=0, microsecond=0)
+    listed = client.get(changelist(), {"acknowledgement": "to_call"})
+    assert list(listed.context["cl"].result_list) == []
+    assert (
+        step_url(complaint, "acknowledge_call")
+        not in client.get(change_url(complaint)).content.decode()
+    )

@@ -1,5 +1,7 @@
-"""Assignees are reminded of their complaints due within a day and of those overdue: one email
-each, listing them, at most once a day per complaint, by an hourly job in the database schedule."""
+"""Assignees are reminded of their complaints due within a day and of those overdue, the queue
+(customer care) of those nobody is assigned to, and both of an acknowledgement (2 working days)
+not given yet: one email each, listing them, at most once a day per complaint, by an hourly job
+in the database schedule."""
 
 from __future__ import annotations
 
@@ -28,8 +30,12 @@ def days_ago(days: int) -> datetime.datetime:
     return NOW - datetime.timedelta(days=days)
 
 
-def assigned(assignee: Any, received: datetime.datetime, **fields: Any) -> Complaint:
+def assigned(
+    assignee: Any, received: datetime.datetime, *, acknowledged: bool = True, **fields: Any
+) -> Complaint:
     complaint = complaint_submit(kind=WITHDRAW, when=received, **fields)
+    if acknowledged:  # as the acknowledgement email records it once sent
+        services.complaint_acknowledge(complaint=complaint, how="Email")
     services.complaint_route(
         complaint=complaint,
         actor=assignee,
@@ -58,6 +64,7 @@ def test_each_assignee_gets_one_email_listing_their_due_and_overdue_complaints(
         later = assigned(lan, days_ago(5))  # due 30/03
         binhs = assigned(binh, days_ago(16))  # due 19/03: overdue
         unassigned = complaint_submit(kind=WITHDRAW, when=days_ago(20))
+        services.complaint_acknowledge(complaint=unassigned, how="Email")
         closed = assigned(lan, days_ago(20))
         services.complaint_resolve(
             complaint=closed,
@@ -72,24 +79,26 @@ def test_each_assignee_gets_one_email_listing_their_due_and_overdue_complaints(
 
         reminded = send_deadline_reminders()
 
-    assert reminded == 3
+    assert reminded == 4
     by_recipient = {tuple(email.to): email for email in mail.outbox}
     assert set(by_recipient) == {(lan.email,), (binh.email,)}
     to_lan = by_recipient[(lan.email,)].body
     assert due_tonight.tracking_code in to_lan
     assert overdue.tracking_code in to_lan
-    for absent in (later, binhs, unassigned, closed):
+    # Nobody is assigned to it: the queue (customer care, Lan's group) is reminded.
+    assert unassigned.tracking_code in to_lan
+    for absent in (later, binhs, closed):
         assert absent.tracking_code not in to_lan
     to_binh = by_recipient[(binh.email,)].body
     assert binhs.tracking_code in to_binh
     assert due_tonight.tracking_code not in to_binh
     assert "20/03/2026 23:59" in to_lan
     assert "17/03/2026 23:59" in to_lan
-    for complaint in (due_tonight, overdue, binhs):
+    for complaint in (due_tonight, overdue, binhs, unassigned):
         complaint.refresh_from_db()
         assert complaint.reminded_at == NOW
         assert complaint.events.filter(action=ComplaintEvent.Action.REMINDED).count() == 1
-    for complaint in (later, unassigned, closed):
+    for complaint in (later, closed):
         complaint.refresh_from_db()
         assert complaint.reminded_at is None
 
@@ -122,6 +131,23 @@ def test_a_complaint_becomes_due_within_a_day_as_the_clock_moves(lan: Any) -> No
         assert send_deadline_reminders() == 1
     [email] = mail.outbox
     assert complaint.tracking_code in email.body
+
+
+def test_decree356_art5_an_acknowledgement_not_given_is_reminded(lan: Any, binh: Any) -> None:
+    """Received Wednesday 18/3: the answer with the procedure is due Friday 20/3. Neither the
+    email nor a call recorded it: the assignee, or the queue when nobody is assigned, hears."""
+    wednesday = datetime.datetime(2026, 3, 18, 10, 0, tzinfo=HCM)
+    with time_machine.travel(NOW, tick=False):
+        not_answered = assigned(binh, wednesday, acknowledged=False, email="")
+        in_the_queue = complaint_submit(kind=WITHDRAW, when=wednesday, email="")
+        answered = assigned(binh, wednesday)
+        mail.outbox.clear()
+        assert send_deadline_reminders() == 2
+    by_recipient = {tuple(email.to): email.body for email in mail.outbox}
+    assert not_answered.tracking_code in by_recipient[(binh.email,)]
+    assert in_the_queue.tracking_code in by_recipient[(lan.email,)]
+    assert answered.tracking_code not in "".join(by_recipient.values())
+    assert "20/03/2026 23:59" in by_recipient[(binh.email,)]
 
 
 def test_the_job_is_in_the_database_schedule_hourly() -> None:

@@ -297,7 +297,8 @@ def test_routing_records_the_department_and_the_assignee(care: Any, legal: Any) 
     assert complaint.department == Complaint.Department.LEGAL_COMPLIANCE
     assert complaint.assignee == legal
     assert complaint.kind == Complaint.Kind.SUSPECTED_LEAK
-    assert complaint.acknowledged_at is not None
+    # Routing is no answer to the customer: only the email or a recorded call acknowledges.
+    assert complaint.acknowledged_at is None
     note = complaint.messages.get()
     assert note.visibility == ComplaintMessage.Visibility.INTERNAL
     assert note.author == care
@@ -562,3 +563,30 @@ def test_an_erased_customer_is_neither_matched_nor_linked(care: Any) -> None:
     with pytest.raises(ValidationError) as caught:
         services.complaint_link_customer(complaint=complaint, customer=customer, actor=care)
     assert codes(caught.value, "customer") == ["erased"]
+
+
+def test_decree356_art5_without_an_email_the_acknowledgement_is_a_recorded_call() -> None:
+    care = role_member("customer_care", "cskh-goi")
+    complaint = complaint_submit(email="", when=timezone.now() - datetime.timedelta(hours=2))
+    assert complaint.acknowledged_at is None  # no email: nothing was sent
+    with pytest.raises(ValidationError) as refused:
+        services.complaint_acknowledge_by_call(
+            complaint=complaint, actor=care, called_at=None, summary=""
+        )
+    assert set(refused.value.error_dict) == {"called_at", "summary"}
+    called = timezone.now() - datetime.timedelta(minutes=10)
+    services.complaint_acknowledge_by_call(
+        complaint=complaint,
+        actor=care,
+        called_at=called,
+        summary="Đã báo mã tra cứu, hạn trả lời và trang tra cứu.",
+    )
+    complaint.refresh_from_db()
+    assert complaint.acknowledged_at == called
+    event = complaint.events.get(action=ComplaintEvent.Action.ACKNOWLEDGED)
+    assert event.actor == care and event.at == called
+    assert "Đã báo mã tra cứu" in event.detail
+    with pytest.raises(ValidationError):
+        services.complaint_acknowledge_by_call(
+            complaint=complaint, actor=care, called_at=called, summary="Lần hai"
+        )
