@@ -628,7 +628,8 @@ def complaint_mark_duplicate(
 
 @transaction.atomic
 def complaint_extend(*, complaint: Complaint, actor: Actor, days: int, reason: str) -> Complaint:
-    """The one extension the law allows (at most 15 days by default), with its reason."""
+    """The one extension the law allows, within the kind's cap (complaints.law), with its
+    reason, which the customer is told."""
     require_permission(actor, PERM_EXTEND, _("Your role may not extend deadlines."))
     stored = lock(complaint)
     terms = deadlines.terms_for(stored.kind)
@@ -666,8 +667,21 @@ def complaint_extend(*, complaint: Complaint, actor: Actor, days: int, reason: s
     complaint_event_record(
         stored, action=ComplaintEvent.Action.EXTENDED, actor=actor, detail=stored.extension_reason
     )
+    # The person is told the reason and the new date (Decree 356/2025 Art. 5(2)–(5)): on the
+    # status page, and by email when there is an address.
+    _customer_message(stored, _extension_notice(stored), actor=actor)
     copy_saved(complaint, stored)
     return stored
+
+
+def _extension_notice(complaint: Complaint) -> str:
+    from django.utils import translation
+
+    with translation.override(complaint.language or settings.LANGUAGE_CODE):
+        return _(
+            "We need more time to handle your request, and the law allows us one extension. "
+            "The reason: %(reason)s. We will answer by %(due)s at the latest."
+        ) % {"reason": complaint.extension_reason, "due": local_date(complaint.due_at)}
 
 
 # Notes and replies ------------------------------------------------------------------------

@@ -175,3 +175,27 @@ def test_decree356_art5_the_migration_brings_open_requests_to_the_law() -> None:
     answered.refresh_from_db()
     assert answered.due_at == end_of(2026, 12, 19)
     assert _rule("access").resolve_days == 10
+
+
+def test_decree356_art5_the_extension_is_told_with_its_reason(
+    legal: Any, client: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    """Once, by email and on the status page, in the person's language, with the new date."""
+    from django.core import mail
+
+    from config.celery_app import app as celery_app
+
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    complaint = complaint_submit(kind="access", when=FRIDAY, language="en")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.complaint_extend(
+            complaint=complaint, actor=legal, days=10, reason="the shipper must check its records"
+        )
+    [sent] = mail.outbox
+    assert "the shipper must check its records" in sent.body and "24/12/2026" in sent.body
+    page = client.post(
+        "/en/complaints/status/",
+        {"tracking_code": complaint.tracking_code, "contact": complaint.submitter_email},
+    ).content.decode()
+    assert "the shipper must check its records" in page and "24/12/2026" in page

@@ -3,6 +3,7 @@ complaint was filed with show where it is, and nothing else does."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -34,10 +35,7 @@ def vi(message: str) -> str:
 
 
 IN_PROGRESS = "Your request to delete your data is in progress. It will be carried out by %(date)s."
-EXECUTED = (
-    "Your personal data was deleted on %(date)s. We keep only a record that the deletion was "
-    "done, without your data."
-)
+EXECUTED = "Your personal data was deleted on %(date)s. What we still keep, and why:"
 
 
 def vi_format(message: str, **params: str) -> str:
@@ -258,4 +256,36 @@ def test_an_executed_erasure_can_still_be_followed_with_the_original_contact(
     region = result_region(page)
     executed = timezone.localtime(request.executed_at).strftime("%d/%m/%Y")
     assert vi_format(EXECUTED, date=executed) in region
+    # Never "nothing" while the keyed codes (and orders, when there are any) remain.
+    assert (
+        vi(
+            "The record of this request and of our answer, with your phone number and email "
+            "replaced by a code that only lets you look it up here."
+        )
+        in region
+    )
     assert "Trần Văn Bình" not in page
+
+
+def test_law91_art14_5_after_the_erasure_the_page_says_what_remains_and_until_when(
+    client, controller, superuser, erasure_complaint
+):
+    """Orders stay, without the person, for the accounting law: the page says so, with the date
+    (the fiscal year of the last order + 10 years)."""
+    from customers import services as customer_services
+
+    complaint, customer, request = erasure_complaint
+    customer_services.order_create(
+        customer=customer,
+        actor=superuser,
+        reference="DH-2026-0042",
+        ordered_at=datetime.datetime(2026, 5, 4, 10, 0, tzinfo=datetime.UTC),
+        total_vnd=450_000,
+        invoice_number="0001234",
+    )
+    retention_services.erasure_request_verify(request=request, actor=superuser, note="Gọi lại")
+    retention_services.erasure_request_approve(request=request, actor=superuser)
+    customer_erase(customer=customer, request=request)
+    region = result_region(look_up(client, complaint.tracking_code, "0912345678").content.decode())
+    kept = re.search(r'<ul data-testid="kept">(.*?)</ul>', region, re.S).group(1)
+    assert "31/12/2036" in kept and escape("Luật Kế toán") in kept
