@@ -186,7 +186,7 @@ class DeadlineRule(models.Model):
     def __str__(self) -> str:
         return str(Kind(self.kind).label) if self.kind in Kind.values else self.kind
 
-    def clean(self) -> None:
+    def clean(self) -> None:  # the law's periods as upper bounds
         terms = law.legal_terms(self.kind)
         if terms is None:
             return
@@ -242,6 +242,32 @@ class PublicHoliday(models.Model):
 
     def __str__(self) -> str:
         return f"{local_date(self.date)} {self.name}"
+
+
+@personal_data.declare(personal={}, non_personal=["year"])
+class HolidayYear(models.Model):
+    """Legal & compliance confirmed a year's list of public holidays (the package's days, and
+    the Government's notice of the swapped days and of the National Day day chosen): the
+    November job warns them while next year's list is not confirmed."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+
+    class Meta:
+        verbose_name = _("confirmed holiday list")
+        verbose_name_plural = _("confirmed holiday lists")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
 
 
 @personal_data.declare(

@@ -13,7 +13,7 @@ import time
 
 from celery import shared_task
 
-from complaints import emails, identity_codes, incidents
+from complaints import emails, holidays, identity_codes, incidents
 from customers.kernel.locks import job_lock
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,12 @@ def send_data_export(complaint_id: int) -> bool:
 def send_identity_code(code_id: int) -> bool:
     """Text or email the requester a one-time code, to the phone or email on record."""
     return identity_codes.identity_code_send(code_id=code_id)
+
+
+@shared_task(acks_late=True)
+def check_next_year_holidays() -> bool:
+    """In November: next year's public holidays seeded, and Legal warned until confirmed."""
+    return holidays.next_year_check()
 
 
 # A run never takes this long; a run killed without releasing the lock blocks no longer.

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from complaints import selectors, services
+from complaints import holidays, selectors, services
 from complaints.admin import complaint_pages
 from complaints.admin.complaint_forms import ComplaintAddForm
 from complaints.models import (
@@ -33,11 +33,17 @@ from complaints.models import (
     ComplaintMessage,
     DeadlineRule,
     Evidence,
+    HolidayYear,
     PublicHoliday,
     normalize_tracking_code,
 )
 from customers import masking
-from customers.admin.base import ReadOnlyInline, ServiceModelAdmin, refusal_text
+from customers.admin.base import (
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    ServiceModelAdmin,
+    refusal_text,
+)
 from customers.kernel.forms import add_service_errors
 from customers.kernel.text import local_datetime
 from customers.paginator import EstimatedCountPaginator
@@ -507,6 +513,14 @@ class YearFilter(admin.SimpleListFilter):
         return queryset
 
 
+@admin.register(HolidayYear)
+class HolidayYearAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which years' holiday lists Legal & compliance confirmed (the action on Public holidays)."""
+
+    list_display = ("year", "confirmed_at", "confirmed_by")
+    actions = None
+
+
 @admin.register(PublicHoliday)
 class PublicHolidayAdmin(ServiceModelAdmin):
     """Days off that deadlines in working days skip (Labour Code 2019 Art. 112, and the
@@ -518,6 +532,25 @@ class PublicHolidayAdmin(ServiceModelAdmin):
     search_fields = ("name",)
     ordering = ("date",)
     fields = ("date", "name")
+    actions = ["confirm_years"]
+
+    @admin.action(
+        description=_("Confirm the list of the selected days' years"), permissions=["change"]
+    )
+    def confirm_years(self, request: HttpRequest, queryset: QuerySet[PublicHoliday]) -> None:
+        years = sorted({day.year for day in queryset.values_list("date", flat=True)})
+        try:
+            for year in years:
+                holidays.holiday_year_confirm(year=year, actor=request.user)
+        except PermissionDenied as denied:
+            self.message_user(request, refusal_text(denied), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("The public holidays of %(years)s are confirmed.")
+            % {"years": ", ".join(str(year) for year in years)},
+            messages.SUCCESS,
+        )
 
     @admin.display(description=_("weekday"))
     def weekday(self, obj: PublicHoliday) -> str:

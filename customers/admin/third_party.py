@@ -18,6 +18,8 @@ Each replacement keeps the original's meaning and signature; the admin-wide test
 
 from __future__ import annotations
 
+import calendar
+import re
 from typing import Any
 
 from django.contrib.admin.templatetags import admin_list
@@ -99,15 +101,33 @@ def _axes_titles() -> None:
     AccessLog.__str__ = log
 
 
+# cron-descriptor names days and months with Python's calendar module (the C locale: English).
+_VIETNAMESE_CALENDAR = {
+    **dict(
+        zip(
+            calendar.day_name,
+            ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"),
+            strict=True,
+        )
+    ),
+    **{name: f"tháng {number}" for number, name in enumerate(calendar.month_name) if name},
+}
+_CALENDAR_WORD = re.compile(r"\b(" + "|".join(_VIETNAMESE_CALENDAR) + r")\b")
+
+
 def _describe_cron(expression: str, options: Any = None) -> str:
     """cron-descriptor's description in the page's language, on a 24-hour clock."""
     from cron_descriptor import Options, get_description
     from django.utils.translation import get_language
 
+    vietnamese = (get_language() or "vi").startswith("vi")
     options = options or Options()
-    options.locale_code = "vi_VN" if (get_language() or "vi").startswith("vi") else "en_US"
+    options.locale_code = "vi_VN" if vietnamese else "en_US"
     options.use_24hour_time_format = True
-    return str(get_description(expression, options))
+    text = str(get_description(expression, options))
+    if vietnamese:
+        text = _CALENDAR_WORD.sub(lambda word: _VIETNAMESE_CALENDAR[word.group(1)], text)
+    return text
 
 
 def _crontab_str(schedule: Any) -> str:

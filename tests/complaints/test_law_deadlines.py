@@ -81,8 +81,8 @@ def test_decree356_art5_5_protective_measures_are_15_days() -> None:
 
 
 def test_decree356_art5_acknowledgement_is_2_working_days_across_tet_2027() -> None:
-    for day in TET_2027:
-        PublicHoliday.objects.create(date=day, name="Tết Nguyên đán")
+    for day in TET_2027:  # seeded from the calendar by the migration; made sure of here
+        PublicHoliday.objects.get_or_create(date=day, defaults={"name": "Tết Nguyên đán"})
     # Received Wednesday 3/2/2027: Thursday 4 and Friday 5 are Tết days, then the weekend, then
     # 8–10 off: the 2 working days are Thursday 11 and Friday 12.
     complaint = submitted("access", when=datetime.datetime(2027, 2, 3, 10, 0, tzinfo=HCM))
