@@ -23,6 +23,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from complaints import deadlines, evidence
 from complaints.models import (
@@ -37,7 +38,7 @@ from complaints.models import (
     ResponseChannel,
     Status,
 )
-from customers.kernel.text import local_date
+from customers.kernel.text import local_date, staff_text
 from customers.kernel.writes import (
     Actor,
     attribute,
@@ -49,7 +50,8 @@ from customers.kernel.writes import (
     save,
     staff_or_none,
 )
-from customers.models import Channel, Customer
+from customers.models import Channel, Customer, Purpose
+from customers.restrictions import restriction_place
 from customers.validators import normalize_phone, null_character_error
 
 logger = logging.getLogger(__name__)
@@ -419,8 +421,28 @@ def complaint_link_customer(*, complaint: Complaint, customer: Customer, actor: 
         actor=actor,
         detail=f"#{customer.pk}",
     )
+    if stored.kind == Kind.STOP_MARKETING and stored.status in PENDING_STATUSES:
+        _stop_marketing_at_once(stored, customer, actor=actor)
     copy_saved(complaint, stored)
     return stored
+
+
+def _stop_marketing_at_once(complaint: Complaint, customer: Customer, *, actor: Actor) -> None:
+    """An objection to marketing takes effect at once (Law 91/2025/QH15 Art. 28; Art. 4(1)(d)):
+    every advertising purpose is restricted as soon as the request is linked to the customer —
+    restricting harms nobody, so it does not wait for the identity check — and the request goes
+    on to withdraw the consents."""
+    reason = staff_text(
+        gettext_noop("Request %(code)s: stop marketing"), code=complaint.tracking_code
+    )
+    for purpose in Purpose.objects.filter(is_advertising=True, is_active=True):
+        restriction_place(
+            customer=customer,
+            actor=actor,
+            reason=reason,
+            purpose=purpose,
+            reference=complaint.tracking_code,
+        )
 
 
 # The steps --------------------------------------------------------------------------------

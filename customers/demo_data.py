@@ -90,7 +90,7 @@ ACCOUNTING_RETENTION_EN = "accounting records kept 10 years (Law on Accounting 2
 
 # Seeds §2 "scope of use" and §3 "storage time" (until the customer asks for deletion: 000, 002,
 # 004; removed after a long time without contact: 003; accounting records: 10 years).
-PURPOSES: tuple[dict[str, str], ...] = (
+PURPOSES: tuple[dict[str, Any], ...] = (
     {
         "code": "order-fulfilment",
         "legal_basis": Purpose.LegalBasis.CONTRACT,
@@ -130,6 +130,7 @@ PURPOSES: tuple[dict[str, str], ...] = (
     {
         "code": "marketing-email",
         "legal_basis": Purpose.LegalBasis.CONSENT,
+        "is_advertising": True,
         "name_vi": "Gửi email tiếp thị, khuyến mại",
         "name_en": "Marketing and promotional email",
         "description_vi": (
@@ -146,6 +147,7 @@ PURPOSES: tuple[dict[str, str], ...] = (
     {
         "code": "product-notifications",
         "legal_basis": Purpose.LegalBasis.CONSENT,
+        "is_advertising": True,
         "name_vi": "Thông báo sản phẩm mới, chương trình giảm giá",
         "name_en": "New product and discount notifications",
         "description_vi": (

@@ -33,6 +33,7 @@ from customers.kernel.writes import Actor, require_permission, save, staff_or_no
 from customers.models import AccessLog, Consent, Controller, Customer, Disclosure, Order, Recipient
 from customers.models import Purpose as PurposeModel
 from customers.personal_data import DataItem, fields_for_items, personal_fields
+from customers.restrictions import restriction_error, restriction_for
 from customers.selectors import controller_get
 from customers.services import access_log_record
 from customers.validators import format_phone_national
@@ -212,6 +213,11 @@ def disclosure_create(
                 params={"id": customer.pk},
             ),
         )
+    # A restriction stops every disclosure but an authority's, which the law obliges and which
+    # needs no consent (Law 91/2025/QH15 Art. 19(1)(c)).
+    restricted = None if is_authority else restriction_error(customer, recipient.purpose_id)
+    if restricted is not None:
+        refuse("customer", restricted)
     if not recipient.is_active:
         refuse(
             "recipient",
@@ -367,6 +373,8 @@ def _order_skip_reason(order: Order, required_fields: Sequence[str]) -> str | No
         return _("no customer on record: a hand-over is recorded against a customer")
     if order.customer.status != Customer.Status.ACTIVE:
         return _("the customer is being or has been erased")
+    if restriction_for(order.customer.pk, None) is not None:
+        return _("processing of the customer's data is restricted")
     if order.status in (Order.Status.CANCELLED, Order.Status.DELIVERED):
         return _("the order is %(status)s") % {"status": order.get_status_display().lower()}
     missing = [_verbose_name(name) for name in required_fields if not getattr(order, name)]

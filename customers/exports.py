@@ -22,6 +22,7 @@ from customers import masking, services
 from customers.kernel.text import local_datetime, spreadsheet_cell, staff_text
 from customers.models import AccessLog, Customer
 from customers.personal_data import personal_fields
+from customers.restrictions import restricted_customer_ids
 from customers.validators import format_phone_national, format_tax_code
 
 EXPORT_PERMISSION = "customers.export_personal_data"
@@ -86,7 +87,8 @@ def customer_export_csv(
     Vietnamese correctly; CRLF line ends), with one access-log row per exported customer.
 
     Refused (PermissionDenied) without the export permission; refused (ValidationError) for more
-    than EXPORT_LIMIT customers. An actor without the full view gets masked values.
+    than EXPORT_LIMIT customers. An actor without the full view gets masked values. Customers
+    under a restriction of all processing are left out.
     """
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("Sign in to export customers' personal data."))
@@ -107,6 +109,10 @@ def customer_export_csv(
             code="export_too_large",
             params={"limit": EXPORT_LIMIT},
         )
+    # A customer whose processing is restricted altogether is left out (Law 91/2025 Art.
+    # 4(1)(d)); the caller says how many (restricted_customer_ids).
+    restricted = restricted_customer_ids(customer.pk for customer in selected)
+    selected = [customer for customer in selected if customer.pk not in restricted]
     masked = not masking.can_see_full(actor)
     columns = customer_export_columns()
 

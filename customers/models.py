@@ -19,6 +19,7 @@ from customers.fields import PhoneNumberField, TaxCodeField
 from customers.kernel.outbox import OutboxTask  # noqa: F401  # imported to register it
 from customers.kernel.text import local_date, local_datetime
 from customers.personal_data import Category, DataItem, Erasure, PersonalField, Sensitivity
+from customers.restriction_model import Restriction  # noqa: F401  # imported to register it
 from customers.validators import format_phone_national, is_citizen_id
 
 
@@ -358,6 +359,12 @@ class Purpose(models.Model):
     retention_vi = models.CharField(_("retention (Vietnamese)"), max_length=255, blank=True)
     retention_en = models.CharField(_("retention (English)"), max_length=255, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Law 91/2025/QH15 Art. 28: advertising. A request to stop marketing restricts these at once.
+    is_advertising = models.BooleanField(
+        _("advertising"),
+        default=False,
+        help_text=_("Marketing or advertising: a request to stop marketing stops it at once."),
+    )
 
     history = HistoricalRecords()
 

@@ -96,6 +96,9 @@ ROLES: dict[str, Role] = {
                 *_crud("consent", "add", "change"),
                 *_crud("disclosure", "add", "view"),
                 *_crud("recipient", "view"),
+                # A customer's restriction or objection is placed as soon as it is received
+                # (Law 91/2025/QH15 Art. 4(1)(d)); lifting it is Legal & compliance's.
+                *_crud("restriction", "add", "view"),
                 # Customer care receives erasure requests and verifies the requester's identity;
                 # approving them is Legal & compliance's.
                 *_crud("erasurerequest", "add", "change", "view", app="retention"),
@@ -109,7 +112,7 @@ ROLES: dict[str, Role] = {
                 "Sales: sees customers, addresses, orders and consents masked; exports "
                 "customers (masked)."
             ),
-            permissions=(*_SEE_CUSTOMERS, *_EXPORT),
+            permissions=(*_SEE_CUSTOMERS, *_EXPORT, *_crud("restriction", "view")),
         ),
         Role(
             code=LEGAL_COMPLIANCE,
@@ -128,6 +131,7 @@ ROLES: dict[str, Role] = {
                 *_crud("deliveryaddress", "add", "change"),
                 *_crud("consent", "add", "change"),
                 *_crud("disclosure", "add", "view"),
+                *_crud("restriction", "add", "change", "view"),
                 # Seeds §4: police investigation agencies, procuracy, courts.
                 "customers.record_authority_disclosure",
                 *_crud("recipient", "add", "change", "view"),
@@ -163,6 +167,7 @@ ROLES: dict[str, Role] = {
                 *_crud("deliveryaddress", "view"),
                 *_crud("order", "view"),
                 *_crud("consent", "view"),
+                *_crud("restriction", "view"),
                 *_FULL_VIEW,
                 *_crud("controller", "add", "change", "view"),
                 *_crud("purpose", "add", "change", "view"),

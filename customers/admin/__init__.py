@@ -8,6 +8,7 @@ from customers.admin import (
     customers,
     disclosures,
     outbox,
+    restrictions,
     third_party,
 )
 
@@ -18,5 +19,6 @@ __all__ = [
     "customers",
     "disclosures",
     "outbox",
+    "restrictions",
     "third_party",
 ]

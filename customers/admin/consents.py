@@ -36,7 +36,7 @@ class PurposeAdmin(ServiceModelAdmin):
     list_select_related = ()
     search_fields = ("code", "name_vi", "name_en")
     fieldsets = (
-        (None, {"fields": ("code", "legal_basis", "is_active")}),
+        (None, {"fields": ("code", "legal_basis", "is_advertising", "is_active")}),
         (_("Vietnamese"), {"fields": ("name_vi", "description_vi", "retention_vi")}),
         (_("English"), {"fields": ("name_en", "description_en", "retention_en")}),
     )

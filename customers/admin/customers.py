@@ -23,7 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -40,7 +40,7 @@ from customers.admin.base import (
     name_match,
 )
 from customers.http import client_ip
-from customers.kernel.text import staff_text
+from customers.kernel.text import local_date, staff_text
 from customers.kernel.writes import copy_saved
 from customers.models import (
     AccessLog,
@@ -51,6 +51,7 @@ from customers.models import (
     Order,
 )
 from customers.paginator import EstimatedCountPaginator
+from customers.restrictions import restricted_customer_ids, restrictions_in_force
 from customers.validators import phone_search_key
 
 # Inlines -----------------------------------------------------------------------------------
@@ -250,8 +251,34 @@ class CustomerAdmin(ServiceModelAdmin):
                 f"{reverse('admin:customers_order_changelist')}?customer__id__exact={obj.pk}",
                 _("All orders"),
             ),
+            (
+                f"{reverse('admin:customers_restriction_changelist')}?customer__id__exact={obj.pk}",
+                _("Restrictions of processing"),
+            ),
+            (
+                f"{reverse('admin:customers_restriction_add')}?customer={obj.pk}",
+                _("Restrict processing"),
+            ),
         ]
-        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+        shown = format_html_join(" · ", '<a href="{}">{}</a>', links)
+        in_force = restrictions_in_force([obj.pk]).select_related("purpose")
+        warnings = format_html_join(
+            "",
+            '<p class="errornote" data-testid="restricted">{}</p>',
+            (
+                (
+                    _("Processing restricted since %(date)s: %(scope)s.")
+                    % {
+                        "date": local_date(restriction.placed_at),
+                        "scope": restriction.purpose.name
+                        if restriction.purpose
+                        else _("all processing"),
+                    },
+                )
+                for restriction in in_force
+            ),
+        )
+        return format_html("{}{}", warnings, shown)
 
     def save_through_service(
         self, request: HttpRequest, obj: Customer, values: dict[str, Any], change: bool
@@ -327,6 +354,20 @@ class CustomerAdmin(ServiceModelAdmin):
             reason = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else refusal
             self.message_user(request, str(reason), messages.ERROR)
             return None
+        left_out = len(restricted_customer_ids(queryset.values_list("pk", flat=True)))
+        if left_out:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d customer was left out of the export: their processing is "
+                    "restricted.",
+                    "%(count)d customers were left out of the export: their processing is "
+                    "restricted.",
+                    left_out,
+                )
+                % {"count": left_out},
+                messages.WARNING,
+            )
         filename = f"khach-hang-{timezone.localdate():%Y-%m-%d}.csv"
         response = HttpResponse(data, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -36,6 +36,7 @@ from customers.models import (
     Purpose,
     Recipient,
 )
+from customers.restriction_model import Restriction
 from tests.factories import CustomerFactory, PolicyVersionFactory, PurposeFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -258,6 +259,25 @@ def _outbox_scenario() -> Scenario:
     return Scenario(OutboxTask, "consent", queue, grow)
 
 
+def _restriction_scenario() -> Scenario:
+    from customers import restrictions
+    from tests.factories import role_member
+
+    def place(customer: Customer | None = None) -> Any:
+        return restrictions.restriction_place(
+            customer=customer or CustomerFactory.create(),
+            actor=role_member("legal_compliance", f"phap-che-{next(_numbers)}"),
+            reason="Khách phản đối xử lý",
+            reference=f"KN-{next(_numbers):05d}",
+        )
+
+    def grow(restriction: Any, n: int) -> None:
+        for _ in range(n):
+            place()
+
+    return Scenario(Restriction, "KN-", place, grow)
+
+
 SCENARIOS = {
     "controller": _controller_scenario,
     "customer": _customer_scenario,
@@ -270,6 +290,7 @@ SCENARIOS = {
     "disclosure": _disclosure_scenario,
     "accesslog": _access_log_scenario,
     "outboxtask": _outbox_scenario,
+    "restriction": _restriction_scenario,
 }
 
 # The most queries each page may run, however many rows there are.
