@@ -99,7 +99,6 @@ def complaint_fields(client_number: int) -> dict[str, str]:
         "description": (
             f"Tôi nhận được tin nhắn quảng cáo từ một công ty khác sau khi mua hàng (#{number})."
         ),
-        "consent_to_process": "on",
         "website": "",
     }
 

@@ -18,13 +18,16 @@ from django.utils.translation import gettext_noop
 
 from complaints.models import (
     PENDING_STATUSES,
+    REQUEST_KINDS,
     STAFF_IDENTITY_METHODS,
     Complaint,
     ComplaintEvent,
     IdentityMethod,
+    RepresentativeRelation,
 )
 from complaints.selectors import unlinked_complaints_matching
 from complaints.services import (
+    PERM_CHANGE,
     PERM_RESOLVE,
     TASK_DATA_EXPORT,
     complaint_event_record,
@@ -103,6 +106,51 @@ def complaint_verify_identity(
         action=ComplaintEvent.Action.IDENTITY_VERIFIED,
         actor=actor,
         detail=str(IdentityMethod(method).label),
+    )
+    copy_saved(complaint, stored)
+    return stored
+
+
+@transaction.atomic
+def complaint_record_representative(
+    *, complaint: Complaint, actor: Actor, name: str, relation: str, proof: str
+) -> Complaint:
+    """The request is made by the customer's legal representative — a parent for a child, a
+    guardian (Law 91/2025/QH15 Art. 24(2)) — with the proof of representation seen. Recorded
+    before the identity check, which then checks the representative."""
+    require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
+    stored = lock(complaint)
+    _pending_request(stored)
+    if stored.kind not in REQUEST_KINDS:
+        raise ValidationError(
+            _("Only a request about one's data is made by a representative."), code="not_request"
+        )
+    if stored.identity_verified_at is not None:
+        raise ValidationError(
+            _("The identity was verified already: a representative is recorded before that."),
+            code="verified",
+        )
+    errors: dict[str, ValidationError] = {}
+    if not (name or "").strip():
+        errors["name"] = ValidationError(_("Enter the representative's name."), code="required")
+    if relation not in RepresentativeRelation.values:
+        errors["relation"] = ValidationError(_("Choose how they represent."), code="required")
+    if not (proof or "").strip():
+        errors["proof"] = ValidationError(
+            _("Say what proves it, e.g. the birth certificate or the court's decision seen."),
+            code="required",
+        )
+    if errors:
+        raise ValidationError(errors)
+    stored.representative_name = name.strip()
+    stored.representative_relation = relation
+    stored.representative_proof = proof.strip()
+    complaint_save_step(stored, actor=actor)
+    complaint_event_record(
+        stored,
+        action=ComplaintEvent.Action.REPRESENTATIVE_RECORDED,
+        actor=actor,
+        detail=str(RepresentativeRelation(relation).label),
     )
     copy_saved(complaint, stored)
     return stored

@@ -50,7 +50,6 @@ def _submit(customer: Customer, kind: str, text: str, when: datetime.datetime, *
         email=customer.email,
         kind=kind,
         description=text,
-        consent_to_process=True,
         when=when,
         **extra,
     )

@@ -85,14 +85,6 @@ class ComplaintForm(forms.Form):
         required=False,
         widget=MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
     )
-    consent_to_process = forms.BooleanField(
-        label=_(
-            "I agree that the company processes the personal data in this complaint in order "
-            "to handle it and answer me."
-        ),
-        required=False,
-        widget=forms.CheckboxInput(attrs={"aria-required": "true"}),
-    )
     # A field people do not see and do not fill: something that fills it is a script.
     website = forms.CharField(
         label=_("Leave this field empty"),

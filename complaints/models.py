@@ -102,6 +102,14 @@ class IdentityMethod(models.TextChoices):
     ONE_TIME_CODE = "one_time_code", _("One-time code sent to the phone or email on record")
 
 
+class RepresentativeRelation(models.TextChoices):
+    """Who may act for the customer (Law 91/2025/QH15 Art. 24(2); Civil Code 2015 Art. 136)."""
+
+    PARENT = "parent", _("Parent of a child")
+    GUARDIAN = "guardian", _("Guardian")
+    OTHER = "other", _("Other legal representative")
+
+
 # What staff may record; a one-time code is recorded only by the customer typing it.
 STAFF_IDENTITY_METHODS = [
     (method.value, method.label)
@@ -295,9 +303,13 @@ class HolidayYear(models.Model):
         "rejection_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
         # How staff checked who is asking ("called back 0912 *** 984"): it may name the person.
         "identity_note": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
+        # A parent or guardian filing for the customer (Law 91/2025/QH15 Art. 24(2)).
+        "representative_name": PersonalField(Category.IDENTITY, erasure=Erasure.REDACT),
+        "representative_proof": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
     },
     non_personal=[
         "identity_method",
+        "representative_relation",
         "tracking_code",
         "kind",
         "channel",
@@ -332,8 +344,11 @@ class Complaint(models.Model):
     submitter_phone = PhoneNumberField(_("phone"), blank=True, db_index=True)
     submitter_email = models.EmailField(_("email"), blank=True, db_index=True)
     description = models.TextField(_("description"))
+    # Asked on the form before 2026. Handling a complaint or request is the company's legal
+    # duty (Law 91/2025/QH15 Art. 4(4)–(5)): no consent is asked for it any more.
     consent_to_process = models.BooleanField(
-        _("agreed that the complaint's data is processed to handle it"), default=False
+        _("agreed that the complaint's data is processed to handle it (asked before 2026)"),
+        default=False,
     )
     customer = models.ForeignKey(
         Customer,
@@ -408,6 +423,13 @@ class Complaint(models.Model):
         blank=True,
     )
     identity_note = models.TextField(_("identity check note"), blank=True)
+    # Law 91/2025/QH15 Art. 24(2): for a child, or a person without (full) legal capacity, the
+    # legal representative exercises the rights, with the proof of representation recorded.
+    representative_name = models.CharField(_("legal representative"), max_length=255, blank=True)
+    representative_relation = models.CharField(
+        _("representing as"), max_length=20, choices=RepresentativeRelation.choices, blank=True
+    )
+    representative_proof = models.TextField(_("proof of representation"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejecting"), blank=True)
@@ -535,6 +557,7 @@ class ComplaintEvent(models.Model):
         REMINDED = "reminded", _("Assignee reminded")
         IDENTITY_VERIFIED = "identity_verified", _("Identity verified")
         IDENTITY_CODE_SENT = "identity_code_sent", _("Identity code sent")
+        REPRESENTATIVE_RECORDED = "representative_recorded", _("Legal representative recorded")
         DEADLINE_CORRECTED = "deadline_corrected", _("Deadline corrected to the law's")
 
     complaint = models.ForeignKey(

@@ -222,7 +222,6 @@ def complaint_submit(
     email: str = "",
     kind: str,
     description: str,
-    consent_to_process: bool,
     files: Sequence[Any] = (),
     language: str = "",
     channel: str = Channel.WEB_FORM,
@@ -266,13 +265,6 @@ def complaint_submit(
                 params={"max": MAX_DESCRIPTION},
             )
         ]
-    if not consent_to_process:
-        errors["consent_to_process"] = [
-            ValidationError(
-                _("We can only handle your complaint if you agree that we process its data."),
-                code="consent_required",
-            )
-        ]
     try:
         phone, email = _clean_contact(phone, email)
     except ValidationError as error:
@@ -296,7 +288,6 @@ def complaint_submit(
         submitter_phone=phone,
         submitter_email=email,
         description=description,
-        consent_to_process=True,
         received_at=received_at,
         acknowledge_due_at=deadlines.acknowledge_due(kind, received_at, terms=terms),
         due_at=deadlines.resolve_due(kind, received_at, terms=terms),

@@ -155,7 +155,6 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                 email=data["email"],
                 kind=data["kind"],
                 description=data["description"],
-                consent_to_process=data["consent_to_process"],
                 files=data["evidence"],
                 language=translation.get_language() or "",
             )

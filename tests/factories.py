@@ -96,7 +96,6 @@ def complaint_submit(**overrides: Any) -> Any:
         "email": "bao.tran@example.vn",
         "kind": "other_complaint",
         "description": "Tôi nhận được tin nhắn quảng cáo từ một công ty lạ.",
-        "consent_to_process": True,
     }
     fields.update(overrides)
     return complaint_services.complaint_submit(**fields)

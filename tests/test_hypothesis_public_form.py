@@ -37,7 +37,6 @@ VALID = {
     "email": "hoa@example.vn",
     "kind": Kind.DISCLOSURE_WITHOUT_CONSENT.value,
     "description": "Tôi nhận được tin nhắn quảng cáo từ một công ty khác.",
-    "consent_to_process": "on",
     "website": "",
 }
 

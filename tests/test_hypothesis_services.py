@@ -46,7 +46,6 @@ def test_complaint_submit_answers_any_text_with_a_message(name, description) -> 
             phone="0912 345 678",
             kind=Kind.OTHER_COMPLAINT,
             description=description,
-            consent_to_process=True,
         )
     except ValidationError as error:
         assert_field_messages(error, {"name", "description"})

@@ -169,7 +169,6 @@ def test_a_complaint_opens_no_session(client, controller):
             "phone": "0912 345 678",
             "kind": "disclosure_without_consent",
             "description": "Tin nhắn quảng cáo.",
-            "consent_to_process": "on",
         },
         follow=True,
     )

@@ -19,6 +19,7 @@ from complaints.models import (
     Complaint,
     ComplaintMessage,
     Department,
+    RepresentativeRelation,
     ResponseChannel,
     grouped_kind_choices,
     normalize_tracking_code,
@@ -227,6 +228,18 @@ def _customer_choice_label(customer: Customer) -> str:
     return f"#{customer.pk} {customer.full_name} — {contact}"
 
 
+class RepresentativeForm(StepForm):
+    name = forms.CharField(label=_("Representative's name"), max_length=255)
+    relation = forms.ChoiceField(
+        label=_("Representing as"), choices=[("", "---------"), *RepresentativeRelation.choices]
+    )
+    proof = forms.CharField(
+        label=_("Proof of representation"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. the child's birth certificate no. 123/2015 seen at the counter."),
+    )
+
+
 class IdentityForm(StepForm):
     method = forms.ChoiceField(
         label=_("How you checked"), choices=[("", "---------"), *STAFF_IDENTITY_METHODS]
@@ -308,10 +321,6 @@ class ComplaintAddForm(forms.Form):
         choices=settings.LANGUAGES,
         initial=settings.LANGUAGE_CODE,
         help_text=_("Emails to the customer are written in it."),
-    )
-    consent_to_process = forms.BooleanField(
-        label=_("The customer agreed that the complaint's data is processed to handle it"),
-        required=False,
     )
     evidence = MultipleFileField(
         label=_("Evidence files"),

@@ -166,6 +166,18 @@ def _verify_identity(request: HttpRequest, complaint: Complaint, form: Any) -> s
     return _("Identity verified: the steps on the customer's data can go ahead.")
 
 
+def _record_representative(request: HttpRequest, complaint: Complaint, form: Any) -> str:
+    data = form.cleaned_data
+    data_requests.complaint_record_representative(
+        complaint=complaint,
+        actor=request.user,
+        name=data["name"],
+        relation=data["relation"],
+        proof=data["proof"],
+    )
+    return _("The legal representative is recorded: now verify their identity.")
+
+
 def _identity_unchecked(complaint: Complaint) -> bool:
     return acts_on_data(REQUEST_KINDS)(complaint) and complaint.identity_verified_at is None
 
@@ -342,6 +354,20 @@ STEPS = Steps(
             ),
             field_names={"customer": "customer_id"},
             prepare_form=_mask_matches,
+        ),
+        Step(
+            "representative",
+            gettext_lazy("Record the legal representative"),
+            complaint_forms.RepresentativeForm,
+            _record_representative,
+            permissions=(services.PERM_CHANGE,),
+            service_judges_state=True,
+            available=lambda c: _identity_unchecked(c) and not c.representative_name,
+            explanation=gettext_lazy(
+                "For a child, or a person without full legal capacity, the legal representative "
+                "makes the request (Law 91/2025/QH15 Art. 24(2)): record who, as what, and the "
+                "proof you saw; then verify the representative's identity."
+            ),
         ),
         Step(
             "verify_identity",

@@ -245,6 +245,20 @@ class ComplaintAdmin(ServiceModelAdmin):
         ),
         (_("Customer"), {"fields": ("customer", "customer_linked_at", "customer_linked_by")}),
         (
+            _("Who asks"),
+            {
+                "fields": (
+                    "representative_name",
+                    "representative_relation",
+                    "representative_proof",
+                    "identity_verified_at",
+                    "identity_verified_by",
+                    "identity_method",
+                    "identity_note",
+                )
+            },
+        ),
+        (
             _("Handling"),
             {"fields": ("department", "assignee", "third_party_involved", "duplicate_of")},
         ),
@@ -418,7 +432,6 @@ class ComplaintAdmin(ServiceModelAdmin):
                     email=data["email"],
                     kind=data["kind"],
                     description=data["description"],
-                    consent_to_process=data["consent_to_process"],
                     files=data["evidence"],
                     language=data["language"],
                     channel=data["channel"],

@@ -685,7 +685,6 @@ def test_customer_care_records_a_phone_complaint(care: Any) -> None:
             "kind": "stop_marketing",
             "description": "Khách gọi tổng đài yêu cầu ngừng gửi tin quảng cáo.",
             "language": "vi",
-            "consent_to_process": "on",
             "evidence": [SimpleUploadedFile("ghi-am.pdf", PDF_BYTES, "application/pdf")],
         },
     )
@@ -714,7 +713,6 @@ def test_add_form_keeps_what_was_typed_on_a_refusal(care: Any) -> None:
     assert response.status_code == 200
     form = response.context["form"]
     assert "phone" in form.errors
-    assert "consent_to_process" in form.errors
     assert "Thư gửi qua bưu điện." in response.content.decode()
     assert not Complaint.objects.exists()
 

@@ -106,7 +106,6 @@ def test_a_customer_sends_a_complaint_with_evidence_and_follows_it(
     page.select_option("#id_kind", "suspected_leak")
     page.fill("#id_description", "Tôi nhận cuộc gọi lạ biết rõ đơn hàng tôi vừa đặt hôm qua.")
     page.set_input_files("#id_evidence", str(evidence))
-    page.check("#id_consent_to_process")
     page.click("button[type=submit]")
 
     page.wait_for_url(f"{live_server.url}/complaints/sent/")
@@ -157,17 +156,8 @@ def test_bad_input_is_shown_next_to_the_fields_with_everything_typed_kept(
     assert phone_error.inner_text().strip()
     assert "id_phone_error" in (page.get_attribute("#id_phone", "aria-describedby") or "")
     assert page.get_attribute("#id_phone", "aria-invalid") == "true"
-    consent_error = page.locator("#field-consent_to_process #id_consent_to_process_error")
-    with translation.override("vi"):
-        from django.utils.translation import gettext
-
-        expected = gettext(
-            "We can only handle your complaint if you agree that we process its data."
-        )
-    assert consent_error.inner_text().strip() == expected
-    assert "id_consent_to_process_error" in (
-        page.get_attribute("#id_consent_to_process", "aria-describedby") or ""
-    )
+    # No consent is asked for handling it (Law 91/2025 Art. 4(4)): the form informs instead.
+    assert page.get_by_test_id("processing-notice").is_visible()
     # Fields that were right carry no message.
     assert page.locator("#field-name .errorlist").count() == 0
     assert page.locator("#field-email .errorlist").count() == 0
@@ -178,12 +168,10 @@ def test_bad_input_is_shown_next_to_the_fields_with_everything_typed_kept(
     assert page.input_value("#id_email") == "huy.pham@example.vn"
     assert page.input_value("#id_kind") == "deletion"
     assert page.input_value("#id_description") == "Xin xóa toàn bộ dữ liệu của tôi."
-    assert not page.is_checked("#id_consent_to_process")
     assert not overflows_horizontally(page)
 
     # Corrected, it goes through.
     page.fill("#id_phone", "0912 345 678")
-    page.check("#id_consent_to_process")
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/complaints/sent/")
     assert Complaint.objects.get().submitter_phone == "+84912345678"
@@ -201,7 +189,6 @@ def test_mistakes_are_not_held_against_the_customer_and_the_limit_says_when(
         page.fill("#id_phone", phone)
         page.select_option("#id_kind", "access")
         page.fill("#id_description", "Tôi muốn xem dữ liệu của tôi.")
-        page.check("#id_consent_to_process")
         page.click("button[type=submit]")
 
     for _ in range(3):

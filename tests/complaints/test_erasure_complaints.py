@@ -49,7 +49,6 @@ def _filed_and_handled(care: Any, legal: Any, customer: Customer) -> Complaint:
         email=EMAIL,
         kind=Complaint.Kind.SUSPECTED_LEAK,
         description=DESCRIPTION,
-        consent_to_process=True,
         files=[
             SimpleUploadedFile("CCCD Phạm Thị Thu Hoài.png", png_bytes(text=EVIDENCE_TEXT)),
             SimpleUploadedFile("tin-nhan-thu-hoai.pdf", pdf_bytes(EVIDENCE_TEXT)),
@@ -103,7 +102,6 @@ def test_nothing_of_the_complainant_is_left_after_erasure(require_postgres: None
             email=email,
             kind=Complaint.Kind.OTHER_COMPLAINT,
             description=f"{NAME} gửi lại lần nữa",
-            consent_to_process=True,
         )
     evidence = list(complaint.evidence.all())
     paths = [Path(django_settings.MEDIA_ROOT) / item.file.name for item in evidence]
@@ -176,7 +174,6 @@ def test_a_rule_does_not_erase_a_customer_with_an_open_complaint_until_it_is_clo
         phone=PHONE,
         kind=Complaint.Kind.OTHER_COMPLAINT,
         description=DESCRIPTION,
-        consent_to_process=True,
         when=LAST_SEEN,
     )
     services.complaint_link_customer(complaint=complaint, customer=customer, actor=care)
@@ -233,7 +230,6 @@ def test_a_deletion_request_still_moves_after_its_customer_is_erased(superuser: 
         email=EMAIL,
         kind=Complaint.Kind.DELETION,
         description="Xin xóa dữ liệu của tôi.",
-        consent_to_process=True,
     )
     services.complaint_link_customer(complaint=complaint, customer=customer, actor=superuser)
     identity_verified(complaint, superuser)

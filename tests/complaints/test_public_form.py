@@ -42,7 +42,6 @@ def form_data(**changes: object) -> dict[str, object]:
         "email": "Hoa.Nguyen@Example.vn",
         "kind": Kind.DISCLOSURE_WITHOUT_CONSENT.value,
         "description": "Tôi nhận được tin nhắn quảng cáo từ một công ty khác sau khi mua hàng.",
-        "consent_to_process": "on",
         "website": "",
     }
     data.update(changes)
@@ -127,7 +126,8 @@ def test_valid_submission_is_recorded_with_its_evidence_and_acknowledged(
     assert complaint.submitter_phone == "+84912345678"
     assert complaint.submitter_email == "hoa.nguyen@example.vn"
     assert complaint.kind == Kind.DISCLOSURE_WITHOUT_CONSENT
-    assert complaint.consent_to_process is True
+    # Handling it is a legal duty (Law 91/2025 Art. 4(4)): no consent is asked for it.
+    assert complaint.consent_to_process is False
     assert complaint.status == Complaint.Status.RECEIVED
 
     evidence = Evidence.objects.get(complaint=complaint)
@@ -197,12 +197,6 @@ BIG_PDF = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024) + b"\n%%EOF\n"
             id="bad-email",
         ),
         pytest.param(
-            {"consent_to_process": None},
-            ["consent_to_process"],
-            lambda: vi("We can only handle your complaint if you agree that we process its data."),
-            id="no-consent",
-        ),
-        pytest.param(
             {"description": "   "},
             ["description"],
             lambda: vi("Describe what happened or what you ask for."),
@@ -264,8 +258,6 @@ def test_bad_input_is_explained_next_to_its_field_and_nothing_typed_is_lost(
         assert escape(str(data["description"])) in field_block(page, "description")
     if data.get("kind"):
         assert f'<option value="{data["kind"]}" selected>' in field_block(page, "kind")
-    consent = field_block(page, "consent_to_process")
-    assert ("checked" in consent) == ("consent_to_process" in data)
     # Files cannot be kept by the browser: the page says so next to the file input.
     assert ('data-testid="files-again"' in field_block(page, "evidence")) == ("evidence" in data)
 
@@ -392,3 +384,10 @@ def test_the_limit_counts_in_redis_and_forgets_with_its_window(
         assert 0 < ttl <= 3600
     finally:
         caches["default"].clear()
+
+
+def test_law91_art4_4_the_form_does_not_make_consent_a_condition(client) -> None:
+    """Handling a request is a legal duty: the form asks no consent for it and says so."""
+    page = client.get("/complaints/new/").content.decode()
+    assert "consent_to_process" not in page
+    assert 'data-testid="processing-notice"' in page

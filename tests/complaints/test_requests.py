@@ -363,3 +363,40 @@ def test_a_deletion_request_needs_a_linked_customer_and_a_role(customer: Custome
             complaint=complaint, actor=role_member("sales")
         )
     assert not ErasureRequest.objects.exists()
+
+
+def test_law91_art24_2_a_parent_makes_the_request_for_a_child(
+    customer: Customer, care: Any
+) -> None:
+    """The representative, as what, and the proof seen are recorded, in the history, before
+    the identity check (which then checks the representative); refused once verified."""
+    complaint = complaint_submit(name="Phạm Văn Cha", phone=PHONE, email=EMAIL, kind="access")
+    services.complaint_link_customer(complaint=complaint, customer=customer, actor=care)
+    with pytest.raises(ValidationError) as refused:
+        data_requests.complaint_record_representative(
+            complaint=complaint, actor=care, name="", relation="", proof=""
+        )
+    assert set(refused.value.error_dict) == {"name", "relation", "proof"}
+    data_requests.complaint_record_representative(
+        complaint=complaint,
+        actor=care,
+        name="Phạm Văn Cha",
+        relation="parent",
+        proof="Giấy khai sinh số 123/2015 của con, xem tại quầy",
+    )
+    complaint.refresh_from_db()
+    assert (complaint.representative_name, complaint.representative_relation) == (
+        "Phạm Văn Cha",
+        "parent",
+    )
+    assert complaint.events.filter(action=ComplaintEvent.Action.REPRESENTATIVE_RECORDED).exists()
+    assert complaint.history.filter(representative_relation="parent").exists()
+    identity_verified(complaint, care)
+    with pytest.raises(ValidationError) as refused:
+        data_requests.complaint_record_representative(
+            complaint=complaint, actor=care, name="Người khác", relation="guardian", proof="x"
+        )
+    assert refused.value.error_list[0].code == "verified"
+    # Erasure reaches the representative's name and proof too (declared personal).
+    fields = personal_data.personal_fields(Complaint)
+    assert {"representative_name", "representative_proof"} <= set(fields)

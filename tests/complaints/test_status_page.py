@@ -50,7 +50,6 @@ def submit(**changes: object) -> Complaint:
         "email": "Binh.Tran@Example.vn",
         "kind": Kind.USE_BEYOND_PURPOSE.value,
         "description": "Số điện thoại của tôi bị dùng để gọi bán bảo hiểm.",
-        "consent_to_process": True,
         "language": "vi",
     }
     values.update(changes)

@@ -252,7 +252,6 @@ def test_sales_and_administrators_cannot_change_complaints(role: str, care: Any)
             phone="0912 345 678",
             kind=Complaint.Kind.OTHER_COMPLAINT,
             description="Gọi điện",
-            consent_to_process=True,
             actor=member,
         ),
     ]

@@ -67,7 +67,6 @@ def _closed_complaint(clerk: Any, *, on: datetime.datetime, **contact: Any) -> C
             email=contact.pop("email", EMAIL),
             kind=Complaint.Kind.DISCLOSURE_WITHOUT_CONSENT,
             description=STORY,
-            consent_to_process=True,
             files=[
                 SimpleUploadedFile("can-cuoc-tran-thi-bich-ngoc.png", demo_png(), "image/png"),
                 SimpleUploadedFile("thu-khieu-nai.pdf", LETTER, "application/pdf"),
@@ -181,7 +180,6 @@ def test_open_recent_and_held_complaints_are_not_touched(clerk: Any) -> None:
             phone="0909 111 222",
             kind=Complaint.Kind.ACCESS,
             description="Cho tôi xem dữ liệu",
-            consent_to_process=True,
         )
 
     run = _purge(at(2026, 11, 23))
