@@ -104,6 +104,23 @@ class RetentionRuleAdmin(ServiceModelAdmin):
 # Erasure requests -------------------------------------------------------------------------
 
 
+class RefusalToTellFilter(admin.SimpleListFilter):
+    """Refusals the customer was not told yet (no email address: call them)."""
+
+    title = _("refusal told")
+    parameter_name = "refusal_told"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("no", _("Not yet: call the customer"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "no":
+            return queryset.filter(
+                status=ErasureRequest.Status.REFUSED, refusal_told_at__isnull=True
+            )
+        return queryset
+
+
 class OverdueFilter(admin.SimpleListFilter):
     title = _("overdue")
     parameter_name = "overdue"
@@ -191,6 +208,29 @@ def _what_is_erased(request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]
     }
 
 
+class RefusalCallForm(StepForm):
+    called_at = forms.DateTimeField(
+        label=_("Called at"),
+        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    summary = forms.CharField(
+        label=_("What you told the customer"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, record: ErasureRequest, **kwargs: Any) -> None:
+        super().__init__(*args, record=record, **kwargs)
+        self.initial.setdefault("called_at", timezone.localtime().replace(second=0))
+
+
+def _refusal_call(request: HttpRequest, obj: ErasureRequest, form: Any) -> str:
+    data = form.cleaned_data
+    services.erasure_refusal_told_by_call(
+        request=obj, actor=request.user, called_at=data["called_at"], summary=data["summary"]
+    )
+    return gettext("The call is recorded.")
+
+
 def _step_context(request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]:
     return _what_is_erased(request, obj)
 
@@ -221,6 +261,22 @@ STEPS = Steps(
             permissions=(services.APPROVE_PERMISSION,),
             available=lambda obj: obj.status == ErasureRequest.Status.VERIFIED,
             service_judges_role=True,
+            service_judges_state=True,
+        ),
+        Step(
+            "refusal_call",
+            _("Record the call that told the refusal"),
+            RefusalCallForm,
+            _refusal_call,
+            permissions=("retention.change_erasurerequest",),
+            available=lambda obj: (
+                obj.status == ErasureRequest.Status.REFUSED and obj.refusal_told_at is None
+            ),
+            explanation=_(
+                "The customer has no email address: call them, tell them the ground and the "
+                "reason (Law 91/2025/QH15 Art. 14(5)), and record the call here."
+            ),
+            field_names={"called_at": "called_at", "summary": "summary"},
             service_judges_state=True,
         ),
         Step(
@@ -255,7 +311,7 @@ class ErasureRequestAdmin(ServiceModelAdmin):
         "approved_by",
     )
     personal_columns = {"customer_link": "customer"}
-    list_filter = ("status", "source", OverdueFilter)
+    list_filter = ("status", "source", OverdueFilter, RefusalToTellFilter)
     list_select_related = ("customer", "verified_by", "approved_by")
     search_fields = ("customer__id",)  # get_search_results does the searching
     search_help_text = _("A customer's id: 123 or #123.")
@@ -277,7 +333,16 @@ class ErasureRequestAdmin(ServiceModelAdmin):
         (_("Decision"), {"fields": ("approved_at", "approved_by", "executed_at")}),
         (
             _("Refusal"),
-            {"fields": ("refused_at", "refused_by", "refusal_exception", "refusal_reason")},
+            {
+                "fields": (
+                    "refused_at",
+                    "refused_by",
+                    "refusal_exception",
+                    "refusal_reason",
+                    "refusal_told_at",
+                    "refusal_told_how",
+                )
+            },
         ),
     )
 

@@ -141,6 +141,8 @@ class PurgeRun(models.Model):
         "verification_note": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
         # Sent to the customer; once the customer is erased later (by a rule), it goes too.
         "refusal_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
+        # How the refusal reached the person ("Email", or the call's summary).
+        "refusal_told_how": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
     },
     non_personal=["source", "status", "refusal_exception"],
 )
@@ -293,6 +295,10 @@ class ErasureRequest(models.Model):
         _("legal exception"), max_length=40, choices=LegalException.choices, blank=True
     )
     refusal_reason = models.TextField(_("reason sent to the customer"), blank=True)
+    # Law 91/2025/QH15 Art. 14(5): the person is told why the deletion is not done — by email
+    # when there is an address, otherwise by a call staff record.
+    refusal_told_at = models.DateTimeField(_("refusal told at"), null=True, blank=True)
+    refusal_told_how = models.TextField(_("refusal told how"), blank=True)
 
     history = HistoricalRecords()
 

@@ -21,11 +21,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from complaints import data_requests, deadlines
 from complaints import services as complaint_services
 from complaints.models import Complaint, ComplaintEvent, Kind
-from customers.kernel.text import local_date
+from customers.kernel.text import local_date, staff_text
 from customers.kernel.writes import (
     Actor,
     attribute,
@@ -294,8 +295,9 @@ def erasure_request_mark_executed(
 # The customer reads the ground in Vietnamese, with its article of Law 91/2025/QH15.
 def erasure_refusal_notify(*, request_id: int) -> bool:
     """Email the customer that their request was refused, why, and on which legal ground
-    (called by the task). False when there is nothing to send: no such refused request, or no
-    email address."""
+    (called by the task), and record that they were told. False when there is nothing to send:
+    no such refused request, told already, or no email address — then staff call the customer
+    and record it (erasure_refusal_told_by_call)."""
     from django.core.mail import EmailMessage
     from django.template.loader import render_to_string
 
@@ -306,7 +308,7 @@ def erasure_refusal_notify(*, request_id: int) -> bool:
         .filter(pk=request_id, status=ErasureRequest.Status.REFUSED)
         .first()
     )
-    if request is None or not request.customer.email:
+    if request is None or request.refusal_told_at is not None or not request.customer.email:
         return False
     controller = controller_get()
     company_short = (controller.short_name or controller.legal_name) if controller else ""
@@ -327,7 +329,41 @@ def erasure_refusal_notify(*, request_id: int) -> bool:
             },
         )
     EmailMessage(subject=subject, body=body, to=[request.customer.email]).send()
+    ErasureRequest.objects.filter(pk=request.pk).update(
+        refusal_told_at=timezone.now(), refusal_told_how=staff_text(gettext_noop("Email"))
+    )
     return True
+
+
+@transaction.atomic
+def erasure_refusal_told_by_call(
+    *, request: ErasureRequest, actor: Actor, called_at: datetime.datetime | None, summary: str
+) -> ErasureRequest:
+    """The customer has no email address: staff called and told them the refusal, its ground
+    and reason (Law 91/2025/QH15 Art. 14(5)); when, and what was said."""
+    require_permission(
+        actor, "retention.change_erasurerequest", _("Your role may not record this call.")
+    )
+    stored = lock(request)
+    if stored.status != ErasureRequest.Status.REFUSED or stored.refusal_told_at is not None:
+        raise ValidationError(
+            _("Only a refusal the customer was not told yet is recorded this way."),
+            code="not_to_tell",
+        )
+    errors: dict[str, ValidationError] = {}
+    if called_at is None or called_at > timezone.now() + datetime.timedelta(minutes=5):
+        errors["called_at"] = ValidationError(_("Enter when you called."), code="called_at")
+    if not (summary or "").strip():
+        errors["summary"] = ValidationError(
+            _("Write what you told the customer (the ground and the reason)."), code="required"
+        )
+    if errors:
+        raise ValidationError(errors)
+    stored.refusal_told_at = called_at
+    stored.refusal_told_how = f"{staff_text(gettext_noop('Phone call'))}: {summary.strip()}"
+    save(stored, actor=actor)
+    copy_saved(request, stored)
+    return stored
 
 
 # Legal holds ------------------------------------------------------------------------------

@@ -458,3 +458,45 @@ def test_law91_art14_2_a_refusal_rests_on_a_ground_in_force(
     assert "refusal_exception" in refused.value.error_dict
     request.refresh_from_db()
     assert request.status == ErasureRequest.Status.VERIFIED
+
+
+def test_law91_art14_5_a_refusal_reaches_the_customer_by_email_or_by_a_recorded_call(
+    customer: Customer, cskh: Any, legal: Any, controller: Controller
+) -> None:
+    """Told once by email; without an email address staff call and record it."""
+    request = _verified(customer, cskh)
+    services.erasure_request_refuse(
+        request=request,
+        actor=legal,
+        exception=ErasureRequest.LegalException.CONTRACT,
+        reason="Đơn hàng đang được bảo hành.",
+    )
+    assert services.erasure_refusal_notify(request_id=request.pk) is True
+    assert services.erasure_refusal_notify(request_id=request.pk) is False  # once
+    request.refresh_from_db()
+    assert request.refusal_told_at is not None and request.refusal_told_how
+
+    no_email = CustomerFactory.create(email="")
+    silent = _verified(no_email, cskh)
+    services.erasure_request_refuse(
+        request=silent,
+        actor=legal,
+        exception=ErasureRequest.LegalException.CONTRACT,
+        reason="Đơn hàng đang được bảo hành.",
+    )
+    assert services.erasure_refusal_notify(request_id=silent.pk) is False
+    with pytest.raises(ValidationError) as refused:
+        services.erasure_refusal_told_by_call(
+            request=silent, actor=cskh, called_at=None, summary=""
+        )
+    assert set(refused.value.error_dict) == {"called_at", "summary"}
+    called = timezone.now() - datetime.timedelta(minutes=3)
+    services.erasure_refusal_told_by_call(
+        request=silent, actor=cskh, called_at=called, summary="Đã báo căn cứ và lý do từ chối."
+    )
+    silent.refresh_from_db()
+    assert silent.refusal_told_at == called and "Đã báo căn cứ" in silent.refusal_told_how
+    with pytest.raises(ValidationError):
+        services.erasure_refusal_told_by_call(
+            request=silent, actor=cskh, called_at=called, summary="Lần hai"
+        )
