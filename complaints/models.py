@@ -26,7 +26,7 @@ from customers.fields import PhoneNumberField
 from customers.kernel.files import random_name
 from customers.kernel.text import local_date, local_datetime
 from customers.models import Channel, Customer
-from customers.personal_data import Category, DataItem, Erasure, PersonalField
+from customers.personal_data import Category, DataItem, Erasure, PersonalField, Sensitivity
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a customer types the code.
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -469,7 +469,13 @@ class Complaint(models.Model):
 
 @personal_data.declare(
     personal={
-        "file": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
+        # Photos of ID cards, screenshots of private messages: sensitive.
+        "file": PersonalField(
+            Category.FREE_TEXT,
+            erasure=Erasure.DELETE_ROW,
+            sensitivity=Sensitivity.SENSITIVE,
+            article="Decree 356/2025/NĐ-CP Art. 4(1)(c), (i)",
+        ),
         "original_name": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
         "sha256": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
     },

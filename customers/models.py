@@ -282,10 +282,7 @@ class DeliveryAddress(models.Model):
             Category.ADDRESS, erasure=Erasure.CLEAR, item=DataItem.DELIVERY_ADDRESS
         ),
         "total_vnd": PersonalField(
-            Category.TRANSACTION,
-            erasure=Erasure.KEEP,
-            sensitivity=Sensitivity.SENSITIVE,
-            item=DataItem.ORDERS,
+            Category.TRANSACTION, erasure=Erasure.KEEP, item=DataItem.ORDERS
         ),
     },
     non_personal=["reference", "invoice_number", "status"],
@@ -435,12 +432,10 @@ class PolicyVersion(models.Model):
     personal={
         "customer": PersonalField(Category.IDENTITY, erasure=Erasure.DELETE_ROW),
         "form_reference": PersonalField(Category.ONLINE_ID, erasure=Erasure.DELETE_ROW),
-        "ip_address": PersonalField(
-            Category.ONLINE_ID, erasure=Erasure.DELETE_ROW, sensitivity=Sensitivity.SENSITIVE
-        ),
-        "user_agent": PersonalField(
-            Category.ONLINE_ID, erasure=Erasure.DELETE_ROW, sensitivity=Sensitivity.SENSITIVE
-        ),
+        # Kept as evidence of the consent, not to track behaviour: basic data (Decree 356/2025
+        # Art. 4(1)(l) is about tracking online activity).
+        "ip_address": PersonalField(Category.ONLINE_ID, erasure=Erasure.DELETE_ROW),
+        "user_agent": PersonalField(Category.ONLINE_ID, erasure=Erasure.DELETE_ROW),
         "withdrawal_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
     },
     non_personal=["status", "channel", "withdrawal_channel"],
@@ -612,7 +607,13 @@ class Recipient(models.Model):
         # 4(1)(a): the right to know who received the data); it names no personal value, only the
         # items.
         "customer": PersonalField(Category.IDENTITY, erasure=Erasure.KEEP),
-        "request_scan": PersonalField(Category.FREE_TEXT, erasure=Erasure.KEEP),
+        # An investigation agency's request: data on crime and breaches of the law.
+        "request_scan": PersonalField(
+            Category.FREE_TEXT,
+            erasure=Erasure.KEEP,
+            sensitivity=Sensitivity.SENSITIVE,
+            article="Decree 356/2025/NĐ-CP Art. 4(1)(g)",
+        ),
         "notes": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR, item=DataItem.NOTES),
     },
     non_personal=[

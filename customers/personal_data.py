@@ -46,8 +46,12 @@ class Category(models.TextChoices):
 
 
 class Sensitivity(models.TextChoices):
+    # Decree 356/2025/NĐ-CP Art. 3: basic data (name, contacts, addresses, ID numbers, …).
     BASIC = "basic", _("Basic")
-    # Law 91/2025: online activity history and financial data are sensitive.
+    # Decree 356/2025/NĐ-CP Art. 4(1): the closed list of sensitive data. An order's amount, an
+    # IP address or a browser string kept as consent evidence are not on it (Art. 4(1)(k) and
+    # (l) are about banks' financial data and the tracking of behaviour online). A sensitive
+    # field names its point of the list and gets the access limits of Art. 4(2).
     SENSITIVE = "sensitive", _("Sensitive")
 
 
@@ -91,6 +95,8 @@ class PersonalField:
     sensitivity: Sensitivity = Sensitivity.BASIC
     # The item a disclosure names when it hands this field over; None: never handed over.
     item: DataItem | None = None
+    # For a sensitive field, the point of Decree 356/2025 Art. 4(1) it falls under.
+    article: str = ""
     # A record for which the value names no person (an organization's name): shown unmasked.
     # Erasure still treats it as declared.
     names_no_person: Callable[[Any], bool] | None = None

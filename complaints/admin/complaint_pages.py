@@ -467,6 +467,11 @@ def evidence_view(
     complaint = record_or_404(model_admin, request, object_id)
     if not masking.can_see_full(request.user):
         raise PermissionDenied(_("Evidence files show personal data your role sees masked."))
+    # Sensitive data (Decree 356/2025 Art. 4(2): access limited to the roles that need it):
+    # the staff who answer complaints.
+    user: Any = request.user
+    if not user.has_perm(services.PERM_RESOLVE):
+        raise PermissionDenied(_("Only the staff who answer complaints open their evidence."))
     evidence = Evidence.objects.filter(pk=evidence_id, complaint_id=complaint.pk).first()
     if evidence is None or not evidence.file:
         raise Http404(_("No such evidence file."))

@@ -353,6 +353,11 @@ class DisclosureAdmin(ServiceModelAdmin):
             raise PermissionDenied
         if self.masks_personal_data(request, disclosure):
             raise PermissionDenied(_("The scan shows personal data your role sees masked."))
+        # Sensitive data (Decree 356/2025 Art. 4(1)(g), 4(2)): only Legal & compliance, who
+        # record the authorities' requests, open them.
+        user: Any = request.user
+        if not user.has_perm(disclosures.RECORD_AUTHORITY_DISCLOSURE):
+            raise PermissionDenied(_("Only Legal & compliance open an authority's request."))
         access_log_record(
             staff=request.user,
             customer_ids=[disclosure.customer_id],

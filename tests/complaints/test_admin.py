@@ -829,3 +829,17 @@ def test_the_call_list_and_the_acknowledgement_call_step(care: Any) -> None:
         step_url(complaint, "acknowledge_call")
         not in client.get(change_url(complaint)).content.decode()
     )
+
+
+def test_decree356_art4_2_evidence_is_opened_by_those_who_answer_complaints() -> None:
+    """Evidence files are sensitive (ID card photos, private messages): seeing complaints and
+    customers in full is not enough; answering complaints is."""
+    _complaint, evidence = _with_evidence()
+    reader = StaffFactory.create(username="chi-doc")
+    reader.user_permissions.add(
+        Permission.objects.get(content_type__app_label="complaints", codename="view_complaint"),
+        Permission.objects.get(
+            content_type__app_label="customers", codename="view_full_personal_data"
+        ),
+    )
+    assert signed_in(reader).get(evidence_url(evidence)).status_code == 403

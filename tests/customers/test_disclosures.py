@@ -1008,3 +1008,22 @@ def test_who_received_my_data_page_lists_every_disclosure_and_is_logged(
 
     client.force_login(_staff("no-customers", "add_disclosure"))
     assert client.get(_url("customer_disclosure_report", customer.pk)).status_code == 403
+
+
+def test_decree356_art4_2_an_authoritys_request_is_opened_by_legal_only(
+    client: Client, dpo: Any, customer: Customer, police: Recipient
+) -> None:
+    """Investigation data is sensitive (Art. 4(1)(g)): staff who see disclosures in full but do
+    not record the authorities' requests cannot open the scan; the access is not logged."""
+    disclosure = disclosures.disclosure_create(
+        actor=dpo, customer=customer, recipient=police, items=["name"], **_request()
+    )
+    client.force_login(
+        _staff("cskh-hoa", "view_disclosure", "view_customer", "view_full_personal_data")
+    )
+    assert client.get(_url("disclosure_scan", disclosure.pk)).status_code == 403
+    assert not AccessLog.objects.filter(action=AccessLog.Action.VIEW).exists()
+    from tests.factories import role_member
+
+    client.force_login(role_member("legal_compliance", "phap-che-mai"))
+    assert client.get(_url("disclosure_scan", disclosure.pk)).status_code == 200

@@ -50,3 +50,23 @@ def test_accounting_fields_are_kept_and_the_person_is_detached() -> None:
     assert order_fields["total_vnd"].erasure is Erasure.KEEP
     assert order_fields["customer"].erasure is Erasure.CLEAR
     assert order_fields["delivery_phone"].erasure is Erasure.CLEAR
+
+
+def test_decree356_art4_sensitive_fields_are_those_of_the_list() -> None:
+    """An order's amount, an IP address or a browser string kept as consent evidence are basic
+    data; evidence files and an authority's request are sensitive, each naming its point."""
+    from django.apps import apps
+
+    from customers.personal_data import Sensitivity, personal_fields
+
+    sensitive = {
+        (model._meta.label, name): field
+        for model in apps.get_models()
+        for name, field in personal_fields(model).items()
+        if field.sensitivity == Sensitivity.SENSITIVE and not hasattr(model, "instance_type")
+    }
+    assert set(sensitive) == {
+        ("complaints.Evidence", "file"),
+        ("customers.Disclosure", "request_scan"),
+    }
+    assert all("Art. 4(1)" in field.article for field in sensitive.values())
