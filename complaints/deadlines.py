@@ -2,7 +2,8 @@
 
 A deadline ends at the end of its last day, in Vietnam's time. Working days skip Saturdays,
 Sundays and the public holidays staff keep in the admin; the day a complaint arrives is not
-counted (received on Friday: the 2 working days to acknowledge are Monday and Tuesday).
+counted (received on Friday: the 2 working days to acknowledge are Monday and Tuesday). The
+law's periods bound the table (complaints.law); deadline_rule_save is the table's write.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints import law
 from complaints.models import DeadlineRule, PublicHoliday
+from customers.kernel.writes import Actor, require_permission, save
 
 # Used for a kind without a row: the law's period for a request (complaints.law), these for a
 # complaint (the company's choice).
@@ -128,3 +133,29 @@ def resolve_due(
     if extension_days:
         last_day = add_days(last_day, extension_days, working=working)
     return end_of_local_day(last_day)
+
+
+# The table's one write (Legal & compliance, from the admin) ------------------------------
+
+
+@transaction.atomic
+def deadline_rule_save(*, rule: DeadlineRule, actor: Actor) -> DeadlineRule:
+    """Change a kind's deadline. Complaints already received keep the due date they were given;
+    new ones and re-routed ones follow the new rule."""
+    require_permission(
+        actor, "complaints.change_deadlinerule", _("Your role may not change deadlines.")
+    )
+    if (
+        rule.third_party_resolve_days is not None
+        and rule.third_party_resolve_days < rule.resolve_days
+    ):
+        raise ValidationError(
+            {
+                "third_party_resolve_days": ValidationError(
+                    _("With a third party the time cannot be shorter than without."),
+                    code="shorter",
+                )
+            }
+        )
+    save(rule, actor=actor)
+    return rule

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import HolidayYear, PublicHoliday
 from customers.kernel.text import local_date
-from customers.kernel.writes import Actor, require_permission, staff_or_none
+from customers.kernel.writes import Actor, attribute, require_permission, save, staff_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -94,3 +94,24 @@ def next_year_check(*, today: datetime.date | None = None) -> bool:
         )
     EmailMessage(subject=str(subject), body=body, to=recipients).send()
     return True
+
+
+@transaction.atomic
+def public_holiday_save(*, holiday: PublicHoliday, actor: Actor) -> PublicHoliday:
+    permission = "complaints.change_publicholiday" if holiday.pk else "complaints.add_publicholiday"
+    require_permission(
+        actor, permission, _("Your role may not change the list of public holidays.")
+    )
+    save(holiday, actor=actor)
+    return holiday
+
+
+@transaction.atomic
+def public_holiday_delete(*, holiday: PublicHoliday, actor: Actor) -> None:
+    require_permission(
+        actor,
+        "complaints.delete_publicholiday",
+        _("Your role may not change the list of public holidays."),
+    )
+    attribute(holiday, actor)
+    holiday.delete()

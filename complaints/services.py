@@ -1,7 +1,8 @@
-"""The writes of complaints/: the public form, the staff's steps, notes and replies, the deadline
-table and the holiday list. Admin, public views and tasks all call these; what a request does to
-the customer's data is in data_requests.py, the reads in selectors.py, the emails in emails.py,
-breach incidents in incidents.py.
+"""The writes of complaints/: the public form, the staff's steps, notes and replies. Admin,
+public views and tasks all call these; what a request does to the customer's data is in
+data_requests.py and identity_codes.py, the reads in selectors.py, the emails in emails.py,
+breach incidents in incidents.py, the deadline table's write in deadlines.py, the holiday list's
+in holidays.py.
 
 The workflow (seed 004 §7): received → (awaiting the customer ↔) classified and routed →
 resolved (answered by phone or email) → closed; or rejected, or a duplicate of another. Every
@@ -31,17 +32,14 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     ComplaintMessage,
-    DeadlineRule,
     Evidence,
     Kind,
-    PublicHoliday,
     ResponseChannel,
     Status,
 )
 from customers.kernel.text import local_date, staff_text
 from customers.kernel.writes import (
     Actor,
-    attribute,
     copy_saved,
     lock,
     queue_after_commit,
@@ -729,50 +727,3 @@ def complaint_add_message(
     return ComplaintMessage.objects.create(
         complaint=stored, visibility=visibility, body=text, author=staff_or_none(actor)
     )
-
-
-# The deadline table and the holidays ------------------------------------------------------
-
-
-@transaction.atomic
-def deadline_rule_save(*, rule: DeadlineRule, actor: Actor) -> DeadlineRule:
-    """Change a kind's deadline. Complaints already received keep the due date they were given;
-    new ones and re-routed ones follow the new rule."""
-    require_permission(
-        actor, "complaints.change_deadlinerule", _("Your role may not change deadlines.")
-    )
-    if (
-        rule.third_party_resolve_days is not None
-        and rule.third_party_resolve_days < rule.resolve_days
-    ):
-        raise ValidationError(
-            {
-                "third_party_resolve_days": ValidationError(
-                    _("With a third party the time cannot be shorter than without."),
-                    code="shorter",
-                )
-            }
-        )
-    save(rule, actor=actor)
-    return rule
-
-
-@transaction.atomic
-def public_holiday_save(*, holiday: PublicHoliday, actor: Actor) -> PublicHoliday:
-    permission = "complaints.change_publicholiday" if holiday.pk else "complaints.add_publicholiday"
-    require_permission(
-        actor, permission, _("Your role may not change the list of public holidays.")
-    )
-    save(holiday, actor=actor)
-    return holiday
-
-
-@transaction.atomic
-def public_holiday_delete(*, holiday: PublicHoliday, actor: Actor) -> None:
-    require_permission(
-        actor,
-        "complaints.delete_publicholiday",
-        _("Your role may not change the list of public holidays."),
-    )
-    attribute(holiday, actor)
-    holiday.delete()

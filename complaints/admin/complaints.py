@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from complaints import holidays, selectors, services
+from complaints import deadlines, holidays, selectors, services
 from complaints.admin import complaint_pages
 from complaints.admin.complaint_forms import ComplaintAddForm
 from complaints.models import (
@@ -506,7 +506,7 @@ class DeadlineRuleAdmin(ServiceModelAdmin):
         self, request: HttpRequest, obj: DeadlineRule, values: dict[str, Any], change: bool
     ) -> DeadlineRule:
         try:
-            return services.deadline_rule_save(rule=obj, actor=request.user)
+            return deadlines.deadline_rule_save(rule=obj, actor=request.user)
         except PermissionDenied as denied:
             raise ValidationError(refusal_text(denied), code="permission") from denied
 
@@ -579,13 +579,13 @@ class PublicHolidayAdmin(ServiceModelAdmin):
         self, request: HttpRequest, obj: PublicHoliday, values: dict[str, Any], change: bool
     ) -> PublicHoliday:
         try:
-            return services.public_holiday_save(holiday=obj, actor=request.user)
+            return holidays.public_holiday_save(holiday=obj, actor=request.user)
         except PermissionDenied as denied:
             raise ValidationError(refusal_text(denied), code="permission") from denied
 
     def delete_model(self, request: HttpRequest, obj: PublicHoliday) -> None:
-        services.public_holiday_delete(holiday=obj, actor=request.user)
+        holidays.public_holiday_delete(holiday=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PublicHoliday]) -> None:
         for holiday in queryset:
-            services.public_holiday_delete(holiday=holiday, actor=request.user)
+            holidays.public_holiday_delete(holiday=holiday, actor=request.user)

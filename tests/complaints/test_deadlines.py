@@ -113,7 +113,7 @@ def test_a_rule_in_working_days_skips_weekends_and_holidays(legal: Any) -> None:
     rule = DeadlineRule.objects.get(kind=Complaint.Kind.OTHER_COMPLAINT)
     rule.resolve_days = 10
     rule.resolve_unit = DeadlineRule.Unit.WORKING_DAYS
-    services.deadline_rule_save(rule=rule, actor=legal)
+    deadlines.deadline_rule_save(rule=rule, actor=legal)
 
     complaint = complaint_submit(kind=Complaint.Kind.OTHER_COMPLAINT, when=FRIDAY)
     # Monday 9 … Friday 13 and Monday 16 … Friday 20.
@@ -131,7 +131,7 @@ def test_changing_the_rule_changes_new_complaints_not_old_ones(legal: Any, care:
     rule = DeadlineRule.objects.get(kind=Complaint.Kind.OTHER_COMPLAINT)
     rule.resolve_days = 10
     rule.acknowledge_working_days = 1
-    services.deadline_rule_save(rule=rule, actor=legal)
+    deadlines.deadline_rule_save(rule=rule, actor=legal)
 
     after = complaint_submit(kind=Complaint.Kind.OTHER_COMPLAINT, when=FRIDAY)
     assert after.due_at == end_of(2026, 3, 16)
@@ -144,7 +144,7 @@ def test_only_legal_changes_the_deadline_table(care: Any) -> None:
     rule = DeadlineRule.objects.get(kind=Complaint.Kind.ACCESS)
     rule.resolve_days = 5
     with pytest.raises(PermissionDenied):
-        services.deadline_rule_save(rule=rule, actor=care)
+        deadlines.deadline_rule_save(rule=rule, actor=care)
     assert DeadlineRule.objects.get(kind=Complaint.Kind.ACCESS).resolve_days == 10
 
 
@@ -152,7 +152,7 @@ def test_a_third_party_deadline_shorter_than_the_plain_one_is_refused(legal: Any
     rule = DeadlineRule.objects.get(kind=Complaint.Kind.WITHDRAW_CONSENT)
     rule.third_party_resolve_days = 10
     with pytest.raises(ValidationError) as caught:
-        services.deadline_rule_save(rule=rule, actor=legal)
+        deadlines.deadline_rule_save(rule=rule, actor=legal)
     assert codes(caught.value, "third_party_resolve_days") == ["shorter"]
 
 
@@ -203,7 +203,7 @@ def test_an_extension_beyond_the_rule_is_refused(legal: Any, days: int) -> None:
 def test_the_maximum_extension_comes_from_the_rule(legal: Any) -> None:
     rule = DeadlineRule.objects.get(kind=Complaint.Kind.ACCESS)
     rule.max_extension_days = 5
-    services.deadline_rule_save(rule=rule, actor=legal)
+    deadlines.deadline_rule_save(rule=rule, actor=legal)
     complaint = complaint_submit(kind=Complaint.Kind.ACCESS, when=FRIDAY)
 
     with pytest.raises(ValidationError) as caught:

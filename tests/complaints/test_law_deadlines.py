@@ -115,7 +115,7 @@ def test_decree356_art5_legal_may_shorten_a_period_never_lengthen_it(legal: Any)
     rule = _rule("access")
     rule.resolve_days = 11
     with pytest.raises(ValidationError) as refused:
-        services.deadline_rule_save(rule=rule, actor=legal)
+        deadlines.deadline_rule_save(rule=rule, actor=legal)
     [message] = refused.value.message_dict["resolve_days"]
     assert "10" in message and "356/2025" in message
     for field, value in (
@@ -127,16 +127,16 @@ def test_decree356_art5_legal_may_shorten_a_period_never_lengthen_it(legal: Any)
         rule = _rule("access")
         setattr(rule, field, value)
         with pytest.raises(ValidationError) as refused:
-            services.deadline_rule_save(rule=rule, actor=legal)
+            deadlines.deadline_rule_save(rule=rule, actor=legal)
         assert field in refused.value.error_dict, field
     rule = _rule("access")
     rule.resolve_days = 7
-    services.deadline_rule_save(rule=rule, actor=legal)
+    deadlines.deadline_rule_save(rule=rule, actor=legal)
     assert submitted("access").due_at == end_of(2026, 12, 11)
     # A complaint kind has no period in the law: the company's choice.
     rule = _rule("other_complaint")
     rule.resolve_days = 45
-    services.deadline_rule_save(rule=rule, actor=legal)
+    deadlines.deadline_rule_save(rule=rule, actor=legal)
 
 
 def test_decree356_art5_the_table_is_at_the_law_after_the_migration() -> None:
