@@ -50,7 +50,11 @@ class RouteForm(StepForm):
     third_party_involved = forms.BooleanField(
         label=_("A processor or third party must also act"),
         required=False,
-        help_text=_("Withdrawal, restriction and objection then get 20 days instead of 15."),
+        help_text=_(
+            "The law's longer period then applies (Decree 356/2025 Art. 5): 15 days instead of "
+            "10 for access and correction, 20 instead of 15 for withdrawal, restriction and "
+            "objection, 30 instead of 20 for deletion."
+        ),
     )
     note = forms.CharField(
         label=_("Internal note"), widget=TEXTAREA, required=False, strip=True, max_length=10_000
