@@ -24,7 +24,8 @@ from customers.models import Customer
 logger = logging.getLogger(__name__)
 
 
-def _controller_context() -> dict[str, Any]:
+def controller_context() -> dict[str, Any]:
+    """What every message to a customer names: the controller, its short name, the site."""
     from customers.selectors import controller_get
 
     controller = controller_get()
@@ -69,7 +70,7 @@ def acknowledgement_send(*, complaint_id: int) -> bool:
         and complaint.events.filter(action=ComplaintEvent.Action.ACKNOWLEDGED).exists()
     ):
         return False  # sent before (a task delivered twice)
-    context = _controller_context()
+    context = controller_context()
     with translation.override(complaint.language):
         context.update(
             {
@@ -103,7 +104,7 @@ def customer_message_send(*, message_id: int) -> bool:
     complaint = message.complaint
     if not complaint.submitter_email or "@" not in complaint.submitter_email:
         return False
-    context = _controller_context()
+    context = controller_context()
     with translation.override(complaint.language):
         context.update(
             {
@@ -138,7 +139,7 @@ def data_export_send(*, complaint_id: int) -> bool:
     address = customer.email  # the address on record, never one typed on the form
     if not address or customer.status == Customer.Status.ERASED:
         return False
-    context = _controller_context()
+    context = controller_context()
     with translation.override(complaint.language):
         export = data_export.customer_data(customer)
         page = data_export.render_html(export)

@@ -49,7 +49,7 @@ def public_holidays_seed(*, years: Iterable[int]) -> int:
         PublicHoliday(date=day, name=name[:120]) for day, name in wanted.items() if day not in have
     ]
     for holiday in missing:
-        holiday.save()  # one by one: each gets its history row
+        save(holiday, actor=None)  # one by one, validated: each gets its history row
     return len(missing)
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from complaints.emails import controller_context
 from complaints.models import (
     PENDING_STATUSES,
     REQUEST_KINDS,
@@ -150,16 +151,9 @@ def identity_code_send(*, code_id: int) -> bool:
     return True
 
 
-def _company() -> str:
-    from customers.selectors import controller_get
-
-    controller = controller_get()
-    return (controller.short_name or controller.legal_name) if controller else ""
-
-
 def _deliver(code: IdentityCode, complaint: Complaint, customer: Customer, secret: str) -> None:
     with translation.override(complaint.language or settings.LANGUAGE_CODE):
-        company = _company()
+        company = controller_context()["company_short"]
         text = (f"{company}: " if company else "") + _(
             "Your code to confirm request %(tracking)s is %(code)s. It is valid for "
             "%(minutes)d minutes. Do not give it to anyone, including our staff."

@@ -40,6 +40,7 @@ from complaints.models import (
 from customers.kernel.text import local_date, staff_text
 from customers.kernel.writes import (
     Actor,
+    call_errors,
     copy_saved,
     lock,
     queue_after_commit,
@@ -87,15 +88,6 @@ TASK_DATA_EXPORT = "complaints.tasks.send_data_export"
 
 
 # Helpers ----------------------------------------------------------------------------------
-
-
-def _staff_text(label: Any) -> str:
-    """A label stored in an event's detail, in the staff's language (the admin's), whatever
-    language the request that caused it spoke (the public form in English, a command)."""
-    from django.utils import translation
-
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(label)
 
 
 # Who filed a complaint is checked when it is received and never changes in a step; once the
@@ -311,7 +303,7 @@ def complaint_submit(
         action=ComplaintEvent.Action.RECEIVED,
         actor=actor,
         to_status=Status.RECEIVED,
-        detail=_staff_text(Channel(channel).label),
+        detail=staff_text(Channel(channel).label),
         at=received_at,
     )
     if email:
@@ -355,25 +347,22 @@ def complaint_acknowledge_by_call(
     """The acknowledgement of a complaint without an email address: staff called the customer
     and told them the procedure, the deadline and how to follow; when, and what was said."""
     require_permission(actor, PERM_CHANGE, _("Your role may not change complaints."))
-    errors: dict[str, ValidationError] = {}
-    if called_at is None:
-        errors["called_at"] = ValidationError(_("Enter when you called."), code="required")
-    elif called_at > timezone.now() + datetime.timedelta(minutes=5):
-        errors["called_at"] = ValidationError(_("The call cannot be in the future."), code="future")
-    elif called_at < complaint.received_at:
-        errors["called_at"] = ValidationError(
-            _("The call cannot be before the complaint was received."), code="before"
-        )
-    if not (summary or "").strip():
-        errors["summary"] = ValidationError(
-            _("Write what you told the customer (the procedure, the deadline, how to follow)."),
-            code="required",
-        )
+    errors = call_errors(
+        called_at=called_at,
+        summary=summary,
+        fields=("called_at", "summary"),
+        missing_call=_("Enter when you called."),
+        missing_summary=_(
+            "Write what you told the customer (the procedure, the deadline, how to follow)."
+        ),
+        not_before=complaint.received_at,
+        not_before_message=_("The call cannot be before the complaint was received."),
+    )
     if errors:
         raise ValidationError(errors)
     if complaint.acknowledged_at is not None:
         raise ValidationError(_("The customer was already answered."), code="acknowledged")
-    how = f"{_staff_text(ResponseChannel.PHONE.label)}: {summary.strip()}"
+    how = f"{staff_text(ResponseChannel.PHONE.label)}: {summary.strip()}"
     return complaint_acknowledge(complaint=complaint, actor=actor, how=how, at=called_at)
 
 
@@ -478,7 +467,7 @@ def complaint_route(
             body=note.strip(),
             author=staff_or_none(actor),
         )
-    detail = _staff_text(Complaint.Department(department).label)
+    detail = staff_text(Complaint.Department(department).label)
     if assignee is not None:
         detail = f"{detail} — {assignee.get_username()}"
     return _finish_move(stored, complaint, from_status, actor=actor, detail=str(detail))
@@ -539,18 +528,13 @@ def complaint_resolve(
     )
     errors: dict[str, ValidationError] = {}
     if response_channel == ResponseChannel.PHONE:
-        if phone_call_at is None:
-            errors["phone_call_at"] = ValidationError(
-                _("When did you call the customer?"), code="required"
-            )
-        elif phone_call_at > timezone.now() + datetime.timedelta(minutes=5):
-            errors["phone_call_at"] = ValidationError(
-                _("The call cannot be in the future."), code="future"
-            )
-        if not (phone_call_summary or "").strip():
-            errors["phone_call_summary"] = ValidationError(
-                _("Summarise what was said on the call."), code="required"
-            )
+        errors = call_errors(
+            called_at=phone_call_at,
+            summary=phone_call_summary,
+            fields=("phone_call_at", "phone_call_summary"),
+            missing_call=_("When did you call the customer?"),
+            missing_summary=_("Summarise what was said on the call."),
+        )
         if not stored.submitter_phone:
             errors["response_channel"] = ValidationError(
                 _("The complaint has no phone number: answer by email."), code="no_phone"
@@ -579,7 +563,7 @@ def complaint_resolve(
         complaint,
         from_status,
         actor=actor,
-        detail=_staff_text(ResponseChannel(response_channel).label),
+        detail=staff_text(ResponseChannel(response_channel).label),
     )
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import services as complaint_services
 from complaints.admin import complaint_pages
+from complaints.admin.complaint_forms import CallForm
 from complaints.models import Complaint, Kind
 from complaints.selectors import unlinked_complaints_matching
 from customers import masking
@@ -208,21 +209,6 @@ def _what_is_erased(request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]
     }
 
 
-class RefusalCallForm(StepForm):
-    called_at = forms.DateTimeField(
-        label=_("Called at"),
-        input_formats=["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
-    summary = forms.CharField(
-        label=_("What you told the customer"), widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-    def __init__(self, *args: Any, record: ErasureRequest, **kwargs: Any) -> None:
-        super().__init__(*args, record=record, **kwargs)
-        self.initial.setdefault("called_at", timezone.localtime().replace(second=0))
-
-
 def _refusal_call(request: HttpRequest, obj: ErasureRequest, form: Any) -> str:
     data = form.cleaned_data
     services.erasure_refusal_told_by_call(
@@ -266,7 +252,7 @@ STEPS = Steps(
         Step(
             "refusal_call",
             _("Record the call that told the refusal"),
-            RefusalCallForm,
+            CallForm,
             _refusal_call,
             permissions=("retention.change_erasurerequest",),
             available=lambda obj: (

@@ -30,6 +30,7 @@ from customers.kernel.text import local_date, staff_text
 from customers.kernel.writes import (
     Actor,
     attribute,
+    call_errors,
     copy_saved,
     lock,
     queue_after_commit,
@@ -350,13 +351,13 @@ def erasure_refusal_told_by_call(
             _("Only a refusal the customer was not told yet is recorded this way."),
             code="not_to_tell",
         )
-    errors: dict[str, ValidationError] = {}
-    if called_at is None or called_at > timezone.now() + datetime.timedelta(minutes=5):
-        errors["called_at"] = ValidationError(_("Enter when you called."), code="called_at")
-    if not (summary or "").strip():
-        errors["summary"] = ValidationError(
-            _("Write what you told the customer (the ground and the reason)."), code="required"
-        )
+    errors = call_errors(
+        called_at=called_at,
+        summary=summary,
+        fields=("called_at", "summary"),
+        missing_call=_("Enter when you called."),
+        missing_summary=_("Write what you told the customer (the ground and the reason)."),
+    )
     if errors:
         raise ValidationError(errors)
     stored.refusal_told_at = called_at

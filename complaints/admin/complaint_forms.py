@@ -118,25 +118,30 @@ class ResolveForm(StepForm):
         self.initial.setdefault("phone_call_at", timezone.localtime().replace(second=0))
 
 
-class AcknowledgeCallForm(StepForm):
+class CallForm(StepForm):
+    """A call staff made to a customer: when (now, by default), and what they said."""
+
     called_at = forms.DateTimeField(
         label=_("Called at"),
         input_formats=DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     summary = forms.CharField(
-        label=_("What you told the customer"),
-        widget=TEXTAREA,
-        max_length=10_000,
-        help_text=_(
-            "The procedure (what happens next), the deadline, and how to follow: the tracking "
-            "code and the status page, or the hotline."
-        ),
+        label=_("What you told the customer"), widget=TEXTAREA, max_length=10_000
     )
 
-    def __init__(self, *args: Any, record: Complaint, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, record: Any, **kwargs: Any) -> None:
         super().__init__(*args, record=record, **kwargs)
         self.initial.setdefault("called_at", timezone.localtime().replace(second=0))
+
+
+class AcknowledgeCallForm(CallForm):
+    def __init__(self, *args: Any, record: Complaint, **kwargs: Any) -> None:
+        super().__init__(*args, record=record, **kwargs)
+        self.fields["summary"].help_text = _(
+            "The procedure (what happens next), the deadline, and how to follow: the tracking "
+            "code and the status page, or the hotline."
+        )
         self.initial.setdefault(
             "summary",
             _("Told the tracking code %(code)s, the answer by %(due)s, and the status page.")

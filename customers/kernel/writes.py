@@ -8,11 +8,14 @@ instance what was saved, and queues the follow-up task only once its work has co
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.validators import full_clean
 
@@ -69,6 +72,32 @@ def required_text(value: str, *, field: str, message: str, code: str) -> str:
     if not text:
         raise ValidationError({field: ValidationError(message, code=code)})
     return text
+
+
+def call_errors(
+    *,
+    called_at: datetime.datetime | None,
+    summary: str,
+    fields: tuple[str, str],
+    missing_call: str,
+    missing_summary: str,
+    not_before: datetime.datetime | None = None,
+    not_before_message: str = "",
+) -> dict[str, ValidationError]:
+    """What is wrong with a phone call staff record (``fields``: the names of its time and its
+    summary): when is required, not in the future (5 minutes of clock drift allowed) nor before
+    ``not_before``; what was said is required."""
+    at_field, summary_field = fields
+    errors: dict[str, ValidationError] = {}
+    if called_at is None:
+        errors[at_field] = ValidationError(missing_call, code="required")
+    elif called_at > timezone.now() + datetime.timedelta(minutes=5):
+        errors[at_field] = ValidationError(_("The call cannot be in the future."), code="future")
+    elif not_before is not None and called_at < not_before:
+        errors[at_field] = ValidationError(not_before_message, code="before")
+    if not (summary or "").strip():
+        errors[summary_field] = ValidationError(missing_summary, code="required")
+    return errors
 
 
 def queue_after_commit(task: str, *args: Any) -> None:

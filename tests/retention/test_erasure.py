@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext, isolate_apps
 from django.utils import timezone
 from simple_history.utils import update_change_reason
 
-from customers import disclosures, personal_data, services
+from customers import disclosures, personal_data, restrictions, services
 from customers.models import (
     AccessLog,
     Channel,
@@ -36,7 +36,7 @@ from customers.personal_data import DataItem, Erasure, PersonalField
 from retention import erasure
 from retention.erasure import REDACTED, erase_customers
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold
-from tests.factories import CustomerFactory, PurposeFactory, StaffFactory
+from tests.factories import CustomerFactory, PurposeFactory, StaffFactory, role_member
 from tests.retention.all_tables import find_in_files, find_values
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +159,14 @@ def _person(
     )
     services.access_log_record(
         staff=clerk, customer_ids=[customer.pk], action=AccessLog.Action.VIEW, detail="hồ sơ"
+    )
+    # A restriction placed and lifted: its reasons name the person, in the row and its history.
+    legal = role_member("legal_compliance", f"phap-che-erasure-{n}")
+    restriction = restrictions.restriction_place(
+        customer=customer, actor=legal, reason=f"{name} phản đối xử lý, gọi {phone}"
+    )
+    restrictions.restriction_lift(
+        restriction=restriction, actor=legal, reason=f"{name} rút lại qua {email}"
     )
     # What Django admin writes when staff edit the customer and add an address inline.
     LogEntry.objects.log_actions(
