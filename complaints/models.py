@@ -26,7 +26,7 @@ from customers.fields import PhoneNumberField
 from customers.kernel.files import random_name
 from customers.kernel.text import local_date, local_datetime
 from customers.models import Channel, Customer
-from customers.personal_data import Category, DataItem, Erasure, PersonalField, Sensitivity
+from customers.personal_data import Category, DataItem, Erasure, LegalItem, PersonalField
 
 # Crockford's base32 without I, L, O, U: nothing to misread when a customer types the code.
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -282,30 +282,55 @@ class HolidayYear(models.Model):
     personal={
         # The link to the customer goes with erasure; the record of how the request was
         # handled stays (it proves the promise was kept) without the person in it.
-        "customer": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
+        "customer": PersonalField(
+            Category.IDENTITY, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+        ),
         "submitter_name": PersonalField(
-            Category.IDENTITY, erasure=Erasure.REDACT, item=DataItem.NAME
+            Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.REDACT, item=DataItem.NAME
         ),
         # Hashed, not cleared: the customer can still follow the outcome of their request
         # with the tracking code and the phone or email it was filed with.
         "submitter_phone": PersonalField(
-            Category.CONTACT, erasure=Erasure.KEYED_HASH, item=DataItem.PHONE
+            Category.CONTACT,
+            legal=LegalItem.NUMBERS,
+            erasure=Erasure.KEYED_HASH,
+            item=DataItem.PHONE,
         ),
         "submitter_email": PersonalField(
-            Category.CONTACT, erasure=Erasure.KEYED_HASH, item=DataItem.EMAIL
+            Category.CONTACT,
+            legal=LegalItem.OTHER_BASIC,
+            erasure=Erasure.KEYED_HASH,
+            item=DataItem.EMAIL,
         ),
         "description": PersonalField(
-            Category.FREE_TEXT, erasure=Erasure.REDACT, item=DataItem.NOTES
+            Category.FREE_TEXT,
+            legal=LegalItem.OTHER_BASIC,
+            erasure=Erasure.REDACT,
+            item=DataItem.NOTES,
         ),
-        "resolution": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
-        "phone_call_summary": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
-        "extension_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
-        "rejection_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
+        "resolution": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.REDACT
+        ),
+        "phone_call_summary": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.REDACT
+        ),
+        "extension_reason": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.REDACT
+        ),
+        "rejection_reason": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.REDACT
+        ),
         # How staff checked who is asking ("called back 0912 *** 984"): it may name the person.
-        "identity_note": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
+        "identity_note": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.REDACT
+        ),
         # A parent or guardian filing for the customer (Law 91/2025/QH15 Art. 24(2)).
-        "representative_name": PersonalField(Category.IDENTITY, erasure=Erasure.REDACT),
-        "representative_proof": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT),
+        "representative_name": PersonalField(
+            Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.REDACT
+        ),
+        "representative_proof": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.REDACT
+        ),
     },
     non_personal=[
         "identity_method",
@@ -469,15 +494,18 @@ class Complaint(models.Model):
 
 @personal_data.declare(
     personal={
-        # Photos of ID cards, screenshots of private messages: sensitive.
+        # Photos of ID cards (Art. 4(1)(i)), screenshots of private messages (Art. 4(1)(c)).
         "file": PersonalField(
             Category.FREE_TEXT,
+            legal=LegalItem.ID_ACCOUNT_AND_CARD,
             erasure=Erasure.DELETE_ROW,
-            sensitivity=Sensitivity.SENSITIVE,
-            article="Decree 356/2025/NĐ-CP Art. 4(1)(c), (i)",
         ),
-        "original_name": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
-        "sha256": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
+        "original_name": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
+        "sha256": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
     },
     non_personal=["content_type"],
 )
@@ -506,7 +534,11 @@ class Evidence(models.Model):
 
 
 @personal_data.declare(
-    personal={"body": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT)},
+    personal={
+        "body": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.REDACT
+        )
+    },
     non_personal=["visibility"],
 )
 class ComplaintMessage(models.Model):
@@ -543,7 +575,11 @@ class ComplaintMessage(models.Model):
 
 
 @personal_data.declare(
-    personal={"detail": PersonalField(Category.FREE_TEXT, erasure=Erasure.REDACT)},
+    personal={
+        "detail": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.REDACT
+        )
+    },
     non_personal=["action", "from_status", "to_status"],
 )
 class ComplaintEvent(models.Model):
@@ -639,7 +675,9 @@ INCIDENT_REMINDER_HOURS = (24, 48, 66)
 @personal_data.declare(
     # The DPO is a named employee (as on the controller profile); the incident's texts describe
     # the event and must not name customers (the people affected are IncidentCustomer rows).
-    personal={"contact_name": PersonalField(Category.IDENTITY, erasure=Erasure.KEEP)},
+    personal={
+        "contact_name": PersonalField(Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.KEEP)
+    },
     non_personal=[
         "reference",
         "title",
@@ -752,7 +790,11 @@ class Incident(models.Model):
 
 @personal_data.declare(
     # Who was affected goes with the customer's erasure; the incident keeps its counts.
-    personal={"customer": PersonalField(Category.IDENTITY, erasure=Erasure.DELETE_ROW)},
+    personal={
+        "customer": PersonalField(
+            Category.IDENTITY, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        )
+    },
     non_personal=["channel", "error"],
 )
 class IncidentCustomer(models.Model):

@@ -18,7 +18,7 @@ from customers.fields import PhoneNumberField, TaxCodeField
 # A model of this app, kept with the code that writes it.
 from customers.kernel.outbox import OutboxTask  # noqa: F401  # imported to register it
 from customers.kernel.text import local_date, local_datetime
-from customers.personal_data import Category, DataItem, Erasure, PersonalField, Sensitivity
+from customers.personal_data import Category, DataItem, Erasure, LegalItem, PersonalField
 from customers.restriction_model import Restriction  # noqa: F401  # imported to register it
 from customers.validators import format_phone_national, is_citizen_id
 
@@ -36,7 +36,7 @@ class Channel(models.TextChoices):
 @personal_data.declare(
     # The controller's contacts are the company's own; the DPO is a named employee.
     personal={
-        "dpo_name": PersonalField(Category.IDENTITY, erasure=Erasure.KEEP),
+        "dpo_name": PersonalField(Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.KEEP),
     },
     non_personal=[
         "legal_name",
@@ -111,21 +111,41 @@ class Controller(models.Model):
         # An organization's name is no person's: sales see it in full.
         "full_name": PersonalField(
             Category.IDENTITY,
+            legal=LegalItem.NAME,
             erasure=Erasure.REDACT,
             item=DataItem.NAME,
             names_no_person=lambda customer: customer.kind == "organization",
         ),
-        "name_folded": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
+        "name_folded": PersonalField(
+            Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.CLEAR
+        ),
         "contact_person": PersonalField(
-            Category.IDENTITY, erasure=Erasure.CLEAR, item=DataItem.NAME
+            Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.CLEAR, item=DataItem.NAME
         ),
-        "email": PersonalField(Category.CONTACT, erasure=Erasure.CLEAR, item=DataItem.EMAIL),
-        "phone": PersonalField(Category.CONTACT, erasure=Erasure.CLEAR, item=DataItem.PHONE),
+        "email": PersonalField(
+            Category.CONTACT,
+            legal=LegalItem.OTHER_BASIC,
+            erasure=Erasure.CLEAR,
+            item=DataItem.EMAIL,
+        ),
+        "phone": PersonalField(
+            Category.CONTACT, legal=LegalItem.NUMBERS, erasure=Erasure.CLEAR, item=DataItem.PHONE
+        ),
         "address": PersonalField(
-            Category.ADDRESS, erasure=Erasure.CLEAR, item=DataItem.CONTACT_ADDRESS
+            Category.ADDRESS,
+            legal=LegalItem.PLACES,
+            erasure=Erasure.CLEAR,
+            item=DataItem.CONTACT_ADDRESS,
         ),
-        "tax_code": PersonalField(Category.TAX_ID, erasure=Erasure.CLEAR, item=DataItem.TAX_ID),
-        "notes": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR, item=DataItem.NOTES),
+        "tax_code": PersonalField(
+            Category.TAX_ID, legal=LegalItem.NUMBERS, erasure=Erasure.CLEAR, item=DataItem.TAX_ID
+        ),
+        "notes": PersonalField(
+            Category.FREE_TEXT,
+            legal=LegalItem.OTHER_BASIC,
+            erasure=Erasure.CLEAR,
+            item=DataItem.NOTES,
+        ),
     },
     non_personal=["kind", "source_channel", "status"],
 )
@@ -225,17 +245,31 @@ class Customer(models.Model):
 @personal_data.declare(
     personal={
         "recipient_name": PersonalField(
-            Category.IDENTITY, erasure=Erasure.DELETE_ROW, item=DataItem.NAME
+            Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.DELETE_ROW, item=DataItem.NAME
         ),
-        "phone": PersonalField(Category.CONTACT, erasure=Erasure.DELETE_ROW, item=DataItem.PHONE),
+        "phone": PersonalField(
+            Category.CONTACT,
+            legal=LegalItem.NUMBERS,
+            erasure=Erasure.DELETE_ROW,
+            item=DataItem.PHONE,
+        ),
         "address": PersonalField(
-            Category.ADDRESS, erasure=Erasure.DELETE_ROW, item=DataItem.DELIVERY_ADDRESS
+            Category.ADDRESS,
+            legal=LegalItem.PLACES,
+            erasure=Erasure.DELETE_ROW,
+            item=DataItem.DELIVERY_ADDRESS,
         ),
         "ward": PersonalField(
-            Category.ADDRESS, erasure=Erasure.DELETE_ROW, item=DataItem.DELIVERY_ADDRESS
+            Category.ADDRESS,
+            legal=LegalItem.PLACES,
+            erasure=Erasure.DELETE_ROW,
+            item=DataItem.DELIVERY_ADDRESS,
         ),
         "province": PersonalField(
-            Category.ADDRESS, erasure=Erasure.DELETE_ROW, item=DataItem.DELIVERY_ADDRESS
+            Category.ADDRESS,
+            legal=LegalItem.PLACES,
+            erasure=Erasure.DELETE_ROW,
+            item=DataItem.DELIVERY_ADDRESS,
         ),
     },
     non_personal=[],
@@ -271,18 +305,26 @@ class DeliveryAddress(models.Model):
 @personal_data.declare(
     personal={
         # Law on Accounting 2015 Art. 41: the record stays 10 years; the person leaves it.
-        "customer": PersonalField(Category.IDENTITY, erasure=Erasure.CLEAR),
+        "customer": PersonalField(
+            Category.IDENTITY, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+        ),
         "recipient_name": PersonalField(
-            Category.IDENTITY, erasure=Erasure.CLEAR, item=DataItem.NAME
+            Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.CLEAR, item=DataItem.NAME
         ),
         "delivery_phone": PersonalField(
-            Category.CONTACT, erasure=Erasure.CLEAR, item=DataItem.PHONE
+            Category.CONTACT, legal=LegalItem.NUMBERS, erasure=Erasure.CLEAR, item=DataItem.PHONE
         ),
         "delivery_address": PersonalField(
-            Category.ADDRESS, erasure=Erasure.CLEAR, item=DataItem.DELIVERY_ADDRESS
+            Category.ADDRESS,
+            legal=LegalItem.PLACES,
+            erasure=Erasure.CLEAR,
+            item=DataItem.DELIVERY_ADDRESS,
         ),
         "total_vnd": PersonalField(
-            Category.TRANSACTION, erasure=Erasure.KEEP, item=DataItem.ORDERS
+            Category.TRANSACTION,
+            legal=LegalItem.OTHER_BASIC,
+            erasure=Erasure.KEEP,
+            item=DataItem.ORDERS,
         ),
     },
     non_personal=["reference", "invoice_number", "status"],
@@ -430,13 +472,23 @@ class PolicyVersion(models.Model):
 
 @personal_data.declare(
     personal={
-        "customer": PersonalField(Category.IDENTITY, erasure=Erasure.DELETE_ROW),
-        "form_reference": PersonalField(Category.ONLINE_ID, erasure=Erasure.DELETE_ROW),
+        "customer": PersonalField(
+            Category.IDENTITY, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
+        "form_reference": PersonalField(
+            Category.ONLINE_ID, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
         # Kept as evidence of the consent, not to track behaviour: basic data (Decree 356/2025
         # Art. 4(1)(l) is about tracking online activity).
-        "ip_address": PersonalField(Category.ONLINE_ID, erasure=Erasure.DELETE_ROW),
-        "user_agent": PersonalField(Category.ONLINE_ID, erasure=Erasure.DELETE_ROW),
-        "withdrawal_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
+        "ip_address": PersonalField(
+            Category.ONLINE_ID, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
+        "user_agent": PersonalField(
+            Category.ONLINE_ID, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
+        "withdrawal_reason": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
     },
     non_personal=["status", "channel", "withdrawal_channel"],
 )
@@ -606,15 +658,21 @@ class Recipient(models.Model):
         # The record of a hand-over is itself evidence the law asks for (Law 91/2025/QH15 Art.
         # 4(1)(a): the right to know who received the data); it names no personal value, only the
         # items.
-        "customer": PersonalField(Category.IDENTITY, erasure=Erasure.KEEP),
+        "customer": PersonalField(
+            Category.IDENTITY, legal=LegalItem.OTHER_BASIC, erasure=Erasure.KEEP
+        ),
         # An investigation agency's request: data on crime and breaches of the law.
         "request_scan": PersonalField(
             Category.FREE_TEXT,
+            legal=LegalItem.CRIME,
             erasure=Erasure.KEEP,
-            sensitivity=Sensitivity.SENSITIVE,
-            article="Decree 356/2025/NĐ-CP Art. 4(1)(g)",
         ),
-        "notes": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR, item=DataItem.NOTES),
+        "notes": PersonalField(
+            Category.FREE_TEXT,
+            legal=LegalItem.OTHER_BASIC,
+            erasure=Erasure.CLEAR,
+            item=DataItem.NOTES,
+        ),
     },
     non_personal=[
         "items",
@@ -701,9 +759,13 @@ class AccessLogQuerySet(models.QuerySet["AccessLog"]):
 @personal_data.declare(
     personal={
         # Processing logs are kept (Law 91/2025/QH15 Art. 3(4)); they name the customer by id only.
-        "customer": PersonalField(Category.IDENTITY, erasure=Erasure.KEEP),
+        "customer": PersonalField(
+            Category.IDENTITY, legal=LegalItem.OTHER_BASIC, erasure=Erasure.KEEP
+        ),
         # The staff member's address, not the customer's.
-        "ip_address": PersonalField(Category.ONLINE_ID, erasure=Erasure.KEEP),
+        "ip_address": PersonalField(
+            Category.ONLINE_ID, legal=LegalItem.OTHER_BASIC, erasure=Erasure.KEEP
+        ),
     },
     non_personal=["action", "detail"],
 )

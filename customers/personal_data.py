@@ -8,8 +8,12 @@ Usage, directly above a model::
 
     @personal_data.declare(
         personal={
-            "full_name": PersonalField(Category.IDENTITY, erasure=Erasure.REDACT),
-            "phone": PersonalField(Category.CONTACT, erasure=Erasure.KEYED_HASH),
+            "full_name": PersonalField(
+                Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.REDACT
+            ),
+            "phone": PersonalField(
+                Category.CONTACT, legal=LegalItem.NUMBERS, erasure=Erasure.KEYED_HASH
+            ),
         },
         non_personal=["kind", "status"],
     )
@@ -21,6 +25,7 @@ the history bookkeeping fields declared here once.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 import hmac
@@ -48,11 +53,57 @@ class Category(models.TextChoices):
 class Sensitivity(models.TextChoices):
     # Decree 356/2025/NĐ-CP Art. 3: basic data (name, contacts, addresses, ID numbers, …).
     BASIC = "basic", _("Basic")
-    # Decree 356/2025/NĐ-CP Art. 4(1): the closed list of sensitive data. An order's amount, an
-    # IP address or a browser string kept as consent evidence are not on it (Art. 4(1)(k) and
-    # (l) are about banks' financial data and the tracking of behaviour online). A sensitive
-    # field names its point of the list and gets the access limits of Art. 4(2).
+    # Decree 356/2025/NĐ-CP Art. 4(1): the closed list of sensitive data; it gets the access
+    # limits of Art. 4(2) and the person is told before consenting (Art. 6(4)).
     SENSITIVE = "sensitive", _("Sensitive")
+
+
+class LegalItem(models.TextChoices):
+    """The point of the law's lists a piece of personal data is: Decree 356/2025/NĐ-CP Art. 3
+    (basic data, points 1–11) and Art. 4(1) (sensitive data, points a–m). A personal field
+    declares one; purposes list the items they process (the consent receipt names them, Law
+    91/2025/QH15 Art. 9(2)(a)). The value is the point: "3.7", "4.1.i"."""
+
+    NAME = "3.1", _("Full name, middle and given name, other names")
+    BIRTH_DEATH = "3.2", _("Date of birth; date of death or disappearance")
+    GENDER = "3.3", _("Gender")
+    PLACES = "3.4", _("Place of birth, residence, contact address")
+    NATIONALITY = "3.5", _("Nationality")
+    IMAGE = "3.6", _("Images of the person")
+    NUMBERS = "3.7", _("Phone number, personal ID, passport, driving licence, plate numbers")
+    MARITAL_STATUS = "3.8", _("Marital status")
+    FAMILY = "3.9", _("Family relationships")
+    DIGITAL_ACCOUNT = "3.10", _("Digital account information")
+    OTHER_BASIC = "3.11", _("Other information tied to or identifying a person")
+    ORIGIN = "4.1.a", _("Racial or ethnic origin")
+    BELIEFS = "4.1.b", _("Political, religious or belief views")
+    PRIVATE_LIFE = "4.1.c", _("Private life, personal and family secrets")
+    HEALTH = "4.1.d", _("Health")
+    BIOMETRIC = "4.1.dd", _("Biometric and genetic data")
+    SEX_LIFE = "4.1.e", _("Sex life and sexual orientation")
+    CRIME = "4.1.g", _("Crimes and breaches of the law collected by law enforcement")
+    LOCATION = "4.1.h", _("Location determined by location services")
+    ID_ACCOUNT_AND_CARD = (
+        "4.1.i",
+        _("Electronic-identity login and password; images of identity cards"),
+    )
+    FINANCIAL = "4.1.k", _("Bank and credit information held by financial institutions")
+    BEHAVIOUR = "4.1.l", _("Tracking of behaviour and use of online services")
+    SECRET_BY_LAW = "4.1.m", _("Other data the law requires to be kept secret")
+
+
+def legal_sensitivity(item: str) -> Sensitivity:
+    """Art. 4(1)'s items are sensitive, Art. 3's basic."""
+    return Sensitivity.SENSITIVE if item.startswith("4.") else Sensitivity.BASIC
+
+
+def legal_article(item: str) -> str:
+    """The citation of an item: "Decree 356/2025/NĐ-CP Art. 3(7)", "… Art. 4(1)(đ)"."""
+    parts = item.split(".")
+    if parts[0] == "3":
+        return f"Decree 356/2025/NĐ-CP Art. 3({parts[1]})"
+    letter = "đ" if parts[2] == "dd" else parts[2]
+    return f"Decree 356/2025/NĐ-CP Art. 4(1)({letter})"
 
 
 class DataItem(models.TextChoices):
@@ -91,15 +142,22 @@ def keyed_hash(value: str, *, length: int | None = None) -> str:
 @dataclass(frozen=True)
 class PersonalField:
     category: Category
+    # The point of Decree 356/2025 Art. 3 or Art. 4(1) the value is; it decides sensitivity.
+    legal: LegalItem = dataclasses.field(kw_only=True)
     erasure: Erasure = Erasure.CLEAR
-    sensitivity: Sensitivity = Sensitivity.BASIC
     # The item a disclosure names when it hands this field over; None: never handed over.
     item: DataItem | None = None
-    # For a sensitive field, the point of Decree 356/2025 Art. 4(1) it falls under.
-    article: str = ""
     # A record for which the value names no person (an organization's name): shown unmasked.
     # Erasure still treats it as declared.
     names_no_person: Callable[[Any], bool] | None = None
+
+    @property
+    def sensitivity(self) -> Sensitivity:
+        return legal_sensitivity(self.legal)
+
+    @property
+    def article(self) -> str:
+        return legal_article(self.legal)
 
 
 @dataclass(frozen=True)
@@ -115,7 +173,9 @@ class Declaration:
 # Fields django-simple-history adds to every historical model.
 HISTORY_PERSONAL = {
     # Staff type free text here ("phone changed at the customer's request …").
-    "history_change_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
+    "history_change_reason": PersonalField(
+        Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+    ),
 }
 HISTORY_NON_PERSONAL = frozenset({"history_id", "history_date", "history_type", "history_user"})
 

@@ -13,14 +13,20 @@ from simple_history.models import HistoricalRecords
 
 from customers import personal_data
 from customers.kernel.text import local_date
-from customers.personal_data import Category, Erasure, PersonalField
+from customers.personal_data import Category, Erasure, LegalItem, PersonalField
 
 
 @personal_data.declare(
     personal={
-        "customer": PersonalField(Category.IDENTITY, erasure=Erasure.DELETE_ROW),
-        "reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
-        "lift_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.DELETE_ROW),
+        "customer": PersonalField(
+            Category.IDENTITY, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
+        "reason": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
+        "lift_reason": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
     },
     non_personal=["reference"],
 )

@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from customers import personal_data
 from customers.kernel.text import local_datetime
 from customers.models import Customer
-from customers.personal_data import Category, Erasure, PersonalField
+from customers.personal_data import Category, Erasure, LegalItem, PersonalField
 
 # The jobs that write purge runs and erasure receipts (retention/jobs.py), and what staff read
 # for each instead of its dotted path.
@@ -138,11 +138,17 @@ class PurgeRun(models.Model):
 @personal_data.declare(
     personal={
         # Staff type free text here; it may name the person or their situation.
-        "verification_note": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
+        "verification_note": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+        ),
         # Sent to the customer; once the customer is erased later (by a rule), it goes too.
-        "refusal_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
+        "refusal_reason": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+        ),
         # How the refusal reached the person ("Email", or the call's summary).
-        "refusal_told_how": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
+        "refusal_told_how": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+        ),
     },
     non_personal=["source", "status", "refusal_exception"],
 )
@@ -318,10 +324,16 @@ class ErasureRequest(models.Model):
 @personal_data.declare(
     personal={
         # The authority's case or the dispute: it names a case, kept while the hold stands.
-        "reference": PersonalField(Category.FREE_TEXT, erasure=Erasure.KEEP),
+        "reference": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.KEEP
+        ),
         # A customer is erased only after every hold is lifted; staff notes go with them.
-        "note": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
-        "lift_reason": PersonalField(Category.FREE_TEXT, erasure=Erasure.CLEAR),
+        "note": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+        ),
+        "lift_reason": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+        ),
     },
     non_personal=["reason"],
 )

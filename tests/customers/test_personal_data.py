@@ -3,7 +3,7 @@ from django.test.utils import isolate_apps
 
 from customers import personal_data
 from customers.models import Customer, Order
-from customers.personal_data import Category, Erasure, PersonalField
+from customers.personal_data import Category, Erasure, LegalItem, PersonalField
 
 
 def test_every_text_like_field_of_the_project_is_declared() -> None:
@@ -33,7 +33,8 @@ def test_an_undeclared_field_is_reported() -> None:
                 app_label = "customers"
 
         personal_data.declare(
-            personal={"note": PersonalField(Category.FREE_TEXT)}, non_personal=["gone"]
+            personal={"note": PersonalField(Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC)},
+            non_personal=["gone"],
         )(Leaky)
         try:
             problems = personal_data.undeclared_fields([Leaky])
@@ -69,4 +70,39 @@ def test_decree356_art4_sensitive_fields_are_those_of_the_list() -> None:
         ("complaints.Evidence", "file"),
         ("customers.Disclosure", "request_scan"),
     }
-    assert all("Art. 4(1)" in field.article for field in sensitive.values())
+    assert (
+        sensitive[("complaints.Evidence", "file")].article == "Decree 356/2025/NĐ-CP Art. 4(1)(i)"
+    )
+    assert sensitive[("customers.Disclosure", "request_scan")].legal == LegalItem.CRIME
+
+
+def test_decree356_art3_art4_every_personal_field_names_its_legal_item() -> None:
+    """Each personal field says which point of the decree's lists it is, not only the product's
+    category: a phone or a tax code is Art. 3(7), an address Art. 3(4), an IP address kept as
+    consent evidence Art. 3(11) — and the point alone decides what is sensitive."""
+    from django.apps import apps
+
+    from customers.personal_data import Sensitivity, legal_article, personal_fields
+
+    for model in apps.get_models():
+        for name, field in personal_fields(model).items():
+            assert field.legal in LegalItem.values, f"{model._meta.label}.{name}"
+            assert field.sensitivity == (
+                Sensitivity.SENSITIVE if field.legal.startswith("4.") else Sensitivity.BASIC
+            )
+    customer = personal_fields(Customer)
+    assert customer["phone"].article == "Decree 356/2025/NĐ-CP Art. 3(7)"
+    assert customer["tax_code"].legal == LegalItem.NUMBERS
+    assert customer["address"].legal == LegalItem.PLACES
+    assert customer["full_name"].legal == LegalItem.NAME
+    assert personal_fields(Order)["total_vnd"].legal == LegalItem.OTHER_BASIC
+    consent = personal_fields(apps.get_model("customers", "Consent"))
+    assert consent["ip_address"].sensitivity == Sensitivity.BASIC
+    assert legal_article(LegalItem.BIOMETRIC) == "Decree 356/2025/NĐ-CP Art. 4(1)(đ)"
+    # A field cannot be declared without its point.
+    try:
+        PersonalField(Category.CONTACT)  # type: ignore[call-arg]
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("a personal field was declared without its legal item")

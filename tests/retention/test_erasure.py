@@ -399,7 +399,11 @@ def test_a_keyed_hash_is_recognisable_but_unreadable(monkeypatch: pytest.MonkeyP
     _redeclare(
         monkeypatch,
         Customer,
-        phone=PersonalField(personal_data.Category.CONTACT, erasure=Erasure.KEYED_HASH),
+        phone=PersonalField(
+            personal_data.Category.CONTACT,
+            legal=personal_data.LegalItem.NUMBERS,
+            erasure=Erasure.KEYED_HASH,
+        ),
     )
     customer = _hoai()
 
@@ -421,7 +425,11 @@ def test_files_of_erased_rows_are_deleted_from_storage(
     _redeclare(
         monkeypatch,
         Disclosure,
-        request_scan=PersonalField(personal_data.Category.FREE_TEXT, erasure=Erasure.CLEAR),
+        request_scan=PersonalField(
+            personal_data.Category.FREE_TEXT,
+            legal=personal_data.LegalItem.OTHER_BASIC,
+            erasure=Erasure.CLEAR,
+        ),
     )
     customer, other = _hoai(), CustomerFactory()
 
@@ -471,7 +479,11 @@ def test_rows_that_reach_a_customer_through_another_model_are_erased_first(
             class Meta:
                 app_label = "customers"
 
-        free_text = PersonalField(personal_data.Category.FREE_TEXT, erasure=Erasure.DELETE_ROW)
+        free_text = PersonalField(
+            personal_data.Category.FREE_TEXT,
+            legal=personal_data.LegalItem.OTHER_BASIC,
+            erasure=Erasure.DELETE_ROW,
+        )
         personal_data.declare(personal={"description": free_text})(Case)
         personal_data.declare(personal={"file": free_text})(Evidence)
         monkeypatch.setattr(personal_data, "project_models", lambda: [Customer, Case, Evidence])
