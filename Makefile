@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # The browser tests drive Debian's Chromium (/usr/bin/chromium); nothing may download another.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint install chromium migrate seed messages clean
+.PHONY: run test lint install chromium pdf-libs migrate seed messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,25 @@ chromium:
 		echo "  sudo apt-get install chromium   -- the browser tests skip until then (fail with CI=true)"; \
 	fi
 
+## pdf-libs: what WeasyPrint needs for the PDF notices (Pango, HarfBuzz; its docs' list for
+## Debian ≥ 11) and fonts that cover Vietnamese, installed with apt when missing (as root)
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf-libs:
+	@missing=""; \
+	for package in $(PDF_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "the PDF libraries or fonts are missing and cannot be installed here (needs root and apt-get):"; \
+		echo "  sudo apt-get install$$missing   -- the PDF tests skip until then (fail with CI=true)"; \
+	fi
+
 ## test: the checks, then the whole test suite
-test: lint chromium
+test: lint chromium pdf-libs
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## messages: refresh the Vietnamese catalogue after changing translatable strings

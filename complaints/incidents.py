@@ -22,14 +22,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from complaints.models import (
     AUTHORITY_NOTICE_HOURS,
     INCIDENT_REMINDER_HOURS,
+    Complaint,
+    ComplaintEvent,
     Incident,
+    IncidentConfirmation,
     IncidentCustomer,
+    Kind,
 )
-from customers.kernel.text import local_datetime
+from complaints.models import Status as ComplaintStatus
+from customers.kernel.text import local_date, local_datetime, staff_text
 from customers.kernel.writes import (
     Actor,
     copy_saved,
@@ -62,6 +68,8 @@ EDITABLE_FIELDS = (
     "cause",
     "place",
     "categories",
+    "data_quantities",
+    "parties_involved",
     "consequences",
     "measures_taken",
     "measures_planned",
@@ -69,6 +77,7 @@ EDITABLE_FIELDS = (
     "contact_title",
     "contact_phone",
     "contact_email",
+    "attachments",
 )
 
 
@@ -179,6 +188,21 @@ def _check_fields(incident: Incident) -> None:
     if not isinstance(incident.categories, list) or unknown:
         errors["categories"] = ValidationError(
             _("Choose the categories from the list."), code="categories"
+        )
+    quantities = incident.data_quantities
+    if quantities is None:
+        quantities = incident.data_quantities = {}
+    # Decree 356/2025 Art. 28(1)(a): the quantity of data per type the notice states.
+    if not isinstance(quantities, dict) or not all(
+        isinstance(count, int) and not isinstance(count, bool) and count >= 0
+        for count in quantities.values()
+    ):
+        errors["data_quantities"] = ValidationError(
+            _("A quantity is a whole number of records, 0 or more."), code="quantities"
+        )
+    elif "categories" not in errors and set(quantities) - set(incident.categories or []):
+        errors["data_quantities"] = ValidationError(
+            _("Give a quantity only for a category ticked as affected."), code="quantities"
         )
     if errors:
         raise ValidationError(errors)
@@ -427,25 +451,290 @@ def incident_record_authority_notice(
     return stored
 
 
-def notice_context(incident: Incident) -> dict[str, Any]:
-    """What the printable notice to A05 shows (Law 91/2025/QH15 Art. 23; Decree 356/2025 Art. 28,
-    Mẫu số 08): the nature of the incident, its time and place, the categories and number of people
-    affected, the person responsible, the likely consequences, the measures taken and planned."""
-    from customers.selectors import controller_get
+def document_date_line(place: str, moment: datetime.datetime | datetime.date | None) -> str:
+    """ "Đồng Tháp, ngày 5 tháng 3 năm 2026", as an administrative document dates itself; dots
+    where the place or the date is not known yet (filled in by hand)."""
+    blank = "……"
+    if isinstance(moment, datetime.datetime):
+        moment = timezone.localtime(moment).date()
+    return _("%(place)s, day %(day)s month %(month)s year %(year)s") % {
+        "place": place or blank,
+        "day": moment.day if moment else blank,
+        "month": moment.month if moment else blank,
+        "year": moment.year if moment else blank,
+    }
 
-    categories = [str(Category(value).label) for value in incident.categories or []]
-    with_email = IncidentCustomer.objects.filter(incident=incident).exclude(customer__email="")
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _organisation_context() -> dict[str, Any]:
+    """Section 1 of Mẫu số 08 and the signature: the controller profile as the forms show it."""
+    from customers.selectors import controller_get
+    from customers.validators import format_phone_national
+
+    controller = controller_get()
+    if controller is None:
+        return {"controller": None, "organisation": ""}
     return {
+        "controller": controller,
+        "organisation": controller.legal_name,
+        "transaction_offices": _lines(controller.transaction_offices),
+        "registration_kind": controller.get_registration_kind_display(),
+        "registration_date": controller.registration_date,
+        "controller_phone": format_phone_national(controller.phone),
+        "dpo_phone": format_phone_national(controller.dpo_phone),
+    }
+
+
+def notice_context(incident: Incident) -> dict[str, Any]:
+    """What the notice to the authority shows, section by section of Mẫu số 08 (Decree
+    356/2025 Art. 28(2); its content: Art. 28(1)): the organisation; the act — time, place,
+    act, parties involved, data types and quantity, the person responsible, consequences,
+    measures; the documents attached; the commitment; the signatory. Rendered in Vietnamese by
+    the caller. It names no customer (only how many were affected) and shows no countdown: it
+    is the paper sent, not the back office's clock."""
+    quantities = incident.data_quantities or {}
+    data_rows = [
+        {"label": str(Category(value).label), "quantity": quantities.get(value)}
+        for value in incident.categories or []
+        if value in Category.values
+    ]
+    attachments = _lines(incident.attachments)
+    for minutes in incident.confirmations.order_by("held_at", "pk"):
+        # Law 91/2025 Art. 23(2): the minutes confirming the breach go with the notice.
+        attachments.append(
+            _("Confirmation minutes of the breach, %(date)s")
+            % {"date": local_date(minutes.held_at)}
+        )
+    context = _organisation_context()
+    return {
+        **context,
         "incident": incident,
-        "controller": controller_get(),
-        "clock": clock(incident),
-        "categories": categories,
+        "data_rows": data_rows,
         "affected": incident.affected_count,
-        "with_email": with_email.count(),
+        "attachments": attachments,
         "detected": local_datetime(incident.detected_at),
         "occurred": local_datetime(incident.occurred_at),
-        "sent": local_datetime(incident.authority_notified_at),
+        "date_line": document_date_line(
+            context["controller"].document_place if context["controller"] else "",
+            incident.authority_notified_at,
+        ),
+        "measures": [text for text in (incident.measures_taken, incident.measures_planned) if text],
     }
+
+
+# The confirmation minutes ------------------------------------------------------------------
+
+
+@transaction.atomic
+def incident_record_confirmation(
+    *,
+    incident: Incident,
+    actor: Actor,
+    held_at: datetime.datetime,
+    place: str,
+    participants: str,
+    breach_confirmed: str,
+    scope: str,
+    measures: str,
+) -> IncidentConfirmation:
+    """Record the minutes confirming that the breach occurred (Law 91/2025/QH15 Art. 23(2)):
+    when and where they were drawn up, who took part, and what they confirmed — the breach, its
+    scope, the measures. Printed, signed, and attached to the notice to the authority."""
+    _require(actor, PERM_CHANGE)
+    stored = lock(incident)
+    if stored.status == Incident.Status.CLOSED:
+        raise ValidationError(_("A closed incident cannot be changed."), code="closed")
+    texts = {
+        "place": place,
+        "participants": participants,
+        "breach_confirmed": breach_confirmed,
+        "scope": scope,
+        "measures": measures,
+    }
+    errors: dict[str, ValidationError] = {
+        name: ValidationError(_("This is part of the minutes: fill it in."), code="required")
+        for name, value in texts.items()
+        if not (value or "").strip()
+    }
+    if held_at is None:
+        errors["held_at"] = ValidationError(_("When were the minutes drawn up?"), code="required")
+    elif held_at > timezone.now() + datetime.timedelta(minutes=5):
+        errors["held_at"] = ValidationError(
+            _("The minutes cannot be drawn up in the future."), code="future"
+        )
+    elif held_at < stored.detected_at:
+        errors["held_at"] = ValidationError(
+            _("The minutes confirm a breach detected on %(at)s: they cannot come before it."),
+            code="before",
+            params={"at": local_datetime(stored.detected_at)},
+        )
+    if errors:
+        raise ValidationError(errors)
+    minutes = IncidentConfirmation(
+        incident=stored,
+        held_at=held_at,
+        recorded_by=staff_or_none(actor),
+        **{name: value.strip() for name, value in texts.items()},
+    )
+    save(minutes, actor=actor)
+    return minutes
+
+
+def confirmation_context(minutes: IncidentConfirmation) -> dict[str, Any]:
+    """What the printable minutes show (Law 91/2025 Art. 23(2)), in Vietnamese by the caller."""
+    context = _organisation_context()
+    held = timezone.localtime(minutes.held_at)
+    return {
+        **context,
+        "minutes": minutes,
+        "incident": minutes.incident,
+        "participants": _lines(minutes.participants),
+        "held_time": held.strftime("%H:%M"),
+        "held_date": local_date(held),
+        "detected": local_datetime(minutes.incident.detected_at),
+        "date_line": document_date_line(
+            context["controller"].document_place if context["controller"] else "", held
+        ),
+    }
+
+
+# An incident from a complaint ---------------------------------------------------------------
+
+# Law 91/2025/QH15 Art. 23(3)(a), (b): a substantiated leak, or data processed beyond its
+# purpose, is a breach the authority is told of.
+BREACH_COMPLAINT_KINDS = (Kind.SUSPECTED_LEAK, Kind.USE_BEYOND_PURPOSE)
+_NOT_SUBSTANTIATED = (ComplaintStatus.REJECTED, ComplaintStatus.DUPLICATE)
+
+
+def _customer_traces(complaint: Complaint) -> list[str]:
+    """What would name the complainant in a text: names (also without accents), emails, and
+    the phone numbers' digits."""
+    from customers.kernel.text import fold_vietnamese
+
+    customer = complaint.customer
+    names = [complaint.submitter_name, customer.full_name if customer else ""]
+    emails = [complaint.submitter_email, customer.email if customer else ""]
+    phones = [str(complaint.submitter_phone or ""), customer.phone if customer else ""]
+    traces = [fold_vietnamese(name) for name in names if len((name or "").strip()) >= 3]
+    traces += [email.casefold() for email in emails if email]
+    for phone in phones:
+        digits = "".join(ch for ch in phone or "" if ch.isdigit())
+        if len(digits) >= 8:
+            traces.append(digits[-9:])  # the national number without its 0 or +84
+    return traces
+
+
+def _names_the_complainant(text: str, traces: list[str]) -> bool:
+    from customers.kernel.text import fold_vietnamese
+
+    folded = fold_vietnamese(text)
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return any(trace in folded or trace in text.casefold() or trace in digits for trace in traces)
+
+
+@transaction.atomic
+def incident_open_from_complaint(
+    *,
+    complaint: Complaint,
+    actor: Actor,
+    substantiated_at: datetime.datetime,
+    complainant_affected: bool = True,
+    **fields: Any,
+) -> Incident:
+    """Open the breach incident a substantiated complaint of a leak or of use beyond the
+    purpose reveals (Law 91/2025/QH15 Art. 23(3)), through incident_create: detected when the
+    complaint substantiated it (the 72 hours of Art. 23(1) run from then), linked to the
+    complaint both ways. The incident describes the event, never the complainant: a text naming
+    them is refused; the complainant, when affected, is one of the incident's customers."""
+    from complaints.services import complaint_event_record, complaint_save_step
+
+    _require(actor, PERM_ADD)
+    stored = lock(complaint)
+    if stored.kind not in BREACH_COMPLAINT_KINDS:
+        raise ValidationError(
+            _(
+                "Only a complaint of a suspected leak or of use beyond the stated purpose opens "
+                "a breach incident; this one is “%(kind)s”."
+            ),
+            code="kind",
+            params={"kind": stored.get_kind_display()},
+        )
+    if stored.incident_id is not None:
+        raise ValidationError(
+            _("This complaint already opened the incident %(reference)s."),
+            code="linked",
+            params={"reference": stored.incident.reference if stored.incident else ""},
+        )
+    if stored.status in _NOT_SUBSTANTIATED:
+        raise ValidationError(
+            _("A rejected or duplicate complaint was not substantiated: no incident."),
+            code="not_substantiated",
+        )
+    if substantiated_at is None:
+        raise ValidationError(
+            {
+                "substantiated_at": ValidationError(
+                    _("When did the complaint prove to be substantiated?"), code="required"
+                )
+            }
+        )
+    if substantiated_at < stored.received_at:
+        raise ValidationError(
+            {
+                "substantiated_at": ValidationError(
+                    _("It cannot be substantiated before the complaint was received (%(at)s)."),
+                    code="before",
+                    params={"at": local_datetime(stored.received_at)},
+                )
+            }
+        )
+    traces = _customer_traces(stored)
+    named = {
+        name: ValidationError(
+            _(
+                "The incident describes the event and must not name the customer: the "
+                "complainant is one of its affected customers instead."
+            ),
+            code="names_customer",
+        )
+        for name, value in fields.items()
+        if isinstance(value, str) and value and _names_the_complainant(value, traces)
+    }
+    if named:
+        raise ValidationError(named)
+    if complainant_affected and stored.customer_id is None:
+        raise ValidationError(
+            {
+                "complainant_affected": ValidationError(
+                    _("Link the complaint to its customer first, or untick this."),
+                    code="no_customer",
+                )
+            }
+        )
+    incident = incident_create(actor=actor, detected_at=substantiated_at, **fields)
+    if complainant_affected and stored.customer_id is not None:
+        incident_select_customers(
+            incident=incident,
+            actor=actor,
+            selection={"kind": Selection.IDS, "ids": [stored.customer_id]},
+        )
+    stored.incident = incident
+    complaint_save_step(stored, actor=actor)
+    complaint_event_record(
+        stored,
+        action=ComplaintEvent.Action.INCIDENT_OPENED,
+        actor=actor,
+        detail=staff_text(
+            gettext_noop("breach incident %(reference)s opened, substantiated on %(at)s"),
+            reference=incident.reference,
+            at=local_datetime(substantiated_at),
+        ),
+    )
+    copy_saved(complaint, stored)
+    return incident
 
 
 # Reminders --------------------------------------------------------------------------------

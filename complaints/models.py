@@ -466,6 +466,15 @@ class Complaint(models.Model):
         related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
+    # A substantiated leak or misuse is a breach to notify (Law 91/2025/QH15 Art. 23(3)(a), (b)).
+    incident = models.ForeignKey(
+        "Incident",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="source_complaints",
+        verbose_name=_("breach incident opened from it"),
+    )
 
     history = HistoricalRecords()
 
@@ -601,6 +610,7 @@ class ComplaintEvent(models.Model):
         IDENTITY_CODE_SENT = "identity_code_sent", _("Identity code sent")
         REPRESENTATIVE_RECORDED = "representative_recorded", _("Legal representative recorded")
         DEADLINE_CORRECTED = "deadline_corrected", _("Deadline corrected to the law's")
+        INCIDENT_OPENED = "incident_opened", _("Breach incident opened")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")
@@ -676,7 +686,14 @@ INCIDENT_REMINDER_HOURS = (24, 48, 66)
     # The DPO is a named employee (as on the controller profile); the incident's texts describe
     # the event and must not name customers (the people affected are IncidentCustomer rows).
     personal={
-        "contact_name": PersonalField(Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.KEEP)
+        "contact_name": PersonalField(
+            Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.KEEP
+        ),
+        # The organisations and people involved in the act (an intruder, a processor, an
+        # employee) as the authority is told them (Decree 356/2025 Art. 28(1)(a)).
+        "parties_involved": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.KEEP
+        ),
     },
     non_personal=[
         "reference",
@@ -693,6 +710,8 @@ INCIDENT_REMINDER_HOURS = (24, 48, 66)
         "contact_title",
         "contact_phone",
         "contact_email",
+        "data_quantities",
+        "attachments",
         "authority_reference",
         "late_reason",
         "notice_subject",
@@ -728,6 +747,22 @@ class Incident(models.Model):
     )
     # Category values of customers.personal_data.Category.
     categories = models.JSONField(_("categories of data affected"), default=list, blank=True)
+    # Decree 356/2025 Art. 28(1)(a): the types of personal data *and the quantity* concerned:
+    # {category value: number of records}.
+    data_quantities = models.JSONField(_("quantity of data per category"), default=dict, blank=True)
+    parties_involved = models.TextField(
+        _("organisations and people involved"),
+        blank=True,
+        help_text=_(
+            "Who took part in the act or is concerned by it (an intruder, a processor, a "
+            "partner). Not the customers affected: they are chosen in a step."
+        ),
+    )
+    attachments = models.TextField(
+        _("documents attached to the notice"),
+        blank=True,
+        help_text=_("One document per line (the confirmation minutes, a log extract …)."),
+    )
     # How the affected customers were chosen: {"kind": "recipient", "recipient": 3, ...}.
     selection = models.JSONField(
         _("how the affected customers were chosen"), default=dict, blank=True
@@ -828,3 +863,48 @@ class IncidentCustomer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id}/{self.customer_id}"
+
+
+@personal_data.declare(
+    # Who took part: staff, the processor's or the authority's people, named on the minutes.
+    personal={
+        "participants": PersonalField(Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.KEEP)
+    },
+    non_personal=["place", "breach_confirmed", "scope", "measures"],
+)
+class IncidentConfirmation(models.Model):
+    """The minutes confirming that a breach occurred (biên bản xác nhận, Law 91/2025/QH15
+    Art. 23(2)): when and where, who took part, and what they confirmed — the breach, its
+    scope, the measures. Recorded by complaints.incidents; printed and signed."""
+
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.PROTECT,
+        related_name="confirmations",
+        verbose_name=_("incident"),
+    )
+    held_at = models.DateTimeField(_("held at"))
+    place = models.CharField(_("place"), max_length=255)
+    participants = models.TextField(
+        _("participants"), help_text=_("One per line: full name, position, organisation.")
+    )
+    breach_confirmed = models.TextField(_("the breach confirmed"))
+    scope = models.TextField(_("its scope"))
+    measures = models.TextField(_("the measures"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("confirmation minutes")
+        verbose_name_plural = _("confirmation minutes")
+        ordering = ["incident", "held_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident.reference} {local_datetime(self.held_at)}"

@@ -84,6 +84,20 @@ CONTROLLER: dict[str, Any] = {
     "dpo_email": "dpo@mitexco.example.com",
     "dpo_phone": "0273 3872 466",
 }
+# What the notices to the authority name (Decree 356/2025, Mẫu số 08, section 1 and the
+# signature); filled into a demo profile that lacks them.
+CONTROLLER_NOTICE_FIELDS: dict[str, Any] = {
+    "transaction_offices": "Cửa hàng Mitexco, 35 Ấp Bắc, Phường Mỹ Tho, tỉnh Đồng Tháp",
+    "registration_kind": "enterprise",
+    "registration_number": "1200456786",
+    "registration_issuer": "Phòng Đăng ký kinh doanh, Sở Kế hoạch và Đầu tư tỉnh Tiền Giang",
+    "registration_date": datetime.date(2006, 3, 15),
+    "registration_place": "Tiền Giang",
+    "dpo_title": "Trưởng phòng Pháp chế",
+    "signatory_name": "Nguyễn Văn Hùng",
+    "signatory_title": "Tổng Giám đốc",
+    "document_place": "Đồng Tháp",
+}
 
 ACCOUNTING_RETENTION_VI = "chứng từ kế toán lưu 10 năm (Luật Kế toán 2015, Điều 41)"
 ACCOUNTING_RETENTION_EN = "accounting records kept 10 years (Law on Accounting 2015, Art. 41)"
@@ -1447,8 +1461,16 @@ def _controller_ensure(*, report: DemoDataReport) -> Controller:
     """The seed company, unless a controller profile is already set up (then it is kept)."""
     controller = controller_get()
     if controller is None:
-        controller = services.controller_update(**CONTROLLER)
+        controller = services.controller_update(**CONTROLLER, **CONTROLLER_NOTICE_FIELDS)
         report.controller_created = True
+    else:
+        missing = {
+            name: value
+            for name, value in CONTROLLER_NOTICE_FIELDS.items()
+            if name != "registration_kind" and not getattr(controller, name)
+        }
+        if missing:
+            controller = services.controller_update(**missing)
     return controller
 
 

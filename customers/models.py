@@ -37,8 +37,20 @@ class Channel(models.TextChoices):
     # The controller's contacts are the company's own; the DPO is a named employee.
     personal={
         "dpo_name": PersonalField(Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.KEEP),
+        # Who signs the notices to the authority for the company (Decree 356/2025, Mẫu số 08).
+        "signatory_name": PersonalField(
+            Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.KEEP
+        ),
     },
     non_personal=[
+        "registration_kind",
+        "registration_number",
+        "registration_issuer",
+        "registration_place",
+        "transaction_offices",
+        "dpo_title",
+        "signatory_title",
+        "document_place",
         "legal_name",
         "short_name",
         "tax_code",
@@ -55,12 +67,41 @@ class Channel(models.TextChoices):
 )
 class Controller(models.Model):
     """The one data-controller profile shown on public pages, emails and exports
-    (Decree 52/2013 Art. 69: "address of the collecting unit"; seeds §5)."""
+    (Decree 52/2013 Art. 69: "address of the collecting unit"; seeds §5), and the organisation
+    part of the notices to the authority (Decree 356/2025, Mẫu số 08, section 1)."""
+
+    class RegistrationKind(models.TextChoices):
+        # Mẫu số 08, section 1: "Quyết định thành lập/Giấy chứng nhận đăng ký doanh nghiệp/
+        # Giấy chứng nhận đăng ký kinh doanh/Giấy chứng nhận đầu tư".
+        ENTERPRISE = "enterprise", _("Enterprise registration certificate")
+        BUSINESS = "business", _("Business registration certificate")
+        INVESTMENT = "investment", _("Investment certificate")
+        ESTABLISHMENT = "establishment", _("Establishment decision")
 
     legal_name = models.CharField(_("legal name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=100, blank=True)
     tax_code = models.CharField(_("tax code"), max_length=14, blank=True)
     address = models.CharField(_("address"), max_length=500)
+    transaction_offices = models.TextField(
+        _("transaction office addresses"),
+        blank=True,
+        help_text=_("One address per line; empty when business is done at the head office."),
+    )
+    registration_kind = models.CharField(
+        _("registration document"),
+        max_length=20,
+        choices=RegistrationKind.choices,
+        default=RegistrationKind.ENTERPRISE,
+    )
+    registration_number = models.CharField(_("registration number"), max_length=50, blank=True)
+    registration_issuer = models.CharField(
+        _("issued by"),
+        max_length=255,
+        blank=True,
+        help_text=_("E.g. Phòng Đăng ký kinh doanh, Sở Tài chính tỉnh Đồng Tháp."),
+    )
+    registration_date = models.DateField(_("issued on"), null=True, blank=True)
+    registration_place = models.CharField(_("issued at"), max_length=255, blank=True)
     phone = PhoneNumberField(_("phone"), blank=True)
     hotline = PhoneNumberField(_("hotline"), blank=True)
     email = models.EmailField(_("email"), blank=True)
@@ -75,6 +116,24 @@ class Controller(models.Model):
     dpo_name = models.CharField(_("data-protection contact"), max_length=255, blank=True)
     dpo_email = models.EmailField(_("data-protection email"), blank=True)
     dpo_phone = PhoneNumberField(_("data-protection phone"), blank=True)
+    dpo_title = models.CharField(
+        _("data-protection contact's position"), max_length=255, blank=True
+    )
+    signatory_name = models.CharField(
+        _("signatory"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Who signs the notices to the authority for the company (its legal representative)."
+        ),
+    )
+    signatory_title = models.CharField(_("signatory's position"), max_length=255, blank=True)
+    document_place = models.CharField(
+        _("place written on documents"),
+        max_length=100,
+        blank=True,
+        help_text=_("The place before the date on the company's documents, e.g. Đồng Tháp."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords()

@@ -18,8 +18,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
-from complaints import data_requests, services
-from complaints.admin import complaint_forms
+from complaints import data_requests, incidents, services
+from complaints.admin import complaint_forms, incident_forms
 from complaints.models import (
     OPEN_STATUSES,
     PENDING_STATUSES,
@@ -201,6 +201,24 @@ def _withdraw(request: HttpRequest, complaint: Complaint, form: Any) -> str:
     return ngettext(
         "%(count)d consent withdrawn.", "%(count)d consents withdrawn.", len(withdrawn)
     ) % {"count": len(withdrawn)}
+
+
+def _open_incident(request: HttpRequest, complaint: Complaint, form: Any) -> str:
+    incident = incidents.incident_open_from_complaint(
+        complaint=complaint, actor=request.user, **form.cleaned_data
+    )
+    return _(
+        "The breach incident %(reference)s is opened from this complaint: the 72 hours to "
+        "notify the authority run from %(at)s."
+    ) % {"reference": incident.reference, "at": local_datetime(incident.detected_at)}
+
+
+def _may_open_incident(complaint: Complaint) -> bool:
+    return (
+        complaint.kind in incidents.BREACH_COMPLAINT_KINDS
+        and complaint.incident_id is None
+        and complaint.status not in (Status.REJECTED, Status.DUPLICATE)
+    )
 
 
 def acts_on_data(kinds: tuple[str, ...]) -> Callable[[Complaint], bool]:
@@ -386,6 +404,21 @@ STEPS = Steps(
             field_names={"identity_method": "method", "identity_note": "note"},
         ),
         Step(
+            "open_incident",
+            gettext_lazy("Open a breach incident"),
+            incident_forms.IncidentFromComplaintForm,
+            _open_incident,
+            permissions=(incidents.PERM_ADD,),
+            service_judges_state=True,
+            available=_may_open_incident,
+            explanation=gettext_lazy(
+                "A substantiated leak or use beyond the stated purpose is a breach the "
+                "authority must be told of within 72 hours (Law 91/2025/QH15 Art. 23(1), "
+                "(3)). The incident describes the event, not the customer; the complainant "
+                "becomes one of its affected customers."
+            ),
+        ),
+        Step(
             "send_export",
             gettext_lazy("Send the export to the customer"),
             ConfirmForm,
@@ -447,6 +480,15 @@ def change_page_context(
                     reverse("admin:customers_customer_change", args=[complaint.customer_id]),
                 )
             )
+    viewer: Any = request.user
+    if complaint.incident is not None and viewer.has_perm("complaints.view_incident"):
+        links.append(
+            (
+                "incident",
+                _("Breach incident %(reference)s") % {"reference": complaint.incident.reference},
+                reverse("admin:complaints_incident_change", args=[complaint.incident.pk]),
+            )
+        )
     for extra_links in CHANGE_PAGE_LINKS:
         links.extend(extra_links(request, complaint))
     return {

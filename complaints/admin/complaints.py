@@ -218,7 +218,7 @@ class ComplaintAdmin(ServiceModelAdmin):
     # get_search_results does the searching (exact, indexed); these only name what it reads.
     search_fields = ("tracking_code", "submitter_phone", "submitter_email")
     search_help_text = _("Tracking code, phone number or email the complaint was filed with.")
-    raw_id_fields = ("customer", "assignee", "duplicate_of")
+    raw_id_fields = ("customer", "assignee", "duplicate_of", "incident")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -260,7 +260,15 @@ class ComplaintAdmin(ServiceModelAdmin):
         ),
         (
             _("Handling"),
-            {"fields": ("department", "assignee", "third_party_involved", "duplicate_of")},
+            {
+                "fields": (
+                    "department",
+                    "assignee",
+                    "third_party_involved",
+                    "duplicate_of",
+                    "incident",
+                )
+            },
         ),
         (
             _("Deadlines"),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from complaints import incidents
@@ -29,6 +30,58 @@ def _datetime_field(label: Any, *, required: bool = True, help_text: Any = "") -
     )
 
 
+class QuantitiesWidget(forms.MultiWidget):
+    """A number per category of data, each with its label."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        widgets = [
+            forms.NumberInput(attrs={"min": 0, "style": "width: 8em"}) for _category in Category
+        ]
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        value = value if isinstance(value, dict) else {}
+        return [value.get(category.value) for category in Category]
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> Any:
+        if not isinstance(value, list):
+            value = self.decompress(value)
+        rows = []
+        for index, category in enumerate(Category):
+            widget_attrs = {**(attrs or {}), "id": f"id_{name}_{index}"}
+            field = self.widgets[index].render(
+                f"{name}_{index}", value[index] if index < len(value) else None, widget_attrs
+            )
+            rows.append((widget_attrs["id"], category.label, field))
+        return format_html(
+            '<div class="data-quantities">{}</div>',
+            format_html_join(
+                "",
+                '<p><label for="{}" style="display:inline-block;min-width:14em">{}</label> {}</p>',
+                rows,
+            ),
+        )
+
+
+class QuantitiesField(forms.MultiValueField):
+    """Decree 356/2025 Art. 28(1)(a): the quantity of data concerned, per category."""
+
+    widget = QuantitiesWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        fields = [forms.IntegerField(min_value=0, required=False) for _category in Category]
+        super().__init__(fields, require_all_fields=False, required=False, **kwargs)
+
+    def compress(self, data_list: list[Any]) -> dict[str, int]:
+        return {
+            category.value: count
+            for category, count in zip(Category, data_list or [], strict=False)
+            if count is not None
+        }
+
+
 class IncidentForm(forms.ModelForm):
     """The incident's own fields (the admin adds its split date/time widgets)."""
 
@@ -37,6 +90,13 @@ class IncidentForm(forms.ModelForm):
         choices=Category.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+    )
+    data_quantities = QuantitiesField(
+        label=_("Quantity of data per category"),
+        help_text=_(
+            "How many records of each category ticked above the breach concerns (the notice "
+            "states the types of data and their quantity). Empty: not yet known."
+        ),
     )
 
     class Meta:
@@ -179,3 +239,79 @@ class PhoneCallsForm(StepForm):
         called: Any = self.fields["called"]
         called.choices = [(str(pk), str(pk)) for pk in row_ids]
         called.error_messages["required"] = _("Tick the customers you called.")
+
+
+class ConfirmationForm(StepForm):
+    """The confirmation minutes (Law 91/2025/QH15 Art. 23(2))."""
+
+    held_at = _datetime_field(_("Drawn up at"))
+    place = forms.CharField(label=_("Place"), max_length=255)
+    participants = forms.CharField(
+        label=_("Who took part"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=5_000,
+        help_text=_("One per line: full name, position, organisation."),
+    )
+    breach_confirmed = forms.CharField(
+        label=_("The breach confirmed"),
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        max_length=20_000,
+    )
+    scope = forms.CharField(
+        label=_("Its scope"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=20_000,
+        help_text=_("The data, the systems and the number of people concerned."),
+    )
+    measures = forms.CharField(
+        label=_("The measures"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        max_length=20_000,
+    )
+
+    def __init__(self, *args: Any, record: Incident, **kwargs: Any) -> None:
+        super().__init__(*args, record=record, **kwargs)
+        self.initial.setdefault("held_at", timezone.localtime().replace(second=0, microsecond=0))
+        self.initial.setdefault("place", record.place)
+        self.initial.setdefault("breach_confirmed", record.description)
+        self.initial.setdefault(
+            "measures",
+            "\n".join(text for text in (record.measures_taken, record.measures_planned) if text),
+        )
+
+
+class IncidentFromComplaintForm(StepForm):
+    """Opening a breach incident from a substantiated complaint (Law 91/2025/QH15 Art. 23(3))."""
+
+    substantiated_at = _datetime_field(
+        _("Substantiated at"),
+        help_text=_(
+            "When the complaint was found to be substantiated: the incident is detected then, "
+            "and the 72 hours to notify the authority run from that moment."
+        ),
+    )
+    title = forms.CharField(label=_("Title of the incident"), max_length=255)
+    description = forms.CharField(
+        label=_("What happened"),
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        max_length=20_000,
+        help_text=_("The event, not the customer: do not name the complainant."),
+    )
+    place = forms.CharField(
+        label=_("Where"), max_length=255, required=False, help_text=_("The system, site or office.")
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("Categories of data affected"),
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    complainant_affected = forms.BooleanField(
+        label=_("The complainant's data is affected"),
+        required=False,
+        help_text=_("They become one of the incident's affected customers."),
+    )
+
+    def __init__(self, *args: Any, record: Any, **kwargs: Any) -> None:
+        super().__init__(*args, record=record, **kwargs)
+        self.initial.setdefault("complainant_affected", record.customer_id is not None)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -18,18 +20,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone, translation
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from complaints import incidents
 from complaints.admin import incident_forms as forms
-from complaints.models import Incident, IncidentCustomer
+from complaints.models import Incident, IncidentConfirmation, IncidentCustomer
 from customers.admin.base import (
     PersonalDataAdminMixin,
     ReadOnlyAdminMixin,
@@ -38,13 +40,15 @@ from customers.admin.base import (
 )
 from customers.admin.steps import ConfirmForm, Step, Steps, record_or_404
 from customers.http import client_ip
-from customers.kernel.text import local_date, local_datetime, spreadsheet_cell, staff_text
+from customers.kernel import pdf
+from customers.kernel.text import local_date, spreadsheet_cell, staff_text
 from customers.models import AccessLog
 from customers.paginator import EstimatedCountPaginator
 from customers.personal_data import Category
 from customers.services import access_log_record
 from customers.validators import format_phone_national
 
+logger = logging.getLogger(__name__)
 Status = Incident.Status
 PHONE_PAGE_SIZE = 100
 # The CSV holds at most this many customers still to call; once their calls are recorded, the
@@ -124,6 +128,16 @@ def _record_notice(request: HttpRequest, incident: Incident, form: Any) -> str:
     }
 
 
+def _record_confirmation(request: HttpRequest, incident: Incident, form: Any) -> str:
+    incidents.incident_record_confirmation(
+        incident=incident, actor=request.user, **form.cleaned_data
+    )
+    return _(
+        "The confirmation minutes are recorded: print them for signature; the notice lists "
+        "them among its attachments."
+    )
+
+
 def _notify(request: HttpRequest, incident: Incident, form: Any) -> str:
     data = form.cleaned_data
     incidents.incident_start_notifying(
@@ -177,6 +191,20 @@ STEPS = Steps(
                 "Those chosen are added to the customers already affected (each customer once)."
             ),
             field_names={"from": "start", "to": "end"},
+        ),
+        Step(
+            "confirm",
+            gettext_lazy("Record the confirmation minutes"),
+            forms.ConfirmationForm,
+            _record_confirmation,
+            permissions=(incidents.PERM_CHANGE,),
+            available=_not_closed,
+            explanation=gettext_lazy(
+                "The minutes confirming that the breach occurred (Law 91/2025/QH15 Art. 23(2)): "
+                "when and where they were drawn up, who took part, and what they confirmed — "
+                "the breach, its scope, the measures. Printed and signed, they go with the "
+                "notice to the authority."
+            ),
         ),
         Step(
             "record_notice",
@@ -316,6 +344,7 @@ class IncidentAdmin(ServiceModelAdmin):
         "notifying_finished_at",
         "closed_at",
         "created_by",
+        "source_complaints_column",
     )
     fieldsets = (
         (None, {"fields": ("reference", "status", "clock_column", "title")}),
@@ -328,7 +357,10 @@ class IncidentAdmin(ServiceModelAdmin):
                     "description",
                     "cause",
                     "place",
+                    "parties_involved",
                     "categories",
+                    "data_quantities",
+                    "source_complaints_column",
                 )
             },
         ),
@@ -342,7 +374,14 @@ class IncidentAdmin(ServiceModelAdmin):
         ),
         (
             gettext_lazy("Notice to the authority (A05)"),
-            {"fields": ("authority_notified_at", "authority_reference", "late_reason")},
+            {
+                "fields": (
+                    "attachments",
+                    "authority_notified_at",
+                    "authority_reference",
+                    "late_reason",
+                )
+            },
         ),
         (
             gettext_lazy("Customers"),
@@ -372,6 +411,21 @@ class IncidentAdmin(ServiceModelAdmin):
     @admin.display(description=gettext_lazy("72-hour clock"))
     def clock_column(self, obj: Incident) -> str:
         return clock_html(obj)
+
+    @admin.display(description=gettext_lazy("opened from the complaints"))
+    def source_complaints_column(self, obj: Incident) -> str:
+        """Law 91/2025 Art. 23(3): the substantiated complaints this incident came from."""
+        complaints = list(obj.source_complaints.order_by("received_at", "pk")) if obj.pk else []
+        if not complaints:
+            return "—"
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:complaints_complaint_change", args=[c.pk]), c.tracking_code)
+                for c in complaints
+            ),
+        )
 
     @admin.display(description=gettext_lazy("customers told"), ordering="told_count")
     def notified_count(self, obj: Incident) -> int:
@@ -455,6 +509,21 @@ class IncidentAdmin(ServiceModelAdmin):
                 name="complaints_incident_notice",
             ),
             path(
+                "<path:object_id>/notice/pdf/",
+                wrap(self.notice_pdf_view),
+                name="complaints_incident_notice_pdf",
+            ),
+            path(
+                "<path:object_id>/minutes/<int:minutes_id>/",
+                wrap(self.confirmation_view),
+                name="complaints_incident_minutes",
+            ),
+            path(
+                "<path:object_id>/minutes/<int:minutes_id>/pdf/",
+                wrap(self.confirmation_pdf_view),
+                name="complaints_incident_minutes_pdf",
+            ),
+            path(
                 "<path:object_id>/phones/",
                 wrap(self.phone_list_view),
                 name="complaints_incident_phones",
@@ -474,6 +543,19 @@ class IncidentAdmin(ServiceModelAdmin):
     def notice_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return notice_view(self, request, object_id)
 
+    def notice_pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return notice_view(self, request, object_id, as_pdf=True)
+
+    def confirmation_view(
+        self, request: HttpRequest, object_id: str, minutes_id: int
+    ) -> HttpResponse:
+        return confirmation_view(self, request, object_id, minutes_id)
+
+    def confirmation_pdf_view(
+        self, request: HttpRequest, object_id: str, minutes_id: int
+    ) -> HttpResponse:
+        return confirmation_view(self, request, object_id, minutes_id, as_pdf=True)
+
     def phone_list_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return phone_list_view(self, request, object_id)
 
@@ -492,10 +574,31 @@ def change_page_context(request: HttpRequest, incident: Incident) -> dict[str, A
     links: list[tuple[str, Any, str]] = [
         (
             "notice",
-            _("Print the notice to the authority"),
+            _("Print the notice to the authority (Form 08)"),
             reverse("admin:complaints_incident_notice", args=[incident.pk]),
-        )
+        ),
+        (
+            "notice-pdf",
+            _("Download the notice (PDF)"),
+            reverse("admin:complaints_incident_notice_pdf", args=[incident.pk]),
+        ),
     ]
+    for minutes in incident.confirmations.order_by("held_at", "pk"):
+        held = local_date(minutes.held_at)
+        links.append(
+            (
+                "minutes",
+                _("Print the confirmation minutes of %(date)s") % {"date": held},
+                reverse("admin:complaints_incident_minutes", args=[incident.pk, minutes.pk]),
+            )
+        )
+        links.append(
+            (
+                "minutes-pdf",
+                _("Download the minutes of %(date)s (PDF)") % {"date": held},
+                reverse("admin:complaints_incident_minutes_pdf", args=[incident.pk, minutes.pk]),
+            )
+        )
     if incident.notifying_started_at is not None:
         links.append(
             (
@@ -531,24 +634,87 @@ def _page_context(
     }
 
 
-def notice_view(model_admin: IncidentAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
-    """The notice to A05, printable, always in Vietnamese (Decree 356/2025 Art. 28, Mẫu số 08; Law
-    91/2025). It names no customer: only how many were affected."""
-    incident = model_admin.incident_or_404(request, object_id)
+def _document_response(
+    model_admin: IncidentAdmin,
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+    filename: str,
+    as_pdf: bool,
+) -> HttpResponse:
+    """A printed document of the incident, always in Vietnamese: the page to print, or the same
+    page as a PDF file (customers.kernel.pdf). A machine without WeasyPrint's libraries gives a
+    message on the incident's page, never an error page."""
     with translation.override("vi"):
-        context = incidents.notice_context(incident)
-        # The paper states the deadline, not the back office's countdown to it.
-        context["due"] = local_datetime(context["clock"].due_at)
-        context["late"] = context["clock"].is_late
-        controller = context.get("controller")
-        context["controller_phone"] = (
-            format_phone_national(controller.phone) if controller is not None else ""
+        html = render_to_string(template, context())
+    if not as_pdf:
+        response = HttpResponse(html)
+    else:
+        try:
+            content = pdf.html_to_pdf(html, title=f"{filename} {incident.reference}")
+        except pdf.PdfUnavailable as missing:
+            logger.error("PDF of %s not made: %s", incident.reference, missing)
+            model_admin.message_user(
+                request,
+                _(
+                    "The PDF cannot be made on this server (its PDF libraries are missing: "
+                    "make pdf-libs). Print the page instead."
+                ),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:complaints_incident_change", args=[incident.pk])
+            )
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{filename}-{incident.reference}.pdf"'
         )
-        context["generated"] = local_datetime(timezone.now())
-        response = HttpResponse(render_to_string("complaints/incident_notice.html", context))
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def notice_view(
+    model_admin: IncidentAdmin, request: HttpRequest, object_id: str, *, as_pdf: bool = False
+) -> HttpResponse:
+    """The notice to the authority on Mẫu số 08 (Decree 356/2025 Art. 28(2)), printable or as a
+    PDF file. It names no customer: only how many were affected."""
+    incident = model_admin.incident_or_404(request, object_id)
+    return _document_response(
+        model_admin,
+        request,
+        incident,
+        template="complaints/incident_notice.html",
+        context=lambda: incidents.notice_context(incident),
+        filename="mau-08-thong-bao-vi-pham",
+        as_pdf=as_pdf,
+    )
+
+
+def confirmation_view(
+    model_admin: IncidentAdmin,
+    request: HttpRequest,
+    object_id: str,
+    minutes_id: int,
+    *,
+    as_pdf: bool = False,
+) -> HttpResponse:
+    """The confirmation minutes (Law 91/2025/QH15 Art. 23(2)), printable or as a PDF file."""
+    incident = model_admin.incident_or_404(request, object_id)
+    minutes = IncidentConfirmation.objects.filter(incident=incident, pk=minutes_id).first()
+    if minutes is None:
+        raise Http404
+    return _document_response(
+        model_admin,
+        request,
+        incident,
+        template="complaints/incident_confirmation.html",
+        context=lambda: incidents.confirmation_context(minutes),
+        filename=f"bien-ban-xac-nhan-{minutes.pk}",
+        as_pdf=as_pdf,
+    )
 
 
 def _posted_ids(request: HttpRequest) -> list[int]:

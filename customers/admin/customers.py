@@ -119,7 +119,23 @@ class ControllerAdmin(ServiceModelAdmin):
     search_fields = ("legal_name", "short_name", "tax_code")
     readonly_fields = ("updated_at",)
     fieldsets = (
-        (None, {"fields": ("legal_name", "short_name", "tax_code", "address")}),
+        (
+            None,
+            {"fields": ("legal_name", "short_name", "tax_code", "address", "transaction_offices")},
+        ),
+        (
+            # Decree 356/2025, Mẫu số 08, section 1: the registration the notices name.
+            _("Registration"),
+            {
+                "fields": (
+                    "registration_kind",
+                    "registration_number",
+                    "registration_issuer",
+                    "registration_date",
+                    "registration_place",
+                )
+            },
+        ),
         (
             _("Contact"),
             {
@@ -133,7 +149,14 @@ class ControllerAdmin(ServiceModelAdmin):
                 )
             },
         ),
-        (_("Data-protection contact"), {"fields": ("dpo_name", "dpo_email", "dpo_phone")}),
+        (
+            _("Data-protection contact"),
+            {"fields": ("dpo_name", "dpo_title", "dpo_email", "dpo_phone")},
+        ),
+        (
+            _("Notices to the authority"),
+            {"fields": ("signatory_name", "signatory_title", "document_place")},
+        ),
         (_("Record"), {"fields": ("updated_at",)}),
     )
 

@@ -291,9 +291,11 @@ def test_the_notice_names_categories_count_and_the_dpo(legal: Any, controller: C
 
     context = incidents.notice_context(incident)
 
-    assert context["categories"] == [str(Category.IDENTITY.label), str(Category.ADDRESS.label)]
+    assert [row["label"] for row in context["data_rows"]] == [
+        str(Category.IDENTITY.label),
+        str(Category.ADDRESS.label),
+    ]
     assert context["affected"] == 3
-    assert context["with_email"] == 3
     assert context["detected"] == "02/11/2026 09:00"
     assert incident.occurred_at is None
     assert context["occurred"] == ""

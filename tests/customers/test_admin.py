@@ -357,6 +357,7 @@ def test_controller_add_page_is_there_until_the_profile_exists(admin_client: Cli
             "legal_name": "Công ty TNHH Ánh Dương",
             "address": "1 Lê Duẩn, Hà Nội",
             "hotline": "1900 1234",
+            "registration_kind": "enterprise",  # the select's default, as a browser posts it
         },
     )
     assert response.status_code == 302
