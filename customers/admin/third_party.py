@@ -165,6 +165,27 @@ def _password_form() -> None:
     )
 
 
+def _through_models() -> None:
+    """Django names the tables behind a many-to-many "Group-permission relationship" in English
+    once, at import (the delete confirmation lists them): names from the catalogue instead."""
+    from django.contrib.auth.models import Group, User
+
+    names = {
+        Group.permissions.through: (
+            gettext_lazy("permission of a group"),
+            gettext_lazy("permissions of groups"),
+        ),
+        User.groups.through: (gettext_lazy("group of a user"), gettext_lazy("groups of users")),
+        User.user_permissions.through: (
+            gettext_lazy("permission of a user"),
+            gettext_lazy("permissions of users"),
+        ),
+    }
+    for model, (singular, plural) in names.items():
+        model._meta.verbose_name = singular
+        model._meta.verbose_name_plural = plural
+
+
 def install() -> None:
 
     admin_list._boolean_icon = _boolean_icon  # type: ignore[attr-defined]  # read at each call by admin_list, helpers and utils
@@ -172,6 +193,7 @@ def install() -> None:
     _axes_titles()
     _celery_beat()
     _password_form()
+    _through_models()
 
 
 install()
