@@ -43,6 +43,7 @@ from stdnum.vn import mst
 from customers import disclosures, roles, services
 from customers.kernel.text import fold_vietnamese, local_date
 from customers.models import (
+    AdChannel,
     Channel,
     Consent,
     Controller,
@@ -53,7 +54,7 @@ from customers.models import (
     Purpose,
     Recipient,
 )
-from customers.personal_data import DataItem
+from customers.personal_data import DataItem, LegalItem
 from customers.selectors import controller_get
 from customers.validators import normalize_phone, parse_phone
 
@@ -120,6 +121,7 @@ PURPOSES: tuple[dict[str, Any], ...] = (
         ),
         "retention_vi": f"Đến khi khách hàng yêu cầu xóa; {ACCOUNTING_RETENTION_VI}",
         "retention_en": f"Until the customer asks for deletion; {ACCOUNTING_RETENTION_EN}",
+        "data_items": [LegalItem.NAME, LegalItem.PLACES, LegalItem.NUMBERS, LegalItem.OTHER_BASIC],
     },
     {
         "code": "customer-care",
@@ -140,6 +142,7 @@ PURPOSES: tuple[dict[str, Any], ...] = (
         "retention_en": (
             "Until the customer asks for deletion, or after a long time without any contact"
         ),
+        "data_items": [LegalItem.NAME, LegalItem.PLACES, LegalItem.NUMBERS, LegalItem.OTHER_BASIC],
     },
     {
         "code": "marketing-email",
@@ -157,6 +160,14 @@ PURPOSES: tuple[dict[str, Any], ...] = (
         ),
         "retention_vi": "Đến khi khách hàng rút lại sự đồng ý hoặc yêu cầu xóa",
         "retention_en": "Until the customer withdraws consent or asks for deletion",
+        "data_items": [LegalItem.NAME, LegalItem.OTHER_BASIC],
+        "ad_channels": [AdChannel.EMAIL],
+        "ad_content_vi": "Sản phẩm mới, chương trình khuyến mại và ưu đãi dành cho khách hàng",
+        "ad_content_en": "New products, promotions and offers for customers",
+        "ad_frequency_vi": "Tối đa 4 email mỗi tháng",
+        "ad_frequency_en": "At most 4 emails a month",
+        "ad_opt_out_vi": "Bấm “Hủy nhận email” ở cuối mỗi email",
+        "ad_opt_out_en": "Click “Unsubscribe” at the end of any email",
     },
     {
         "code": "product-notifications",
@@ -174,6 +185,14 @@ PURPOSES: tuple[dict[str, Any], ...] = (
         ),
         "retention_vi": "Đến khi khách hàng rút lại sự đồng ý hoặc yêu cầu xóa",
         "retention_en": "Until the customer withdraws consent or asks for deletion",
+        "data_items": [LegalItem.NAME, LegalItem.NUMBERS, LegalItem.OTHER_BASIC],
+        "ad_channels": [AdChannel.SMS, AdChannel.PHONE_CALL, AdChannel.EMAIL],
+        "ad_content_vi": "Sản phẩm mới về hàng và chương trình giảm giá",
+        "ad_content_en": "New arrivals and discount campaigns",
+        "ad_frequency_vi": "Tối đa 2 tin nhắn hoặc cuộc gọi mỗi tuần",
+        "ad_frequency_en": "At most 2 messages or calls a week",
+        "ad_opt_out_vi": "Nhắn TC đến số gửi tin, hoặc nói với nhân viên khi được gọi",
+        "ad_opt_out_en": "Text TC to the sending number, or tell the caller",
     },
     {
         "code": "partner-sharing",
@@ -190,6 +209,7 @@ PURPOSES: tuple[dict[str, Any], ...] = (
         ),
         "retention_vi": "Trong thời hạn hợp đồng với đối tác, đến khi khách hàng rút lại đồng ý",
         "retention_en": "For the partner contract's term, until the customer withdraws consent",
+        "data_items": [LegalItem.NAME, LegalItem.PLACES, LegalItem.NUMBERS],
     },
     {
         "code": "legal-obligations",
@@ -206,6 +226,7 @@ PURPOSES: tuple[dict[str, Any], ...] = (
         ),
         "retention_vi": f"Theo thời hạn pháp luật quy định; {ACCOUNTING_RETENTION_VI}",
         "retention_en": f"As long as the law requires; {ACCOUNTING_RETENTION_EN}",
+        "data_items": [LegalItem.NAME, LegalItem.PLACES, LegalItem.NUMBERS, LegalItem.OTHER_BASIC],
     },
 )
 
@@ -1477,9 +1498,25 @@ def _controller_ensure(*, report: DemoDataReport) -> Controller:
 def _purposes_ensure(*, report: DemoDataReport) -> dict[str, Purpose]:
     existing = {p.code: p for p in Purpose.objects.filter(code__in=[p["code"] for p in PURPOSES])}
     for values in PURPOSES:
-        if values["code"] not in existing:
+        purpose = existing.get(values["code"])
+        if purpose is None:
             existing[values["code"]] = services.purpose_save(purpose=Purpose(**values))
             report.purposes += 1
+        elif purpose.consent_gaps():
+            # A database seeded before purposes listed their items and advertising terms.
+            for field in (
+                "data_items",
+                "ad_channels",
+                "ad_content_vi",
+                "ad_content_en",
+                "ad_frequency_vi",
+                "ad_frequency_en",
+                "ad_opt_out_vi",
+                "ad_opt_out_en",
+            ):
+                if field in values and not getattr(purpose, field):
+                    setattr(purpose, field, values[field])
+            services.purpose_save(purpose=purpose)
     return existing
 
 

@@ -18,9 +18,31 @@ from customers.fields import PhoneNumberField, TaxCodeField
 # A model of this app, kept with the code that writes it.
 from customers.kernel.outbox import OutboxTask  # noqa: F401  # imported to register it
 from customers.kernel.text import local_date, local_datetime
-from customers.personal_data import Category, DataItem, Erasure, LegalItem, PersonalField
+from customers.personal_data import (
+    Category,
+    DataItem,
+    Erasure,
+    LegalItem,
+    PersonalField,
+    Sensitivity,
+    legal_sensitivity,
+)
 from customers.restriction_model import Restriction  # noqa: F401  # imported to register it
 from customers.validators import format_phone_national, is_citizen_id
+
+
+def _empty_list() -> list[str]:
+    return []
+
+
+class AdChannel(models.TextChoices):
+    """How advertising reaches the person (Law 91/2025/QH15 Art. 28(3): "hình thức")."""
+
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    PHONE_CALL = "phone_call", _("Phone call")
+    APP = "app", _("App notification")
+    SOCIAL = "social", _("Social network message (Zalo, Facebook)")
 
 
 class Channel(models.TextChoices):
@@ -438,6 +460,14 @@ class Order(models.Model):
         "legal_basis",
         "retention_vi",
         "retention_en",
+        "data_items",
+        "ad_channels",
+        "ad_content_vi",
+        "ad_content_en",
+        "ad_frequency_vi",
+        "ad_frequency_en",
+        "ad_opt_out_vi",
+        "ad_opt_out_en",
     ],
 )
 class Purpose(models.Model):
@@ -463,6 +493,40 @@ class Purpose(models.Model):
         default=False,
         help_text=_("Marketing or advertising: a request to stop marketing stops it at once."),
     )
+    # Law 91/2025/QH15 Art. 9(2)(a): consent is valid only if the person knows the kinds of data.
+    data_items = models.JSONField(
+        _("data items processed"),
+        default=_empty_list,
+        blank=True,
+        help_text=_(
+            "The items of Decree 356/2025 Art. 3 (basic) and Art. 4 (sensitive) this purpose "
+            "processes. Required for a purpose based on consent: the consent receipt lists them."
+        ),
+    )
+    # Law 91/2025/QH15 Art. 28(3): advertising consent rests on knowing the content, the
+    # channel and the frequency, with a way to refuse.
+    ad_channels = models.JSONField(_("advertising channels"), default=_empty_list, blank=True)
+    ad_content_vi = models.TextField(_("advertising content (Vietnamese)"), blank=True)
+    ad_content_en = models.TextField(_("advertising content (English)"), blank=True)
+    ad_frequency_vi = models.CharField(
+        _("advertising frequency (Vietnamese)"),
+        max_length=255,
+        blank=True,
+        help_text=_("For example “at most 4 emails a month”."),
+    )
+    ad_frequency_en = models.CharField(
+        _("advertising frequency (English)"), max_length=255, blank=True
+    )
+    ad_opt_out_vi = models.CharField(
+        _("how to refuse (Vietnamese)"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "A channel's own way, e.g. “reply TC to the SMS” or “the link at the end of each "
+            "email”. The receipt always adds the hotline and the request form."
+        ),
+    )
+    ad_opt_out_en = models.CharField(_("how to refuse (English)"), max_length=255, blank=True)
 
     history = HistoricalRecords()
 
@@ -481,6 +545,103 @@ class Purpose(models.Model):
     @property
     def description(self) -> str:
         return self.description_en if _current_language() == "en" else self.description_vi
+
+    @property
+    def retention(self) -> str:
+        return _localised(self.retention_vi, self.retention_en)
+
+    @property
+    def ad_content(self) -> str:
+        return _localised(self.ad_content_vi, self.ad_content_en)
+
+    @property
+    def ad_frequency(self) -> str:
+        return _localised(self.ad_frequency_vi, self.ad_frequency_en)
+
+    @property
+    def ad_opt_out(self) -> str:
+        return _localised(self.ad_opt_out_vi, self.ad_opt_out_en)
+
+    @property
+    def data_item_labels(self) -> list[str]:
+        """The items in the law's order, as the person reads them."""
+        return [str(LegalItem(v).label) for v in LegalItem.values if v in (self.data_items or [])]
+
+    @property
+    def sensitive_item_labels(self) -> list[str]:
+        return [
+            str(LegalItem(v).label)
+            for v in LegalItem.values
+            if v in (self.data_items or []) and legal_sensitivity(v) == Sensitivity.SENSITIVE
+        ]
+
+    @property
+    def ad_channel_labels(self) -> list[str]:
+        return [str(AdChannel(v).label) for v in AdChannel.values if v in (self.ad_channels or [])]
+
+    def consent_gaps(self) -> list[str]:
+        """What the person must be told before consenting and this purpose does not say yet
+        (Law 91/2025/QH15 Art. 9(2)(a), Art. 28(3)); empty when consent can be asked."""
+        gaps: list[str] = []
+        if self.legal_basis == self.LegalBasis.CONSENT and not self.data_items:
+            gaps.append(str(_("the data items it processes")))
+        if self.is_advertising:
+            if not self.ad_channels:
+                gaps.append(str(_("the advertising channels")))
+            if not self.ad_content_vi.strip():
+                gaps.append(str(_("what the advertising is about")))
+            if not self.ad_frequency_vi.strip():
+                gaps.append(str(_("how often it is sent")))
+        return gaps
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, ValidationError] = {}
+        for field, choices in (("data_items", LegalItem), ("ad_channels", AdChannel)):
+            values = getattr(self, field)
+            unknown = (
+                sorted(set(values or []) - set(choices.values))
+                if isinstance(values, list)
+                else ["?"]
+            )
+            if unknown:
+                errors[field] = ValidationError(
+                    _("Unknown values: %(values)s."),
+                    code="unknown",
+                    params={"values": ", ".join(map(str, unknown))},
+                )
+        if self.legal_basis == self.LegalBasis.CONSENT and not self.data_items:
+            errors.setdefault(
+                "data_items",
+                ValidationError(
+                    _(
+                        "A purpose based on consent lists the data items it processes: the "
+                        "person must know them for the consent to be valid (Law 91/2025 Art. 9(2))."
+                    ),
+                    code="required",
+                ),
+            )
+        if self.is_advertising:
+            # Law 91/2025/QH15 Art. 28(3).
+            required = _("Advertising consent needs it (Law 91/2025 Art. 28(3)).")
+            if self.legal_basis != self.LegalBasis.CONSENT:
+                errors["legal_basis"] = ValidationError(
+                    _("Advertising rests on the customer's consent (Law 91/2025 Art. 28(3))."),
+                    code="advertising_needs_consent",
+                )
+            if not self.ad_channels:
+                errors.setdefault("ad_channels", ValidationError(required, code="required"))
+            if not self.ad_content_vi.strip():
+                errors["ad_content_vi"] = ValidationError(required, code="required")
+            if not self.ad_frequency_vi.strip():
+                errors["ad_frequency_vi"] = ValidationError(required, code="required")
+        if errors:
+            raise ValidationError(errors)
+
+
+def _localised(vi: str, en: str) -> str:
+    """The English text on an English page when there is one; Vietnamese otherwise."""
+    return en if _current_language() == "en" and en else vi
 
 
 def _current_language() -> str:
@@ -527,6 +688,13 @@ class PolicyVersion(models.Model):
     @property
     def is_in_effect(self) -> bool:
         return self.effective_from <= timezone.localdate()
+
+    @property
+    def public_path(self) -> str:
+        """Where this version's text stays readable, also after a newer one replaces it."""
+        from django.urls import reverse
+
+        return reverse("customers:privacy_version", args=[self.version])
 
 
 @personal_data.declare(
@@ -619,6 +787,12 @@ class Consent(models.Model):
     @property
     def is_granted(self) -> bool:
         return self.status == self.Status.GRANTED
+
+    @property
+    def receipt_number(self) -> str:
+        """The number the receipt gives this consent: "ĐY-000123-20261201" (the record and the
+        day it was given), enough for staff to find the record the person holds."""
+        return f"ĐY-{self.pk:06d}-{timezone.localtime(self.granted_at):%Y%m%d}"
 
 
 def _allowed_items_default() -> list[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from customers.models import Consent, Controller, Customer, PolicyVersion
@@ -34,19 +36,37 @@ def consent_list_for_customer(*, customer: Customer) -> QuerySet[Consent]:
 
 @dataclass(frozen=True)
 class ConsentReceipt:
-    """What the printable receipt shows (Law 91/2025/QH15 Art. 9(2); Decree 356/2025 Art. 6: consent
-    in a form that can be printed or copied)."""
+    """What the printable receipt shows: what Law 91/2025/QH15 Art. 9(2) makes a condition of a
+    valid consent (the data items and purpose, the controller, the person's rights and
+    obligations), the policy shown with its public address, a number per consent; advertising
+    terms (Art. 28(3)); the sensitive-data notice (Decree 356/2025 Art. 6(4))."""
 
     customer: Customer
     controller: Controller | None
     consents: list[Consent]
     issued_at: object
+    base_url: str = ""
+    request_form_url: str = ""
 
 
-def consent_receipt_get(*, customer: Customer) -> ConsentReceipt:
+def public_base_url() -> str:
+    """The public site's address for links in documents and emails ("" when not configured:
+    the links are then paths)."""
+    return str(getattr(settings, "PUBLIC_BASE_URL", "")).rstrip("/")
+
+
+def consent_receipt_get(*, customer: Customer, base_url: str | None = None) -> ConsentReceipt:
+    base = public_base_url() if base_url is None else base_url.rstrip("/")
+    try:
+        # The request form belongs to the complaints app, above this one: found by its URL name.
+        form_path = reverse("complaints:new")
+    except NoReverseMatch:
+        form_path = ""
     return ConsentReceipt(
         customer=customer,
         controller=controller_get(),
         consents=list(consent_list_for_customer(customer=customer)),
         issued_at=timezone.now(),
+        base_url=base,
+        request_form_url=f"{base}{form_path}" if form_path else "",
     )

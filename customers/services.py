@@ -219,6 +219,14 @@ def consent_grant(
             code="purpose_inactive",
             params={"purpose": purpose.name},
         )
+    gaps = purpose.consent_gaps()
+    if gaps:
+        # Law 91/2025/QH15 Art. 9(2), Art. 28(3): consent without knowing these is not valid.
+        raise ValidationError(
+            _("Consent to “%(purpose)s” cannot be valid yet: the purpose does not say %(gaps)s."),
+            code="purpose_incomplete",
+            params={"purpose": purpose.name, "gaps": ", ".join(gaps)},
+        )
     if channel not in Channel.values:
         raise ValidationError(
             _("Choose the channel the consent was given through."), code="channel"

@@ -56,6 +56,7 @@ class PurposeFactory(factory.django.DjangoModelFactory):
     name_vi = factory.Sequence(lambda n: f"Mục đích {n}")
     name_en = factory.Sequence(lambda n: f"Purpose {n}")
     legal_basis = Purpose.LegalBasis.CONSENT
+    data_items = factory.LazyFunction(lambda: ["3.1", "3.7"])  # name, phone number
 
 
 class PolicyVersionFactory(factory.django.DjangoModelFactory):

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from customers import services
 from customers.admin.base import ACTION_LIMIT, ServiceModelAdmin, identifier_match, name_match
-from customers.admin.forms import ConsentGrantForm, ConsentWithdrawForm
+from customers.admin.forms import ConsentGrantForm, ConsentWithdrawForm, PurposeForm
 from customers.models import (
     Consent,
     PolicyVersion,
@@ -35,10 +35,27 @@ class PurposeAdmin(ServiceModelAdmin):
     list_filter = ("legal_basis", "is_active")
     list_select_related = ()
     search_fields = ("code", "name_vi", "name_en")
+    form = PurposeForm
     fieldsets = (
         (None, {"fields": ("code", "legal_basis", "is_advertising", "is_active")}),
         (_("Vietnamese"), {"fields": ("name_vi", "description_vi", "retention_vi")}),
         (_("English"), {"fields": ("name_en", "description_en", "retention_en")}),
+        (_("What the person is told"), {"fields": ("data_items",)}),
+        (
+            _("Advertising (Law 91/2025 Art. 28(3))"),
+            {
+                "fields": (
+                    "ad_channels",
+                    ("ad_content_vi", "ad_content_en"),
+                    ("ad_frequency_vi", "ad_frequency_en"),
+                    ("ad_opt_out_vi", "ad_opt_out_en"),
+                ),
+                "description": _(
+                    "For an advertising purpose: the content, the channels and the frequency the "
+                    "customer agrees to, and how to refuse. The receipt states them."
+                ),
+            },
+        ),
     )
 
     def save_through_service(

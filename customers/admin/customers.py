@@ -426,7 +426,10 @@ class CustomerAdmin(ServiceModelAdmin):
             raise Http404(_("No such customer."))
         if not self.has_view_permission(request, customer):
             raise PermissionDenied
-        receipt = selectors.consent_receipt_get(customer=customer)
+        receipt = selectors.consent_receipt_get(
+            customer=customer,
+            base_url=selectors.public_base_url() or request.build_absolute_uri("/").rstrip("/"),
+        )
         if masking.can_see_full(request.user):
             shown = str(customer)
             self.access_log_print(

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers.kernel.text import local_datetime
-from customers.models import Channel, Consent, Purpose
+from customers.models import AdChannel, Channel, Consent, Purpose
+from customers.personal_data import LegalItem
 from customers.validators import format_phone_national, phone_search_key
 
 # Consents given on the web form are recorded by the form itself, with its evidence.
@@ -85,3 +86,48 @@ class ConsentWithdrawForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("What the customer said, or the reference of their request."),
     )
+
+
+class PurposeForm(forms.ModelForm):
+    """A purpose with the data items it processes and, for advertising, its channels, content
+    and frequency: what the consent receipt tells the person (Law 91/2025/QH15 Art. 9(2), 28(3))."""
+
+    data_items = forms.MultipleChoiceField(
+        label=_("Data items processed"),
+        choices=LegalItem.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Decree 356/2025 Art. 3 (basic data, 3.x) and Art. 4 (sensitive data, 4.1.x). A "
+            "purpose that processes sensitive data tells the person so when asking consent."
+        ),
+    )
+    ad_channels = forms.MultipleChoiceField(
+        label=_("Advertising channels"),
+        choices=AdChannel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Purpose
+        fields = (
+            "code",
+            "legal_basis",
+            "is_advertising",
+            "is_active",
+            "name_vi",
+            "description_vi",
+            "retention_vi",
+            "name_en",
+            "description_en",
+            "retention_en",
+            "data_items",
+            "ad_channels",
+            "ad_content_vi",
+            "ad_content_en",
+            "ad_frequency_vi",
+            "ad_frequency_en",
+            "ad_opt_out_vi",
+            "ad_opt_out_en",
+        )
