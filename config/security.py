@@ -4,7 +4,8 @@ Every response gets a Permissions-Policy that turns off the browser features pdp
 The public pages (the privacy policy, the complaint form, its status page: everything outside
 the admin) also get a strict Content-Security-Policy: they run no script at all, so an injected
 one is refused. The admin, under settings.ADMIN_URL, keeps Django's own scripts and is left
-without it (Django 5.2's admin was not written for a CSP).
+without it (Django 5.2's admin was not written for a CSP). The API's documentation page runs
+Swagger UI from our own static files: its policy allows scripts from 'self' only.
 
 Referrer-Policy, X-Content-Type-Options and Cross-Origin-Opener-Policy come from
 SecurityMiddleware (SECURE_REFERRER_POLICY, SECURE_CONTENT_TYPE_NOSNIFF,
@@ -18,6 +19,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+API_DOCS_PATH = "/api/v1/docs"
+
 
 class SecurityHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -29,6 +32,8 @@ class SecurityHeadersMiddleware:
         if permissions_policy:
             response.headers.setdefault("Permissions-Policy", permissions_policy)
         policy = getattr(settings, "PUBLIC_CONTENT_SECURITY_POLICY", "")
+        if request.path_info == API_DOCS_PATH:
+            policy = getattr(settings, "API_DOCS_CONTENT_SECURITY_POLICY", policy)
         if policy and not is_admin_path(request.path_info):
             response.headers.setdefault("Content-Security-Policy", policy)
         return response

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from api.v1 import api as api_v1
 from config.health import healthz
 
 admin.site.site_header = _("pdpdesk — personal data back office")
@@ -13,6 +14,7 @@ admin.site.index_title = _("Customers' personal data, consents and requests")
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("api/v1/", api_v1.urls),
 ]
 
 # Public pages: Vietnamese at the root, English under /en/.

@@ -227,6 +227,11 @@ class Controller(models.Model):
             erasure=Erasure.CLEAR,
             item=DataItem.NOTES,
         ),
+        # The shop's account id: hashed on erasure, so that a shop system pushing the erased
+        # customer again is told so instead of bringing them back.
+        "external_id": PersonalField(
+            Category.ONLINE_ID, legal=LegalItem.DIGITAL_ACCOUNT, erasure=Erasure.KEYED_HASH
+        ),
     },
     non_personal=["kind", "source_channel", "status"],
 )
@@ -274,6 +279,12 @@ class Customer(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
     notes = models.TextField(_("internal notes"), blank=True)
+    external_id = models.CharField(
+        _("shop's customer id"),
+        max_length=64,
+        blank=True,
+        help_text=_("The id the shop's own systems give this customer (set through the API)."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     last_activity_at = models.DateTimeField(
         _("last activity"),
@@ -289,6 +300,13 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
         ordering = ["-id"]
         indexes = [models.Index(fields=["status", "-id"], name="customer_status_id_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="customer_external_id_unique",
+            )
+        ]
         permissions = [
             # Seed 004 §8: staff see only what their role needs; the others see it masked.
             ("view_full_personal_data", _("Can see customers' personal data unmasked")),
@@ -1011,6 +1029,8 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Exported")
         PRINT = "print", _("Printed a receipt or report")
         DISCLOSE = "disclose", _("Disclosed to a third party")
+        # A shop system's call through an API key (the "staff member" is the key's own user).
+        API = "api", _("Read or written through the API")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True, editable=False)
     staff = models.ForeignKey(

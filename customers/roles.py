@@ -160,7 +160,8 @@ ROLES: dict[str, Role] = {
             description=(
                 "Administrator: sees customers in full (support); keeps the controller profile, "
                 "purposes, policies and recipients; manages staff accounts and their roles, and "
-                "unlocks accounts locked after failed logins; reads the access log."
+                "unlocks accounts locked after failed logins; reads the access log; creates and "
+                "revokes the API keys of the shop's systems."
             ),
             permissions=(
                 *_crud("customer", "view"),
@@ -194,6 +195,8 @@ ROLES: dict[str, Role] = {
                 *_crud("deadlinerule", "view", app="complaints"),
                 *_HOLIDAYS,
                 *_INCIDENTS,
+                # The shop's systems: API keys are created and revoked here, never edited.
+                *_crud("apikey", "add", "change", "view", app="api"),
             ),
         ),
     )

@@ -27,7 +27,9 @@ from customers.models import (
     PolicyVersion,
     Purpose,
 )
+from customers.personal_data import keyed_hash
 from customers.selectors import policy_version_current
+from customers.validators import full_clean
 
 CUSTOMER_EDITABLE_FIELDS = (
     "kind",
@@ -39,6 +41,7 @@ CUSTOMER_EDITABLE_FIELDS = (
     "tax_code",
     "source_channel",
     "notes",
+    "external_id",
 )
 
 
@@ -94,6 +97,57 @@ def customer_update(*, customer: Customer, actor: Actor = None, **fields: Any) -
     _apply_customer_fields(customer, fields)
     save(customer, actor=actor)
     return customer
+
+
+@transaction.atomic
+def customer_upsert(
+    *, external_id: str, actor: Actor = None, **fields: Any
+) -> tuple[Customer, str]:
+    """Create or update the customer the shop knows by ``external_id``; "created", "updated" or
+    "unchanged" (the same call twice writes nothing, no history row). A customer erased at their
+    request is not brought back by a shop system that still has them (Law 91/2025/QH15 Art. 14)."""
+    external_id = (external_id or "").strip()
+    if not external_id:
+        raise ValidationError(
+            {
+                "external_id": ValidationError(
+                    _("The shop's customer id is required."), code="required"
+                )
+            }
+        )
+    customer = Customer.objects.select_for_update().filter(external_id=external_id).first()
+    if customer is None:
+        if Customer.objects.filter(
+            external_id=keyed_hash(external_id, length=64), status=Customer.Status.ERASED
+        ).exists():
+            raise ValidationError(
+                {
+                    "external_id": ValidationError(
+                        _(
+                            "This customer was erased at their request: they are not created "
+                            "again. Delete them from the shop's systems too."
+                        ),
+                        code="erased",
+                    )
+                }
+            )
+        return customer_create(actor=actor, external_id=external_id, **fields), "created"
+    if customer.status != Customer.Status.ACTIVE:
+        raise ValidationError(
+            {
+                "external_id": ValidationError(
+                    _("This customer is being erased: their data can no longer be changed."),
+                    code="erasure_pending",
+                )
+            }
+        )
+    before = {name: getattr(customer, name) for name in CUSTOMER_EDITABLE_FIELDS}
+    _apply_customer_fields(customer, fields)
+    full_clean(customer)  # normalises what was sent (a phone in any usual form) before comparing
+    if all(getattr(customer, name) == value for name, value in before.items()):
+        return customer, "unchanged"
+    save(customer, actor=actor)
+    return customer, "updated"
 
 
 def customer_touch(*, customer: Customer, when: Any = None) -> None:

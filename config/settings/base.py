@@ -96,6 +96,8 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "simple_history",
+    # django-ninja: in INSTALLED_APPS so that the API's docs use its bundled scripts, not a CDN.
+    "ninja",
     "django_celery_beat",
     "customers.apps.LoginProtectionConfig",  # django-axes, named for staff
 ]
@@ -103,6 +105,7 @@ LOCAL_APPS = [
     "customers",
     "complaints",
     "retention",
+    "api",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -114,6 +117,8 @@ MIDDLEWARE = [
     "config.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # The API's language comes from Accept-Language, not from the URL.
+    "api.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -182,6 +187,11 @@ PUBLIC_CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
         "base-uri 'none'",
     ]
+)
+# The API's interactive documentation (/api/v1/docs) runs Swagger UI's scripts, from our own
+# static files only; the API's schema calls go to the same origin.
+API_DOCS_CONTENT_SECURITY_POLICY = PUBLIC_CONTENT_SECURITY_POLICY.replace(
+    "script-src 'none'", "script-src 'self'"
 )
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "

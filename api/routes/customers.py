@@ -1,0 +1,167 @@
+"""Customers by the shop's own id: one at a time (PUT, idempotent) or up to 1,000 in a call."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from api import errors
+from api.auth import need
+from api.models import Scope
+from api.schemas import Text
+from customers import restrictions, services
+from customers.models import AccessLog, Customer
+
+router = Router()
+
+BATCH_LIMIT = 1000
+
+
+class CustomerIn(Schema):
+    """What the shop knows of the customer. A field left out is not changed; an empty string
+    clears it."""
+
+    full_name: Text(255, 1)  # type: ignore[valid-type]
+    kind: Literal["individual", "organization"] | None = None
+    contact_person: Text(255) | None = None  # type: ignore[valid-type]
+    email: Text(254) | None = None  # type: ignore[valid-type]
+    phone: Text(40) | None = None  # type: ignore[valid-type]
+    address: Text(2000) | None = None  # type: ignore[valid-type]
+    tax_code: Text(20) | None = None  # type: ignore[valid-type]
+
+
+class CustomerBatchRow(CustomerIn):
+    shop_id: Text(64, 1)  # type: ignore[valid-type]
+
+
+class CustomerBatchIn(Schema):
+    customers: list[CustomerBatchRow] = Field(min_length=1, max_length=BATCH_LIMIT)
+
+
+class CustomerOut(Schema):
+    id: int
+    shop_id: str
+    result: Literal["created", "updated", "unchanged"]
+    restricted: bool = Field(
+        description="Processing is restricted (Law 91/2025 Art. 4(1)(d)): do not process."
+    )
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+    code: str
+
+
+class BatchRowOut(Schema):
+    index: int
+    shop_id: str
+    result: Literal["created", "updated", "unchanged", "refused"]
+    id: int | None = None
+    errors: list[FieldError] = []
+
+
+class BatchOut(Schema):
+    results: list[BatchRowOut]
+    created: int
+    updated: int
+    unchanged: int
+    refused: int
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+
+PROBLEMS: dict[int, Any] = {401: Problem, 403: Problem, 409: Problem, 422: Problem, 429: Problem}
+
+
+def _fields(payload: CustomerIn) -> dict[str, Any]:
+    values = payload.dict(exclude_unset=True, exclude={"shop_id"})
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _upsert(actor: Any, shop_id: str, fields: dict[str, Any]) -> tuple[Customer, str]:
+    fields.setdefault("source_channel", "web_form")
+    return services.customer_upsert(external_id=shop_id, actor=actor, **fields)
+
+
+@router.post(
+    "/batch",
+    response={200: BatchOut, **PROBLEMS},
+    summary="Create or update up to 1,000 customers; each row answered",
+)
+def customer_batch(request: HttpRequest, payload: CustomerBatchIn) -> Any:
+    """Each row is written whole or not at all: a refused row never stops the others."""
+    actor = need(request, Scope.CUSTOMERS_WRITE)
+    rows: list[dict[str, Any]] = []
+    written: list[int] = []
+    for index, row in enumerate(payload.customers):
+        try:
+            with transaction.atomic():
+                customer, result = _upsert(actor, row.shop_id, _fields(row))
+        except ValidationError as error:
+            rows.append(
+                {
+                    "index": index,
+                    "shop_id": row.shop_id,
+                    "result": "refused",
+                    "errors": errors.field_errors(error),
+                }
+            )
+            continue
+        written.append(customer.pk)
+        rows.append({"index": index, "shop_id": row.shop_id, "result": result, "id": customer.pk})
+    _log(actor, written, "POST /customers/batch")
+    counts = {key: sum(1 for row in rows if row["result"] == key) for key in RESULTS}
+    return {"results": rows, **counts}
+
+
+@router.put(
+    "/{shop_id}",
+    response={200: CustomerOut, 201: CustomerOut, **PROBLEMS},
+    summary="Create or update a customer by the shop's id",
+)
+def customer_put(request: HttpRequest, shop_id: str, payload: CustomerIn) -> Any:
+    actor = need(request, Scope.CUSTOMERS_WRITE)
+    if len(shop_id) > 64:
+        raise ValidationError({"shop_id": ValidationError(_too_long(64), code="max_length")})
+    with transaction.atomic():
+        customer, result = _upsert(actor, shop_id, _fields(payload))
+        _log(actor, [customer.pk], "PUT /customers")
+    status = 201 if result == "created" else 200
+    return Status(status, _out(customer, result))
+
+
+RESULTS = ("created", "updated", "unchanged", "refused")
+
+
+def _out(customer: Customer, result: str) -> dict[str, Any]:
+    return {
+        "id": customer.pk,
+        "shop_id": customer.external_id,
+        "result": result,
+        "restricted": bool(restrictions.restricted_customer_ids([customer.pk])),
+    }
+
+
+def _log(actor: Any, customer_ids: list[int], detail: str) -> None:
+    if customer_ids:
+        services.access_log_record(
+            staff=actor, customer_ids=customer_ids, action=AccessLog.Action.API, detail=detail
+        )
+
+
+def _too_long(limit: int) -> str:
+    from django.utils.translation import gettext
+
+    return gettext("Too long: at most %(limit)s characters.") % {"limit": limit}

@@ -1,0 +1,24 @@
+"""Types shared by the operations' schemas."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+
+def _storable(value: str) -> str:
+    """Text a database can keep: no NUL character, no lone surrogate."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError("not valid Unicode text") from error
+    return value
+
+
+def Text(max_length: int, min_length: int = 0) -> type[str]:  # reads as a type
+    return Annotated[  # type: ignore[return-value]  # an annotated str
+        str, Field(max_length=max_length, min_length=min_length), AfterValidator(_storable)
+    ]

@@ -1,0 +1,25 @@
+"""/api/v1/: the API the shop's systems call. Its schema is at /api/v1/openapi.json and its
+interactive documentation at /api/v1/docs (served from pdpdesk's own static files)."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from api import errors
+from api.auth import KeyAuth
+from api.routes import customers
+
+api = NinjaAPI(
+    title="pdpdesk API",
+    version="1",
+    description=(
+        "Customers, orders, consents and data-subject requests, for the shop's own systems. "
+        "Every write goes through the same rules as the back office. Errors are problem "
+        "documents (application/problem+json) naming each field, in the language of "
+        "Accept-Language (vi by default, en)."
+    ),
+    urls_namespace="api-v1",
+    auth=KeyAuth(),
+)
+errors.install(api)
+api.add_router("/customers", customers.router, tags=["customers"])
