@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+from ninja import Schema
 from pydantic import AfterValidator, Field
 
 
@@ -22,3 +23,20 @@ def Text(max_length: int, min_length: int = 0) -> type[str]:  # reads as a type
     return Annotated[  # type: ignore[return-value]  # an annotated str
         str, Field(max_length=max_length, min_length=min_length), AfterValidator(_storable)
     ]
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+    code: str
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+
+PROBLEMS: dict[int, Any] = {401: Problem, 403: Problem, 409: Problem, 422: Problem, 429: Problem}

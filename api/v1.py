@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 
 from api import errors
 from api.auth import KeyAuth
-from api.routes import customers
+from api.routes import customers, orders
 
 api = NinjaAPI(
     title="pdpdesk API",
@@ -23,3 +23,4 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/customers", customers.router, tags=["customers"])
+api.add_router("/orders", orders.router, tags=["orders"])

@@ -6,6 +6,7 @@ member who made it, so that the history rows say who, when and what.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -208,6 +209,73 @@ def order_update(*, order: Order, actor: Actor = None, **fields: Any) -> Order:
         setattr(order, name, value)
     save(order, actor=actor)
     return order
+
+
+ORDER_FIELDS = (
+    "ordered_at",
+    "total_vnd",
+    "invoice_number",
+    "status",
+    "recipient_name",
+    "delivery_phone",
+    "delivery_address",
+)
+# A clock a few minutes ahead on the shop's side is not a wrong date.
+ORDER_CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+@transaction.atomic
+def order_upsert(
+    *, reference: str, customer: Customer, actor: Actor = None, **fields: Any
+) -> tuple[Order, str]:
+    """Create or update the order the shop knows by ``reference``: "created", "updated" or
+    "unchanged". An order stays with the customer it was placed by; a date in the future is
+    refused (a record is evidence: the accounting period depends on it)."""
+    unknown = set(fields) - set(ORDER_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable order fields: {sorted(unknown)}")
+    if customer.status != Customer.Status.ACTIVE:
+        raise ValidationError(
+            {
+                "customer": ValidationError(
+                    _("This customer is not active."), code="customer_not_active"
+                )
+            }
+        )
+    ordered_at = fields.get("ordered_at")
+    if ordered_at is not None and ordered_at > timezone.now() + ORDER_CLOCK_SKEW:
+        raise ValidationError(
+            {
+                "ordered_at": ValidationError(
+                    _("The order date %(date)s is in the future."),
+                    code="future",
+                    params={"date": local_datetime(ordered_at)},
+                )
+            }
+        )
+    order = Order.objects.select_for_update().filter(reference=reference).first()
+    if order is None:
+        return order_create(
+            customer=customer, actor=actor, reference=reference, **fields
+        ), "created"
+    if order.customer_id != customer.pk:
+        raise ValidationError(
+            {
+                "customer": ValidationError(
+                    _("Order %(reference)s belongs to another customer."),
+                    code="other_customer",
+                    params={"reference": reference},
+                )
+            }
+        )
+    before = {name: getattr(order, name) for name in ORDER_FIELDS}
+    for name, value in fields.items():
+        setattr(order, name, value)
+    full_clean(order)
+    if all(getattr(order, name) == value for name, value in before.items()):
+        return order, "unchanged"
+    save(order, actor=actor)
+    return order, "updated"
 
 
 # Purposes and policy versions -------------------------------------------------

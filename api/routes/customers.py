@@ -12,10 +12,11 @@ from pydantic import Field
 
 from api import errors
 from api.auth import need
+from api.lookups import log_access
 from api.models import Scope
-from api.schemas import Text
+from api.schemas import PROBLEMS, FieldError, Text
 from customers import restrictions, services
-from customers.models import AccessLog, Customer
+from customers.models import Customer
 
 router = Router()
 
@@ -52,12 +53,6 @@ class CustomerOut(Schema):
     )
 
 
-class FieldError(Schema):
-    field: str
-    message: str
-    code: str
-
-
 class BatchRowOut(Schema):
     index: int
     shop_id: str
@@ -72,17 +67,6 @@ class BatchOut(Schema):
     updated: int
     unchanged: int
     refused: int
-
-
-class Problem(Schema):
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[FieldError] | None = None
-
-
-PROBLEMS: dict[int, Any] = {401: Problem, 403: Problem, 409: Problem, 422: Problem, 429: Problem}
 
 
 def _fields(payload: CustomerIn) -> dict[str, Any]:
@@ -121,7 +105,7 @@ def customer_batch(request: HttpRequest, payload: CustomerBatchIn) -> Any:
             continue
         written.append(customer.pk)
         rows.append({"index": index, "shop_id": row.shop_id, "result": result, "id": customer.pk})
-    _log(actor, written, "POST /customers/batch")
+    log_access(actor, written, "POST /customers/batch")
     counts = {key: sum(1 for row in rows if row["result"] == key) for key in RESULTS}
     return {"results": rows, **counts}
 
@@ -137,7 +121,7 @@ def customer_put(request: HttpRequest, shop_id: str, payload: CustomerIn) -> Any
         raise ValidationError({"shop_id": ValidationError(_too_long(64), code="max_length")})
     with transaction.atomic():
         customer, result = _upsert(actor, shop_id, _fields(payload))
-        _log(actor, [customer.pk], "PUT /customers")
+        log_access(actor, [customer.pk], "PUT /customers")
     status = 201 if result == "created" else 200
     return Status(status, _out(customer, result))
 
@@ -152,13 +136,6 @@ def _out(customer: Customer, result: str) -> dict[str, Any]:
         "result": result,
         "restricted": bool(restrictions.restricted_customer_ids([customer.pk])),
     }
-
-
-def _log(actor: Any, customer_ids: list[int], detail: str) -> None:
-    if customer_ids:
-        services.access_log_record(
-            staff=actor, customer_ids=customer_ids, action=AccessLog.Action.API, detail=detail
-        )
 
 
 def _too_long(limit: int) -> str:

@@ -31,7 +31,9 @@ def test_the_administrator_creates_a_key_that_is_shown_once(client: Client) -> N
     [secret] = re.findall(r'id="api-key-secret"[^>]*>(pdp_[^<]+)<', page.content.decode())
     key = ApiKey.objects.get(name="Email marketing tool")
     assert key.scopes == ["consents:read"] and key.created_by.username == "quan-tri"
-    assert secret not in client.get(reverse("admin:api_apikey_change", args=[key.pk])).content.decode()
+    assert (
+        secret not in client.get(reverse("admin:api_apikey_change", args=[key.pk])).content.decode()
+    )
     api = ApiClient(Client(), secret)
     assert api.put("/customers/x", {"full_name": "An", "phone": "0912 853 984"}).status_code == 403
 
