@@ -33,3 +33,17 @@ def log_access(actor: Any, customer_ids: list[int], detail: str) -> None:
         services.access_log_record(
             staff=actor, customer_ids=customer_ids, action=AccessLog.Action.API, detail=detail
         )
+
+
+def path_value(value: str, *, field: str, max_length: int) -> str:
+    """A value from the URL's path, checked as the schemas check the body's text."""
+    problem = None
+    if not value.strip():
+        problem = _("This field is required.")
+    elif len(value) > max_length:
+        problem = _("Too long: at most %(limit)s characters.") % {"limit": max_length}
+    elif "\x00" in value:
+        problem = _("This value is not valid.")
+    if problem:
+        raise ValidationError({field: ValidationError(problem, code="invalid")})
+    return value

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from customers.models import Consent, Controller, Customer, PolicyVersion
+from customers.models import Consent, Controller, Customer, PolicyVersion, Purpose
 
 
 def controller_get() -> Controller | None:
@@ -70,3 +70,47 @@ def consent_receipt_get(*, customer: Customer, base_url: str | None = None) -> C
         base_url=base,
         request_form_url=f"{base}{form_path}" if form_path else "",
     )
+
+
+@dataclass(frozen=True)
+class ProcessingCheck:
+    """May the shop process this customer's data for this purpose now? ``reason`` says why:
+    "granted", "legal_basis" (a contract or legal duty, no consent needed), "no_consent",
+    "withdrawn", "restricted", "not_active", "unknown_customer"."""
+
+    allowed: bool
+    reason: str
+    customer_ids: tuple[int, ...] = ()
+    granted_at: object = None
+    policy_version: str = ""
+
+
+def processing_check(*, purpose: Purpose, customers: list[Customer]) -> ProcessingCheck:
+    """Law 91/2025/QH15 Art. 9(4)(c), Art. 10: consent holds until withdrawn, and a restriction
+    stops processing. Several customers may share an email or phone: the shop may process only
+    when every one of them may be (the cautious answer; one "no" is enough to stop a send)."""
+    from customers.restrictions import restriction_for
+
+    if not customers:
+        return ProcessingCheck(False, "unknown_customer")
+    ids = tuple(customer.pk for customer in customers)
+    if any(customer.status != Customer.Status.ACTIVE for customer in customers):
+        return ProcessingCheck(False, "not_active", ids)
+    if any(restriction_for(pk, purpose.pk) is not None for pk in ids):
+        return ProcessingCheck(False, "restricted", ids)
+    if purpose.legal_basis != Purpose.LegalBasis.CONSENT:
+        return ProcessingCheck(True, "legal_basis", ids)
+    consents = {
+        consent.customer_id: consent
+        for consent in Consent.objects.filter(customer_id__in=ids, purpose=purpose).select_related(
+            "policy_version"
+        )
+    }
+    for pk in ids:
+        consent = consents.get(pk)
+        if consent is None:
+            return ProcessingCheck(False, "no_consent", ids)
+        if not consent.is_granted:
+            return ProcessingCheck(False, "withdrawn", ids)
+    latest = max(consents.values(), key=lambda consent: consent.granted_at)
+    return ProcessingCheck(True, "granted", ids, latest.granted_at, latest.policy_version.version)

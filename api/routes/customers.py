@@ -12,7 +12,7 @@ from pydantic import Field
 
 from api import errors
 from api.auth import need
-from api.lookups import log_access
+from api.lookups import log_access, path_value
 from api.models import Scope
 from api.schemas import PROBLEMS, FieldError, Text
 from customers import restrictions, services
@@ -117,8 +117,7 @@ def customer_batch(request: HttpRequest, payload: CustomerBatchIn) -> Any:
 )
 def customer_put(request: HttpRequest, shop_id: str, payload: CustomerIn) -> Any:
     actor = need(request, Scope.CUSTOMERS_WRITE)
-    if len(shop_id) > 64:
-        raise ValidationError({"shop_id": ValidationError(_too_long(64), code="max_length")})
+    path_value(shop_id, field="shop_id", max_length=64)
     with transaction.atomic():
         customer, result = _upsert(actor, shop_id, _fields(payload))
         log_access(actor, [customer.pk], "PUT /customers")
@@ -136,9 +135,3 @@ def _out(customer: Customer, result: str) -> dict[str, Any]:
         "result": result,
         "restricted": bool(restrictions.restricted_customer_ids([customer.pk])),
     }
-
-
-def _too_long(limit: int) -> str:
-    from django.utils.translation import gettext
-
-    return gettext("Too long: at most %(limit)s characters.") % {"limit": limit}

@@ -1,0 +1,160 @@
+"""Consents: the check a marketing tool makes before every send, and a customer's consents."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from api.auth import need
+from api.lookups import customer_by_shop_id, log_access
+from api.models import Scope
+from api.schemas import PROBLEMS, Text
+from customers import selectors
+from customers.models import Customer, Purpose
+from customers.restrictions import restricted_customer_ids
+from customers.validators import phone_search_key
+
+router = Router()
+
+Reason = Literal[
+    "granted",
+    "legal_basis",
+    "no_consent",
+    "withdrawn",
+    "restricted",
+    "not_active",
+    "unknown_customer",
+]
+
+
+class CheckQuery(Schema):
+    purpose: Text(50, 1) = Field(description="The purpose's code, e.g. marketing-email.")  # type: ignore[valid-type]
+    email: Text(254) | None = None  # type: ignore[valid-type]
+    phone: Text(40) | None = None  # type: ignore[valid-type]
+    customer: Text(64) | None = Field(None, description="The shop's id of the customer.")  # type: ignore[valid-type]
+
+
+class ListQuery(Schema):
+    customer: Text(64, 1) = Field(description="The shop's id of the customer.")  # type: ignore[valid-type]
+
+
+class CheckOut(Schema):
+    allowed: bool = Field(description="True only when the shop may process for this purpose now.")
+    reason: Reason
+    purpose: str
+    granted_at: datetime.datetime | None = None
+    policy_version: str | None = None
+
+
+class ConsentOut(Schema):
+    purpose: str
+    status: Literal["granted", "withdrawn"]
+    granted_at: datetime.datetime
+    withdrawn_at: datetime.datetime | None
+    channel: str
+    policy_version: str
+    receipt_number: str
+
+
+class CustomerConsentsOut(Schema):
+    customer: str
+    restricted: bool
+    consents: list[ConsentOut]
+
+
+def _purpose(code: str) -> Purpose:
+    purpose = Purpose.objects.filter(code=code, is_active=True).first()
+    if purpose is None:
+        raise ValidationError(
+            {
+                "purpose": ValidationError(
+                    _("No purpose in use has the code “%(code)s”."),
+                    params={"code": code},
+                    code="unknown_purpose",
+                )
+            }
+        )
+    return purpose
+
+
+def _customers(query: CheckQuery) -> list[Customer]:
+    given = [name for name in ("email", "phone", "customer") if getattr(query, name)]
+    if len(given) != 1:
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    _("Give exactly one of email, phone or customer."), code="one_of"
+                )
+            }
+        )
+    if query.customer:
+        found = Customer.objects.filter(external_id=query.customer)
+    elif query.email:
+        found = Customer.objects.filter(email=query.email.strip().lower())
+    else:
+        phone = phone_search_key(query.phone or "")
+        if phone is None:
+            raise ValidationError(
+                {
+                    "phone": ValidationError(
+                        _("Enter a valid phone number, for example 0912 853 984."),
+                        code="invalid_phone",
+                    )
+                }
+            )
+        found = Customer.objects.filter(phone=phone)
+    return list(found.exclude(status=Customer.Status.ERASED)[:20])
+
+
+@router.get(
+    "/check",
+    response={200: CheckOut, **PROBLEMS},
+    summary="May the shop process for this purpose now? Ask before every marketing send",
+)
+def consent_check(request: HttpRequest, query: Query[CheckQuery]) -> Any:
+    actor = need(request, Scope.CONSENTS_READ)
+    purpose = _purpose(query.purpose)
+    check = selectors.processing_check(purpose=purpose, customers=_customers(query))
+    log_access(actor, list(check.customer_ids), f"GET /consents/check {purpose.code}")
+    return {
+        "allowed": check.allowed,
+        "reason": check.reason,
+        "purpose": purpose.code,
+        "granted_at": check.granted_at,
+        "policy_version": check.policy_version or None,
+    }
+
+
+@router.get(
+    "/",
+    response={200: CustomerConsentsOut, **PROBLEMS},
+    summary="A customer's consents, granted and withdrawn",
+)
+def consent_list(request: HttpRequest, query: Query[ListQuery]) -> Any:
+    actor = need(request, Scope.CONSENTS_READ)
+    customer = query.customer
+    found = customer_by_shop_id(customer)
+    consents = selectors.consent_list_for_customer(customer=found)
+    log_access(actor, [found.pk], "GET /consents")
+    return {
+        "customer": customer,
+        "restricted": bool(restricted_customer_ids([found.pk])),
+        "consents": [
+            {
+                "purpose": consent.purpose.code,
+                "status": consent.status,
+                "granted_at": consent.granted_at,
+                "withdrawn_at": consent.withdrawn_at,
+                "channel": consent.channel,
+                "policy_version": consent.policy_version.version,
+                "receipt_number": consent.receipt_number,
+            }
+            for consent in consents
+        ],
+    }

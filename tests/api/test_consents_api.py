@@ -1,0 +1,104 @@
+"""GET /api/v1/consents/check — the marketing tool asks before every send — and a customer's
+consents (Law 91/2025/QH15 Art. 9(4)(c), Art. 10: consent holds until withdrawn; a restriction
+stops processing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from customers import restrictions, services
+from customers.models import AccessLog, Channel, Customer, PolicyVersion, Purpose
+from tests.api.conftest import ApiClient
+from tests.factories import PurposeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(api: ApiClient, policy: PolicyVersion, marketing: Purpose, superuser) -> dict:
+    api.put(
+        "/customers/shop-1",
+        {"full_name": "Nguyễn Văn An", "phone": "0912 853 984", "email": "an@example.vn"},
+    )
+    api.put("/customers/shop-2", {"full_name": "Trần Bình", "phone": "0903 111 222"})
+    an = Customer.objects.get(external_id="shop-1")
+    services.consent_grant(
+        customer=an, purpose=marketing, channel=Channel.PHONE, form_reference="GHI-AM-1"
+    )
+    return {"an": an, "marketing": marketing, "superuser": superuser}
+
+
+def _check(api: ApiClient, **params: str) -> dict:
+    response = api.get("/consents/check", purpose="marketing-email", **params)
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def test_consents_check_answers_by_email_phone_or_shop_id(api: ApiClient, setup: dict) -> None:
+    for params in (
+        {"email": "AN@example.vn"},
+        {"phone": "+84 912 853 984"},
+        {"customer": "shop-1"},
+    ):
+        answer = _check(api, **params)
+        assert answer["allowed"] is True and answer["reason"] == "granted", params
+        assert answer["policy_version"] == "2026.1"
+    assert _check(api, customer="shop-2") == {
+        "allowed": False,
+        "reason": "no_consent",
+        "purpose": "marketing-email",
+        "granted_at": None,
+        "policy_version": None,
+    }
+    assert _check(api, email="nobody@example.vn")["reason"] == "unknown_customer"
+    assert AccessLog.objects.filter(customer=setup["an"], action="api").count() >= 3
+
+
+def test_consents_check_says_no_once_withdrawn_or_restricted(api: ApiClient, setup: dict) -> None:
+    an = setup["an"]
+    restriction = restrictions.restriction_place(
+        customer=an, actor=setup["superuser"], reason="Khách phản đối", reference="KN-1"
+    )
+    assert _check(api, customer="shop-1")["reason"] == "restricted"
+    restrictions.restriction_lift(
+        restriction=restriction, actor=setup["superuser"], reason="Đã xác minh"
+    )
+    assert _check(api, customer="shop-1")["allowed"] is True
+
+    consent = an.consents.get()
+    services.consent_withdraw(consent=consent, channel=Channel.PHONE, **_withdrawal_evidence())
+    assert _check(api, customer="shop-1")["reason"] == "withdrawn"
+
+    contract = PurposeFactory.create(code="order-fulfilment", legal_basis="contract")
+    answer = api.get("/consents/check", purpose=contract.code, customer="shop-2").json()
+    assert answer["allowed"] is True and answer["reason"] == "legal_basis"
+
+
+def _withdrawal_evidence() -> dict:
+    import inspect
+
+    params = inspect.signature(services.consent_withdraw).parameters
+    return {"withdrawal_reference": "GHI-AM-2"} if "withdrawal_reference" in params else {}
+
+
+def test_consents_check_refuses_a_question_it_cannot_answer(api: ApiClient, setup: dict) -> None:
+    unknown = api.get("/consents/check", purpose="nope", email="an@example.vn", language="en")
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "purpose"
+    both = api.get("/consents/check", purpose="marketing-email", email="a@b.vn", phone="0912853984")
+    assert both.status_code == 422 and both.json()["errors"][0]["field"] == "email"
+    bad_phone = api.get("/consents/check", purpose="marketing-email", phone="12")
+    assert bad_phone.status_code == 422 and bad_phone.json()["errors"][0]["field"] == "phone"
+    missing = api.get("/consents/check", email="an@example.vn")
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "purpose"
+
+
+def test_a_customers_consents_are_read_with_their_receipt_numbers(
+    api: ApiClient, setup: dict
+) -> None:
+    body = api.get("/consents/", customer="shop-1").json()
+
+    [consent] = body["consents"]
+    assert body["restricted"] is False
+    assert consent["purpose"] == "marketing-email" and consent["status"] == "granted"
+    assert consent["receipt_number"] == setup["an"].consents.get().receipt_number
+    assert api.get("/consents/", customer="shop-404").status_code == 422
