@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 
 from api import errors
 from api.auth import KeyAuth
-from api.routes import consents, customers, orders
+from api.routes import consents, customers, orders, requests
 
 api = NinjaAPI(
     title="pdpdesk API",
@@ -25,3 +25,4 @@ errors.install(api)
 api.add_router("/customers", customers.router, tags=["customers"])
 api.add_router("/orders", orders.router, tags=["orders"])
 api.add_router("/consents", consents.router, tags=["consents"])
+api.add_router("/requests", requests.router, tags=["requests"])

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -27,11 +27,13 @@ from complaints.models import (
 )
 from complaints.selectors import unlinked_complaints_matching
 from complaints.services import (
+    PERM_ADD,
     PERM_CHANGE,
     PERM_RESOLVE,
     TASK_DATA_EXPORT,
     complaint_event_record,
     complaint_save_step,
+    complaint_submit,
 )
 from customers.kernel.text import staff_text
 from customers.kernel.writes import (
@@ -109,6 +111,61 @@ def complaint_verify_identity(
     )
     copy_saved(complaint, stored)
     return stored
+
+
+@transaction.atomic
+def request_file_from_shop_account(
+    *, customer: Customer, kind: str, description: str, account: str, actor: Actor
+) -> Complaint:
+    """A request the customer made on their signed-in account page of the shop: the shop has
+    identified them, so the request is linked and its identity recorded as verified by the
+    shop's account (IdentityMethod.SHOP_ACCOUNT), naming the system that said so."""
+    require_permission(actor, PERM_ADD, _("Your role may not record complaints."))
+    if kind not in REQUEST_KINDS:
+        raise ValidationError(
+            {"kind": ValidationError(_("Choose a request about the customer's data."), code="kind")}
+        )
+    if customer.status != Customer.Status.ACTIVE:
+        raise ValidationError(
+            {
+                "customer": ValidationError(
+                    _("This customer is not active."), code="customer_not_active"
+                )
+            }
+        )
+    complaint = complaint_submit(
+        name=customer.full_name,
+        phone=customer.phone,
+        email=customer.email,
+        kind=kind,
+        description=description,
+        language=translation.get_language() or "",
+        actor=actor,
+    )
+    now = timezone.now()
+    complaint.customer = customer
+    complaint.customer_linked_at = now
+    complaint.customer_linked_by = staff_or_none(actor)
+    complaint.identity_verified_at = now
+    complaint.identity_verified_by = staff_or_none(actor)
+    complaint.identity_method = IdentityMethod.SHOP_ACCOUNT
+    complaint.identity_note = staff_text(
+        gettext_noop("Signed in to the shop account %(account)s (%(system)s)."),
+        account=account,
+        system=str(getattr(actor, "first_name", "") or actor),
+    )
+    complaint_save_step(complaint, actor=actor)
+    complaint.history.filter(customer__isnull=True).update(customer=customer)
+    complaint_event_record(
+        complaint, action=ComplaintEvent.Action.CUSTOMER_LINKED, actor=actor, detail=account
+    )
+    complaint_event_record(
+        complaint,
+        action=ComplaintEvent.Action.IDENTITY_VERIFIED,
+        actor=actor,
+        detail=str(IdentityMethod.SHOP_ACCOUNT.label),
+    )
+    return complaint
 
 
 @transaction.atomic
