@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaError
 
 PROBLEM = "application/problem+json"
@@ -71,7 +71,7 @@ def schema_errors(error: SchemaError) -> list[dict[str, str]]:
         parts = [p for p in location if p not in {"body", "query", "path", "payload"}]
         rows.append(
             {
-                "field": ".".join(parts),
+                "field": ".".join(parts) or (location[0] if location else ""),
                 "message": _schema_message(item),
                 "code": str(item.get("type", "invalid")),
             }
@@ -147,6 +147,14 @@ def install(api: Any) -> None:
         )
         response["Retry-After"] = str(exc.wait)
         return response
+
+    @api.exception_handler(HttpError)
+    def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # Django Ninja's own: a body that is not JSON ("Cannot parse request body").
+        return problem(
+            exc.status_code,
+            _("The body is not valid JSON.") if exc.status_code == 400 else str(exc),
+        )
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -39,4 +39,4 @@ class Problem(Schema):
     errors: list[FieldError] | None = None
 
 
-PROBLEMS: dict[int, Any] = {401: Problem, 403: Problem, 409: Problem, 422: Problem, 429: Problem}
+PROBLEMS: dict[int, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422, 429), Problem)

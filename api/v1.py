@@ -3,13 +3,29 @@ interactive documentation at /api/v1/docs (served from pdpdesk's own static file
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from api import errors
 from api.auth import KeyAuth
 from api.routes import consents, customers, orders, requests
 
-api = NinjaAPI(
+
+class PdpdeskAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """Errors are documented as what they are: application/problem+json (RFC 9457)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if str(status) >= "400" and "application/json" in content:
+                        content[errors.PROBLEM] = content.pop("application/json")
+        return schema
+
+
+api = PdpdeskAPI(
     title="pdpdesk API",
     version="1",
     description=(

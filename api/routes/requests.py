@@ -84,7 +84,7 @@ def request_file(request: HttpRequest, payload: RequestIn) -> Any:
 
 @router.get(
     "/{tracking_code}",
-    response={200: RequestOut, **PROBLEMS, 404: PROBLEMS[422]},
+    response={200: RequestOut, **PROBLEMS},
     summary="A request's status, for the customer who filed it",
 )
 def request_status(request: HttpRequest, tracking_code: str, query: Query[StatusQuery]) -> Any:
