@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import services
@@ -47,3 +48,8 @@ def path_value(value: str, *, field: str, max_length: int) -> str:
     if problem:
         raise ValidationError({field: ValidationError(problem, code="invalid")})
     return value
+
+
+def local(moment: Any) -> Any:
+    """A time as Vietnam reads it (+07:00), for the answers."""
+    return timezone.localtime(moment) if moment is not None else None

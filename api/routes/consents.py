@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from api.auth import need
-from api.lookups import customer_by_shop_id, log_access
+from api.lookups import customer_by_shop_id, local, log_access
 from api.models import Scope
 from api.schemas import PROBLEMS, Text
 from customers import selectors
@@ -126,7 +126,7 @@ def consent_check(request: HttpRequest, query: Query[CheckQuery]) -> Any:
         "allowed": check.allowed,
         "reason": check.reason,
         "purpose": purpose.code,
-        "granted_at": check.granted_at,
+        "granted_at": local(check.granted_at),
         "policy_version": check.policy_version or None,
     }
 
@@ -149,8 +149,8 @@ def consent_list(request: HttpRequest, query: Query[ListQuery]) -> Any:
             {
                 "purpose": consent.purpose.code,
                 "status": consent.status,
-                "granted_at": consent.granted_at,
-                "withdrawn_at": consent.withdrawn_at,
+                "granted_at": local(consent.granted_at),
+                "withdrawn_at": local(consent.withdrawn_at),
                 "channel": consent.channel,
                 "policy_version": consent.policy_version.version,
                 "receipt_number": consent.receipt_number,

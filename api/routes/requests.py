@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from api.auth import need
-from api.lookups import customer_by_shop_id, log_access, path_value
+from api.lookups import customer_by_shop_id, local, log_access, path_value
 from api.models import Scope
 from api.schemas import PROBLEMS, Text
 from complaints.data_requests import request_file_from_shop_account
@@ -53,12 +53,12 @@ def _out(complaint: Complaint) -> dict[str, Any]:
         "kind": complaint.kind,
         "status": complaint.status,
         "status_label": complaint.get_status_display(),
-        "received_at": complaint.received_at,
-        "acknowledge_due_at": complaint.acknowledge_due_at,
-        "acknowledged_at": complaint.acknowledged_at,
-        "due_at": complaint.due_at,
+        "received_at": local(complaint.received_at),
+        "acknowledge_due_at": local(complaint.acknowledge_due_at),
+        "acknowledged_at": local(complaint.acknowledged_at),
+        "due_at": local(complaint.due_at),
         "extension_days": complaint.extension_days,
-        "resolved_at": complaint.resolved_at,
+        "resolved_at": local(complaint.resolved_at),
     }
 
 

@@ -102,3 +102,7 @@ def test_a_customers_consents_are_read_with_their_receipt_numbers(
     assert consent["purpose"] == "marketing-email" and consent["status"] == "granted"
     assert consent["receipt_number"] == setup["an"].consents.get().receipt_number
     assert api.get("/consents/", customer="shop-404").status_code == 422
+
+
+def test_times_are_answered_in_vietnams_offset(api: ApiClient, setup: dict) -> None:
+    assert _check(api, customer="shop-1")["granted_at"].endswith("+07:00")
