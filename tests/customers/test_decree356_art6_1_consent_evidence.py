@@ -4,10 +4,13 @@ browser; a call recording; an SMS gateway's message id; the email itself; the si
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -20,8 +23,10 @@ from complaints import services as complaint_services
 from customers import services
 from customers.models import AccessLog, Channel, Consent, Customer, PolicyVersion, Purpose
 from retention.erasure import erase_customers
+from retention.jobs import purge_expired_run
 from tests.factories import (
     CustomerFactory,
+    PolicyVersionFactory,
     complaint_submit,
     eml_bytes,
     identity_verified,
@@ -32,6 +37,8 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 WEB = {"form_reference": "WF-2026-0001", "ip_address": "203.113.5.7", "user_agent": "Mozilla/5.0"}
 
@@ -382,3 +389,32 @@ def test_erasure_deletes_the_consent_and_withdrawal_files_from_storage(
     assert not any(default_storage.exists(name) for name in names)
     assert not Consent.objects.filter(customer_id=customer.pk).exists()
     assert default_storage.exists(kept.evidence_file.name)
+
+
+def test_the_purge_of_a_withdrawn_consents_evidence_deletes_its_files(marketing: Purpose) -> None:
+    """24 months after a withdrawal its evidence is anonymized (retention rules): the signed
+    form and the email go with the references, from the history rows too."""
+    with time_machine.travel(datetime.datetime(2023, 5, 2, 10, tzinfo=VN), tick=False):
+        PolicyVersionFactory(version="2023.1")
+        consent = services.consent_grant(
+            customer=CustomerFactory(),
+            purpose=marketing,
+            channel=Channel.IN_PERSON,
+            evidence_file=_pdf(),
+        )
+    with time_machine.travel(datetime.datetime(2024, 3, 15, 10, tzinfo=VN), tick=False):
+        services.consent_withdraw(
+            consent=consent, channel=Channel.EMAIL, withdrawal_evidence_file=_eml()
+        )
+    consent.refresh_from_db()
+    names = [consent.evidence_file.name, consent.withdrawal_evidence_file.name]
+    assert all(default_storage.exists(name) for name in names)
+
+    with time_machine.travel(datetime.datetime(2026, 3, 16, 8, tzinfo=VN), tick=False):
+        purge_expired_run()
+
+    consent.refresh_from_db()
+    assert consent.status == Consent.Status.WITHDRAWN
+    assert not consent.evidence_file and not consent.withdrawal_evidence_file
+    assert not any(default_storage.exists(name) for name in names)
+    assert not Consent.history.filter(id=consent.pk).exclude(evidence_file="").exists()
