@@ -294,6 +294,9 @@ def complaint_withdraw_consents(
                 channel=stored.channel,
                 actor=actor,
                 reason=_("Request %(code)s") % {"code": stored.tracking_code},
+                # Law 91/2025/QH15 Art. 10(2): the request is the written withdrawal.
+                withdrawal_reference=stored.tracking_code,
+                through_request=True,
             )
         )
     complaint_event_record(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import email.utils
 import functools
 import math
 import random
@@ -40,7 +41,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from stdnum.vn import mst
 
-from customers import disclosures, roles, services
+from customers import consent_evidence, disclosures, roles, services
 from customers.kernel.text import fold_vietnamese, local_date
 from customers.models import (
     AdChannel,
@@ -62,6 +63,10 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 DEFAULT_CUSTOMERS = 200
+# The first customers who came by email or in person keep that channel for their consents, with
+# the email or the signed form as a small file; later ones confirmed on a recorded call, so
+# that a large demo does not write thousands of files.
+FILE_EVIDENCE_CUSTOMERS = 40
 RANDOM_SEED = 20260101  # fixed: reruns generate the same people
 
 # The controller: seed 000 §5, with its 1 July 2025 address (Tiền Giang joined Đồng Tháp; Phường
@@ -876,6 +881,9 @@ class ConsentSpec:
     withdrawn_at: datetime.datetime | None = None
     withdrawal_channel: str = ""
     withdrawal_reason: str = ""
+    withdrawal_reference: str = ""
+    withdrawal_ip_address: str | None = None
+    withdrawal_user_agent: str = ""
 
 
 @dataclass(frozen=True)
@@ -1137,8 +1145,13 @@ class _Generator:
             organization=organization,
             address_count=len(addresses),
         )
+        files_kept = index < FILE_EVIDENCE_CUSTOMERS
+        consent_channel = source_channel
+        if source_channel in consent_evidence.FILE_CHANNELS and not files_kept:
+            consent_channel = Channel.PHONE
         consents = self._consents(
-            channel=source_channel,
+            channel=consent_channel,
+            files_kept=files_kept,
             arrived_at=arrived_at,
             has_email=bool(email),
             dormant=dormant,
@@ -1253,6 +1266,7 @@ class _Generator:
         self,
         *,
         channel: str,
+        files_kept: bool,
         arrived_at: datetime.datetime,
         has_email: bool,
         dormant: bool,
@@ -1295,11 +1309,18 @@ class _Generator:
                 withdrawal_channel = self.weighted(
                     [(Channel.WEB_FORM, 50), (Channel.EMAIL, 25), (Channel.PHONE, 25)]
                 )
+                if withdrawal_channel == Channel.EMAIL and not files_kept:
+                    withdrawal_channel = Channel.PHONE
+                withdrawn_at = self.moment(self.rng.randint(1, span_days - 7))
+                reference, ip_address, user_agent = self._evidence(withdrawal_channel, withdrawn_at)
                 spec = dataclasses.replace(
                     spec,
-                    withdrawn_at=self.moment(self.rng.randint(1, span_days - 7)),
+                    withdrawn_at=withdrawn_at,
                     withdrawal_channel=withdrawal_channel,
                     withdrawal_reason=self.rng.choice(WITHDRAWAL_REASONS[code]),
+                    withdrawal_reference=reference,
+                    withdrawal_ip_address=ip_address,
+                    withdrawal_user_agent=user_agent,
                 )
             consents.append(spec)
         return tuple(consents)
@@ -1638,15 +1659,23 @@ def _customer_load(
         policy = _policy_at(policies, consent_spec.granted_at)
         if policy is None:  # before any policy was published: no consent could be asked
             continue
+        purpose = purposes[consent_spec.purpose_code]
         consent = services.consent_grant(
             customer=customer,
-            purpose=purposes[consent_spec.purpose_code],
+            purpose=purpose,
             channel=consent_spec.channel,
             actor=staff if consent_spec.recorded_by_staff else None,
             policy_version=policy,
             form_reference=consent_spec.form_reference,
             ip_address=consent_spec.ip_address,
             user_agent=consent_spec.user_agent,
+            evidence_file=_consent_evidence_file(
+                customer,
+                purpose,
+                channel=consent_spec.channel,
+                reference=consent_spec.form_reference,
+                when=consent_spec.granted_at,
+            ),
             when=consent_spec.granted_at,
         )
         report.consents_granted += 1
@@ -1656,6 +1685,17 @@ def _customer_load(
                 channel=consent_spec.withdrawal_channel,
                 actor=staff if consent_spec.withdrawal_channel != Channel.WEB_FORM else None,
                 reason=consent_spec.withdrawal_reason,
+                withdrawal_reference=consent_spec.withdrawal_reference,
+                withdrawal_ip_address=consent_spec.withdrawal_ip_address,
+                withdrawal_user_agent=consent_spec.withdrawal_user_agent,
+                withdrawal_evidence_file=_consent_evidence_file(
+                    customer,
+                    purpose,
+                    channel=consent_spec.withdrawal_channel,
+                    reference=consent_spec.withdrawal_reference,
+                    when=consent_spec.withdrawn_at,
+                    withdrawal=True,
+                ),
                 when=consent_spec.withdrawn_at,
             )
             report.consents_withdrawn += 1
@@ -1868,7 +1908,7 @@ def _ascii(text: str) -> str:
 
 def _request_scan_pdf(request_date: datetime.date) -> bytes:
     """A one-page PDF standing in for the scan of the police's written request."""
-    lines = (
+    return _one_page_pdf(
         "CONG AN TINH DONG THAP",
         _ascii(f"CO QUAN CANH SAT DIEU TRA - So: {AUTHORITY_REQUEST_NUMBER}"),
         f"Dong Thap, ngay {local_date(request_date)}",
@@ -1879,6 +1919,54 @@ def _request_scan_pdf(request_date: datetime.date) -> bytes:
         "",
         "(Ban scan minh hoa - du lieu demo cua pdpdesk)",
     )
+
+
+def _consent_evidence_file(
+    customer: Customer,
+    purpose: Purpose,
+    *,
+    channel: str,
+    reference: str,
+    when: datetime.datetime,
+    withdrawal: bool = False,
+) -> SimpleUploadedFile | None:
+    """The file a consent (or its withdrawal) given by email or in person is kept with: the
+    customer's email as a message file, or the scan of the signed form as a one-page PDF.
+    None for the channels whose evidence is a reference."""
+    local = timezone.localtime(when)
+    if channel == Channel.EMAIL:
+        action = "rút lại sự đồng ý" if withdrawal else "đồng ý"
+        message = (
+            f"From: {customer.full_name} <{customer.email or 'khach-hang@example.com'}>\r\n"
+            f"To: {CONTROLLER['email']}\r\n"
+            f"Date: {email.utils.format_datetime(local)}\r\n"
+            f"Subject: {action.capitalize()}: {purpose.name_vi}\r\n"
+            f"Message-ID: <{reference.lower()}@demo.pdpdesk>\r\n"
+            "MIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n"
+            f"Tôi {action} cho mục đích “{purpose.name_vi}”.\r\n{customer.full_name}\r\n"
+        )
+        return SimpleUploadedFile(f"{reference}.eml", message.encode(), "message/rfc822")
+    if channel in (Channel.IN_PERSON, Channel.LETTER):
+        title = "DON RUT LAI SU DONG Y" if withdrawal else "PHIEU DANG KY KHACH HANG"
+        scan = _one_page_pdf(
+            _ascii(f"{CONTROLLER['legal_name']}"),
+            f"{title} - So: {reference}",
+            "",
+            _ascii(f"Ho ten: {customer.full_name}"),
+            _ascii(f"Muc dich: {purpose.name_vi}"),
+            f"Ngay {local_date(local.date())}",
+            "Chu ky khach hang: (da ky)",
+            "",
+            "(Ban scan minh hoa - du lieu demo cua pdpdesk)",
+        )
+        return SimpleUploadedFile(f"{reference}.pdf", scan, "application/pdf")
+    return None
+
+
+def _one_page_pdf(*lines: str) -> bytes:
+    """A real one-page PDF of ASCII lines (a scan's stand-in), built in code."""
     text = "".join(
         "({}) Tj T*\n".format(line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)"))
         for line in lines

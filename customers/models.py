@@ -50,6 +50,8 @@ class Channel(models.TextChoices):
 
     WEB_FORM = "web_form", _("Web form")
     PHONE = "phone", _("Phone")
+    # Decree 356/2025 Art. 6(1)(c): consent by a text-message syntax.
+    SMS = "sms", _("SMS")
     EMAIL = "email", _("Email")
     IN_PERSON = "in_person", _("In person")
     LETTER = "letter", _("Letter")
@@ -734,6 +736,24 @@ class PolicyVersion(models.Model):
         "withdrawal_reason": PersonalField(
             Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
         ),
+        # A signed form or an email: the name, contacts and signature the person gave, basic
+        # data (Decree 356/2025 Art. 3), a file like the other attachments (free text).
+        "evidence_file": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
+        "withdrawal_reference": PersonalField(
+            Category.ONLINE_ID, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
+        "withdrawal_ip_address": PersonalField(
+            Category.ONLINE_ID, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
+        "withdrawal_user_agent": PersonalField(
+            Category.ONLINE_ID, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
+        # The same kind of file as evidence_file, for the withdrawal.
+        "withdrawal_evidence_file": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
     },
     non_personal=["status", "channel", "withdrawal_channel"],
 )
@@ -766,10 +786,23 @@ class Consent(models.Model):
         _("form reference"),
         max_length=120,
         blank=True,
-        help_text=_("Web form submission id, call recording id or paper form number."),
+        help_text=_(
+            "Web form: the submission id. Phone: the call recording's id. SMS: the message's id "
+            "at the SMS gateway."
+        ),
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+    evidence_file = models.FileField(
+        _("evidence file"),
+        upload_to="consents/%Y/%m/",
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Email: the message file (.eml) or a PDF print of it. In person or by letter: the "
+            "signed form's scan (PDF, JPEG or PNG)."
+        ),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -782,6 +815,29 @@ class Consent(models.Model):
         _("withdrawal channel"), max_length=20, choices=Channel.choices, blank=True
     )
     withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True)
+    withdrawal_reference = models.CharField(
+        _("withdrawal reference"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Web form: the submission id. Phone: the call recording's id. SMS: the message's id "
+            "at the SMS gateway. Through a request: its tracking code."
+        ),
+    )
+    withdrawal_ip_address = models.GenericIPAddressField(
+        _("withdrawal IP address"), null=True, blank=True
+    )
+    withdrawal_user_agent = models.CharField(_("withdrawal browser"), max_length=500, blank=True)
+    withdrawal_evidence_file = models.FileField(
+        _("withdrawal evidence file"),
+        upload_to="consents/%Y/%m/",
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Email: the message file (.eml) or a PDF print of it. In person or by letter: the "
+            "signed form's scan (PDF, JPEG or PNG)."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords()

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers import consent_evidence
 from customers.kernel.text import fold_vietnamese, local_datetime
 from customers.kernel.writes import Actor, queue_after_commit, save, staff_or_none
 from customers.models import (
@@ -322,6 +323,7 @@ def consent_grant(
     form_reference: str = "",
     ip_address: str | None = None,
     user_agent: str = "",
+    evidence_file: Any = None,  # an UploadedFile; any File will do
     when: Any = None,
 ) -> Consent:
     """Record the customer's explicit consent to one purpose.
@@ -329,6 +331,8 @@ def consent_grant(
     Law 91/2025/QH15 Art. 9 and Decree 356/2025 Art. 6: consent is an explicit act, verifiable,
     never a default — so the policy version shown and the evidence are kept with it. Granting again
     a consent that was withdrawn re-grants the same record; history keeps the earlier withdrawal.
+    The evidence each channel needs is consent_evidence.consent_evidence_errors'; without it,
+    nothing is written (ValidationError keyed by the missing fields).
     """
     if customer.status != Customer.Status.ACTIVE:
         raise ValidationError(
@@ -359,11 +363,15 @@ def consent_grant(
             _("No privacy policy is in effect: publish one before recording consent."),
             code="no_policy",
         )
-    if channel == Channel.WEB_FORM and not (form_reference or ip_address):
-        raise ValidationError(
-            _("A consent given on a web form needs its evidence: the form reference or IP."),
-            code="no_evidence",
-        )
+    errors = consent_evidence.consent_evidence_errors(
+        channel=channel,
+        reference=form_reference,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        file=evidence_file,
+    )
+    if errors:
+        raise ValidationError(errors)
     when = when or timezone.now()
     consent = Consent.objects.select_for_update().filter(customer=customer, purpose=purpose).first()
     if consent is not None and consent.is_granted:
@@ -374,11 +382,20 @@ def consent_grant(
     consent.withdrawn_at = None
     consent.withdrawal_channel = ""
     consent.withdrawal_reason = ""
+    consent.withdrawal_reference = ""
+    consent.withdrawal_ip_address = None
+    consent.withdrawal_user_agent = ""
     consent.channel = channel
     consent.policy_version = policy_version
-    consent.form_reference = form_reference
+    consent.form_reference = form_reference.strip()
     consent.ip_address = ip_address or None
     consent.user_agent = (user_agent or "")[:500]
+    # A re-grant replaces the evidence; the earlier files stay with the history rows that
+    # name them, until an erasure deletes every one.
+    consent.evidence_file = (
+        consent_evidence.evidence_file_stored(evidence_file, channel) if evidence_file else ""
+    )
+    consent.withdrawal_evidence_file = ""
     consent.recorded_by = staff_or_none(actor)
     save(consent, actor=actor)
     customer_touch(customer=customer, when=when)
@@ -392,9 +409,19 @@ def consent_withdraw(
     channel: str,
     actor: Actor = None,
     reason: str = "",
+    withdrawal_reference: str = "",
+    withdrawal_ip_address: str | None = None,
+    withdrawal_user_agent: str = "",
+    withdrawal_evidence_file: Any = None,  # an UploadedFile; any File will do
+    through_request: bool = False,
     when: Any = None,
 ) -> Consent:
-    """Withdraw a consent. The record stays, with when and how it was withdrawn."""
+    """Withdraw a consent. The record stays, with when and how it was withdrawn.
+
+    Law 91/2025/QH15 Art. 10(2): a withdrawal is in writing or in a verifiable form, so it needs
+    the evidence its channel needs for a consent (consent_evidence.consent_evidence_errors),
+    kept in the withdrawal_* fields. ``through_request``: it was asked for by a data-subject
+    request, whose tracking code is ``withdrawal_reference``."""
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if not consent.is_granted:
         raise ValidationError(
@@ -404,11 +431,30 @@ def consent_withdraw(
         )
     if channel not in Channel.values:
         raise ValidationError(_("Choose the channel the withdrawal came through."), code="channel")
+    errors = consent_evidence.consent_evidence_errors(
+        channel=channel,
+        reference=withdrawal_reference,
+        ip_address=withdrawal_ip_address,
+        user_agent=withdrawal_user_agent,
+        file=withdrawal_evidence_file,
+        fields=consent_evidence.WITHDRAWAL,
+        through_request=through_request,
+    )
+    if errors:
+        raise ValidationError(errors)
     when = when or timezone.now()
     consent.status = Consent.Status.WITHDRAWN
     consent.withdrawn_at = when
     consent.withdrawal_channel = channel
     consent.withdrawal_reason = reason
+    consent.withdrawal_reference = withdrawal_reference.strip()
+    consent.withdrawal_ip_address = withdrawal_ip_address or None
+    consent.withdrawal_user_agent = (withdrawal_user_agent or "")[:500]
+    consent.withdrawal_evidence_file = (
+        consent_evidence.evidence_file_stored(withdrawal_evidence_file, channel)
+        if withdrawal_evidence_file
+        else ""
+    )
     save(consent, actor=actor)
     customer_touch(customer=consent.customer, when=when)
     return consent

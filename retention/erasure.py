@@ -560,6 +560,52 @@ def _redact_admin_log(plans: Sequence[tuple[_ModelPlan, models.QuerySet[Any]]]) 
         LogEntry.objects.filter(entries).update(object_repr=REDACTED, change_message="")
 
 
+def _still_named(names: set[str]) -> set[str]:
+    """Those of the file names that a row of any model (history included) still names."""
+    still_named: set[str] = set()
+    for model, column in _all_file_columns():
+        still_named.update(
+            model._base_manager.filter(**{f"{column}__in": names}).values_list(column, flat=True)
+        )
+    return still_named
+
+
+def files_named_by(
+    model: type[models.Model], names: Sequence[str], ids: Sequence[int]
+) -> list[tuple[Storage, str]]:
+    """The stored files the declared file fields ``names`` of these rows, and of their history
+    rows, name: what to delete (files_delete_unnamed) once the fields are cleared."""
+    history_model = getattr(model, "history", None)
+    found: list[tuple[Storage, str]] = []
+    for source in (model, history_model.model if history_model is not None else None):
+        if source is None:
+            continue
+        key = "pk" if source is model else model._meta.pk.name
+        for name in names:
+            column = _file_column(source, name)
+            if column is None:
+                continue
+            stored = (
+                source._base_manager.filter(**{f"{key}__in": list(ids)})
+                .exclude(**{column.column: ""})
+                .values_list(column.column, flat=True)
+            )
+            found += [(column.storage, stored_name) for stored_name in stored if stored_name]
+    return found
+
+
+def files_delete_unnamed(files: Sequence[tuple[Storage, str]]) -> int:
+    """Delete each file no row names any more (a rerun after a crash finds some gone: no
+    error); how many were deleted."""
+    still_named = _still_named({name for _storage, name in files})
+    deleted = 0
+    for storage, name in dict.fromkeys(files):
+        if name not in still_named:
+            storage.delete(name)
+            deleted += 1
+    return deleted
+
+
 def _delete_files(
     files: dict[tuple[int, str], tuple[Storage, set[int]]],
     per_customer: dict[int, Counter[str]],
@@ -567,12 +613,7 @@ def _delete_files(
     """Delete the files the erased rows named, unless a remaining row still names one."""
     if not files:
         return
-    names = {name for _storage_id, name in files}
-    still_named: set[str] = set()
-    for model, column in _all_file_columns():
-        still_named.update(
-            model._base_manager.filter(**{f"{column}__in": names}).values_list(column, flat=True)
-        )
+    still_named = _still_named({name for _storage_id, name in files})
     for (_storage_id, name), (storage, customer_ids) in files.items():
         if name in still_named:
             continue

@@ -512,6 +512,8 @@ def _anonymize_due(
     batch_size: int,
     on_batch: Callable[[], None],
 ) -> None:
+    from retention.erasure import files_delete_unnamed, files_named_by
+
     model = plan.due.model
     history_model = model.history.model
     history_fields = _history_fields(model, fields_to_clear)
@@ -521,8 +523,12 @@ def _anonymize_due(
         try:
             with transaction.atomic():
                 # The due queryset again: a hold placed since the batch was read still wins.
-                changed = plan.due.filter(pk__in=ids).update(**values)
-                history_changed = history_model.objects.filter(id__in=ids).update(**history_values)
+                due = list(plan.due.filter(pk__in=ids).values_list("pk", flat=True))
+                # A cleared file field must not leave its file behind (a consent's signed form).
+                named = files_named_by(model, fields_to_clear, due)
+                changed = plan.due.filter(pk__in=due).update(**values)
+                history_changed = history_model.objects.filter(id__in=due).update(**history_values)
+                files_delete_unnamed(named)
         except SoftTimeLimitExceeded:
             raise
         except Exception as error:  # one failing batch must not stop the purge

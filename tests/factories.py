@@ -166,6 +166,17 @@ def pdf_bytes(text: str = "Bien ban") -> bytes:
     return out
 
 
+def eml_bytes(
+    sender: str = "Nguyễn Văn An <an.nguyen@example.vn>", subject: str = "Tôi đồng ý"
+) -> bytes:
+    """An email message file (.eml) as a mail client saves it: the sender and the date."""
+    return (
+        f"From: {sender}\r\nTo: cskh@example.vn\r\nDate: Tue, 01 Dec 2026 09:30:00 +0700\r\n"
+        f"Subject: {subject}\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nTôi đồng ý.\r\n"
+    ).encode()
+
+
 def identity_verified(complaint: Any, actor: Any) -> Any:
     """The requester confirmed as the linked customer, by a call back to the number on record."""
     from complaints import data_requests

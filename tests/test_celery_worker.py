@@ -55,7 +55,9 @@ def test_a_worker_on_redis_emails_the_consent_receipt(
         full_name="Lê Thị Thu Hà", email="thuha.le@example.vn", phone="0903 123 456"
     )
     for purpose in (marketing, notifications):
-        services.consent_grant(customer=customer, purpose=purpose, channel=Channel.EMAIL)
+        services.consent_grant(
+            customer=customer, purpose=purpose, channel=Channel.PHONE, form_reference="CALL-1"
+        )
 
     # A queue of this run's own: a message left in Redis by another test or run is never
     # picked up here, and this worker takes nothing meant for others.

@@ -5,24 +5,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.contrib.admin.utils import flatten_fieldsets
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
-from customers import services
+from customers import consent_evidence, services
 from customers.admin.base import ACTION_LIMIT, ServiceModelAdmin, identifier_match, name_match
 from customers.admin.forms import ConsentGrantForm, ConsentWithdrawForm, PurposeForm
+from customers.http import client_ip
+from customers.kernel import files
+from customers.kernel.forms import add_service_errors
+from customers.kernel.text import staff_text
 from customers.models import (
+    AccessLog,
     Consent,
     PolicyVersion,
     Purpose,
 )
 from customers.paginator import EstimatedCountPaginator
+
+# The two files of a consent, as the download view's last path part: which field, and the
+# name the file downloads under (the record's reference, never the uploaded name).
+EVIDENCE_FILES = {
+    "evidence": ("evidence_file", "dong-y-{pk}"),
+    "withdrawal": ("withdrawal_evidence_file", "rut-lai-dong-y-{pk}"),
+}
 
 # Purposes, policies, consents --------------------------------------------------------------
 
@@ -130,7 +144,13 @@ class ConsentAdmin(ServiceModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     actions = ("withdraw_selected",)
-    add_fieldsets = ((None, {"fields": ("customer", "purpose", "channel", "form_reference")}),)
+    add_fieldsets = (
+        (None, {"fields": ("customer", "purpose", "channel")}),
+        (
+            _("Evidence (Decree 356/2025 Art. 6(1))"),
+            {"fields": ("form_reference", "evidence_file")},
+        ),
+    )
     fieldsets = (
         (None, {"fields": ("customer", "purpose", "status", "policy_version")}),
         (
@@ -143,17 +163,106 @@ class ConsentAdmin(ServiceModelAdmin):
                     "recorded_by",
                     "ip_address",
                     "user_agent",
+                    "evidence_file",
                 )
             },
         ),
-        (_("Withdrawn"), {"fields": ("withdrawn_at", "withdrawal_channel", "withdrawal_reason")}),
+        (
+            _("Withdrawn"),
+            {
+                "fields": (
+                    "withdrawn_at",
+                    "withdrawal_channel",
+                    "withdrawal_reason",
+                    "withdrawal_reference",
+                    "withdrawal_ip_address",
+                    "withdrawal_user_agent",
+                    "withdrawal_evidence_file",
+                )
+            },
+        ),
         (_("Record"), {"fields": ("updated_at",)}),
     )
 
     access_log_views = True
 
     def get_fieldsets(self, request: HttpRequest, obj: Consent | None = None) -> Any:
-        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+        if obj is None:
+            return self.add_fieldsets
+        fieldsets = super().get_fieldsets(request, obj)  # masked for staff without the full view
+        if self.masks_personal_data(request, obj):
+            return fieldsets
+        # Media files are not served publicly: the files open through evidence_view.
+        return [
+            (title, {**options, "fields": [_file_as_link(name) for name in options["fields"]]})
+            for title, options in fieldsets
+        ]
+
+    def _file_link(self, obj: Consent, which: str) -> str:
+        field_name, stem = EVIDENCE_FILES[which]
+        stored = getattr(obj, field_name)
+        if not stored:
+            return "—"
+        url = reverse("admin:customers_consent_evidence", args=[obj.pk, which])
+        name = files.download_name(stem.format(pk=obj.pk), files.content_type_of(stored.name))
+        return format_html('<a href="{}">{}</a>', url, name)
+
+    @admin.display(description=_("evidence file"))
+    def evidence_file_link(self, obj: Consent) -> str:
+        return self._file_link(obj, "evidence")
+
+    @admin.display(description=_("withdrawal evidence file"))
+    def withdrawal_evidence_file_link(self, obj: Consent) -> str:
+        return self._file_link(obj, "withdrawal")
+
+    def get_urls(self) -> list[URLPattern]:
+        evidence = path(
+            "<path:object_id>/evidence/<str:which>/",
+            self.admin_site.admin_view(self.evidence_view),
+            name="customers_consent_evidence",
+        )
+        return [evidence, *super().get_urls()]
+
+    def evidence_view(self, request: HttpRequest, object_id: str, which: str) -> FileResponse:
+        """The consent's (or its withdrawal's) evidence file, for staff who may see the consent
+        in full (media files are not served publicly). Reading it is logged: it names the
+        customer."""
+        if which not in EVIDENCE_FILES:
+            raise Http404(_("No such evidence file."))
+        field_name, stem = EVIDENCE_FILES[which]
+        consent = self.get_object(request, unquote(object_id))
+        if consent is None or not getattr(consent, field_name):
+            raise Http404(_("No such evidence file."))
+        if not self.has_view_permission(request, consent):
+            raise PermissionDenied
+        if self.masks_personal_data(request, consent):
+            raise PermissionDenied(_("The evidence shows personal data your role sees masked."))
+        stored = getattr(consent, field_name)
+        try:
+            handle = stored.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404(_("No such evidence file.")) from missing
+        services.access_log_record(
+            staff=request.user,
+            customer_ids=[consent.customer_id],
+            action=AccessLog.Action.VIEW,
+            detail=staff_text(
+                gettext_noop("evidence file of consent #%(id)s")
+                if which == "evidence"
+                else gettext_noop("withdrawal evidence file of consent #%(id)s"),
+                id=consent.pk,
+            ),
+            ip_address=client_ip(request),
+        )
+        content_type = files.content_type_of(stored.name)
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=files.download_name(stem.format(pk=consent.pk), content_type),
+            content_type=content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     def get_readonly_fields(self, request: HttpRequest, obj: Consent | None = None) -> Any:
         if obj is None:
@@ -200,7 +309,10 @@ class ConsentAdmin(ServiceModelAdmin):
     ) -> Consent:
         if change:
             raise PermissionDenied
-        return services.consent_grant(actor=request.user, **values)
+        upload = values.pop("evidence_file", None)
+        return services.consent_grant(
+            actor=request.user, evidence_file=upload.file if upload else None, **values
+        )
 
     @admin.action(description=_("Withdraw selected consents"), permissions=["change"])
     def withdraw_selected(
@@ -208,8 +320,11 @@ class ConsentAdmin(ServiceModelAdmin):
     ) -> HttpResponse | None:
         """Ask how the withdrawal came and why (like Django's delete confirmation), then
         withdraw each consent through services.consent_withdraw."""
-        form = ConsentWithdrawForm(request.POST if request.POST.get("post") else None)
-        if form.is_valid():
+        posted = bool(request.POST.get("post"))
+        form = ConsentWithdrawForm(
+            request.POST if posted else None, request.FILES if posted else None
+        )
+        if form.is_valid() and self._evidence_is_complete(request, queryset, form):
             self._withdraw(request, queryset, **form.cleaned_data)
             return None
         return self.action_confirmation(
@@ -221,14 +336,59 @@ class ConsentAdmin(ServiceModelAdmin):
             listed_as="consents",
         )
 
+    def _evidence_is_complete(
+        self, request: HttpRequest, queryset: QuerySet[Consent], form: ConsentWithdrawForm
+    ) -> bool:
+        """The withdrawal's evidence, checked once by the rule consent_withdraw applies, so that
+        each error shows at its field before anything is withdrawn; a file is one customer's."""
+        data = form.cleaned_data
+        errors = consent_evidence.consent_evidence_errors(
+            channel=data["channel"],
+            reference=data["withdrawal_reference"],
+            file=data["withdrawal_evidence_file"],
+            fields=consent_evidence.WITHDRAWAL,
+        )
+        if errors:
+            add_service_errors(form, ValidationError(errors))
+            return False
+        if data["withdrawal_evidence_file"]:
+            customers = queryset.order_by().values("customer_id").distinct()[:2]
+            if len(customers) > 1:
+                self.message_user(
+                    request,
+                    _(
+                        "An evidence file belongs to one customer: select the consents of one "
+                        "customer at a time."
+                    ),
+                    messages.ERROR,
+                )
+                form.add_error(
+                    "withdrawal_evidence_file",
+                    _("Select the consents of one customer to withdraw them with this file."),
+                )
+                return False
+        return True
+
     def _withdraw(
-        self, request: HttpRequest, queryset: QuerySet[Consent], *, channel: str, reason: str
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Consent],
+        *,
+        channel: str,
+        reason: str,
+        withdrawal_reference: str,
+        withdrawal_evidence_file: Any,
     ) -> None:
         self.act_on_each(
             request,
             queryset.select_related("customer", "purpose"),
             lambda consent: services.consent_withdraw(
-                consent=consent, channel=channel, reason=reason, actor=request.user
+                consent=consent,
+                channel=channel,
+                reason=reason,
+                withdrawal_reference=withdrawal_reference,
+                withdrawal_evidence_file=withdrawal_evidence_file,
+                actor=request.user,
             ),
             too_many=_("Select at most %(limit)d consents at a time.") % {"limit": ACTION_LIMIT},
             describe=lambda consent: f"{consent.customer} — {consent.purpose}",
@@ -245,3 +405,7 @@ class ConsentAdmin(ServiceModelAdmin):
                 % {"count": count, "reasons": reasons}
             ),
         )
+
+
+def _file_as_link(name: Any) -> Any:
+    return f"{name}_link" if name in ("evidence_file", "withdrawal_evidence_file") else name

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from customers.kernel.text import local_datetime
@@ -32,23 +33,36 @@ class NationalPhoneField(forms.CharField):
         return (phone_search_key(typed) or typed) != (initial or "")
 
 
+# What staff give as the evidence of a consent or of its withdrawal, channel by channel
+# (customers.consent_evidence.consent_evidence_errors holds the rule).
+REFERENCE_HELP = _(
+    "Phone: the call recording's id (required). SMS: the message's id at the SMS gateway "
+    "(required). In person or by letter: the paper form's number, if it has one."
+)
+EVIDENCE_FILE_HELP = _(
+    "Email: the message file (.eml) or a PDF print of it (required). In person or by letter: "
+    "the signed form's scan, PDF, JPEG or PNG (required). At most 10 MB."
+)
+EVIDENCE_ACCEPT = ".pdf,.jpg,.jpeg,.png,.eml"
+
+
 class ConsentGrantForm(forms.ModelForm):
     """Staff record a consent given by phone, email, in person or by letter; the admin hands
     the values to services.consent_grant, which keeps the evidence with the consent."""
 
     class Meta:
         model = Consent
-        fields = ("customer", "purpose", "channel", "form_reference")
+        fields = ("customer", "purpose", "channel", "form_reference", "evidence_file")
         help_texts = {
-            "form_reference": _(
-                "The evidence: call recording id, email reference or paper form number."
-            ),
+            "form_reference": REFERENCE_HELP,
+            "evidence_file": EVIDENCE_FILE_HELP,
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["purpose"].queryset = Purpose.objects.filter(is_active=True)  # type: ignore[attr-defined]  # a ModelChoiceField
         self.fields["channel"].choices = [("", "---------"), *STAFF_CHANNELS]  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["evidence_file"].widget.attrs["accept"] = EVIDENCE_ACCEPT
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -86,6 +100,24 @@ class ConsentWithdrawForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("What the customer said, or the reference of their request."),
     )
+    withdrawal_reference = forms.CharField(
+        label=_("Withdrawal reference"), max_length=120, required=False, help_text=REFERENCE_HELP
+    )
+    withdrawal_evidence_file = forms.FileField(
+        label=_("Withdrawal evidence file"),
+        required=False,
+        help_text=format_lazy(
+            "{} {}",
+            EVIDENCE_FILE_HELP,
+            _("A file is one customer's: with a file, withdraw the consents of one customer."),
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A withdrawal on the web form is recorded by the form itself, with its evidence.
+        self.fields["channel"].choices = [("", "---------"), *STAFF_CHANNELS]  # type: ignore[attr-defined]  # a ChoiceField
 
 
 class PurposeForm(forms.ModelForm):

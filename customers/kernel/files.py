@@ -6,12 +6,17 @@ a name that says what they are, not who sent them."""
 from __future__ import annotations
 
 import secrets
+from email import message_from_bytes
+from email import policy as email_policy
 from typing import Any
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
 PNG = "image/png"
-EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
+EML = "message/rfc822"
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png", EML: "eml"}
+# What an email message file must carry to say who sent it and when (RFC 5322 §3.6).
+EML_REQUIRED_HEADERS = ("From", "Date")
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -39,6 +44,21 @@ def sniff(data: bytes) -> str | None:
     header_at = data.find(b"%PDF-", 0, 1024)
     if header_at != -1 and b"%%EOF" in data[-2048:]:
         return PDF
+    return None
+
+
+def sniff_email(data: bytes) -> str | None:
+    """EML when the bytes are an email message (RFC 5322) with at least a sender and a date,
+    else None. Only where an email is expected: sniff() never says EML, so an upload that asks
+    for a scan still takes PDF, JPEG or PNG only."""
+    if not data or b"\x00" in data[:4096]:
+        return None  # binary content is no message
+    head = data.lstrip()[:1]
+    if head in (b"<", b"%", b"{"):  # HTML, a PDF, JSON: never read as headers
+        return None
+    message = message_from_bytes(data, policy=email_policy.compat32)
+    if all(str(message.get(name, "")).strip() for name in EML_REQUIRED_HEADERS):
+        return EML
     return None
 
 

@@ -560,7 +560,7 @@ def test_evidence_refused_without_the_full_view(db: None) -> None:
 def _consented_customer(purpose: Purpose) -> Customer:
     customer = CustomerFactory.create(phone="0987 654 321", email="hoa@example.vn")
     customer_services.consent_grant(
-        customer=customer, purpose=purpose, channel=Channel.WEB_FORM, form_reference="web-1"
+        customer=customer, purpose=purpose, channel=Channel.PHONE, form_reference="CALL-1"
     )
     return customer
 
@@ -625,7 +625,7 @@ def test_withdraw_consent_request(care: Any, marketing: Purpose, policy: Any) ->
     customer = _consented_customer(marketing)
     kept = PurposeFactory.create(code="delivery", name_en="Delivery", name_vi="Giao hàng")
     kept_consent = customer_services.consent_grant(
-        customer=customer, purpose=kept, channel=Channel.WEB_FORM, form_reference="web-2"
+        customer=customer, purpose=kept, channel=Channel.PHONE, form_reference="CALL-2"
     )
     complaint = complaint_submit(kind="stop_marketing", phone="0987654321", email="")
     linked(complaint, care, customer)

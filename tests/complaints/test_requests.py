@@ -134,6 +134,7 @@ def test_an_access_request_emails_every_personal_value_of_the_customer(
         policy_version=policy,
         form_reference="WEB-2026-0042",
         ip_address="203.113.45.67",
+        user_agent="Mozilla/5.0 (Windows NT 10.0)",
     )
     address = customer_services.delivery_address_create(
         customer=customer,
@@ -257,7 +258,11 @@ def test_withdrawing_consent_from_a_request(
     customer: Customer, care: Any, policy: Any, marketing: Purpose
 ) -> None:
     consent = customer_services.consent_grant(
-        customer=customer, purpose=marketing, channel=Channel.EMAIL, policy_version=policy
+        customer=customer,
+        purpose=marketing,
+        channel=Channel.PHONE,
+        policy_version=policy,
+        form_reference="CALL-1",
     )
     complaint = linked(customer, care, Complaint.Kind.WITHDRAW_CONSENT, channel=Channel.EMAIL)
 
@@ -281,7 +286,11 @@ def test_another_customers_consent_is_refused(
 ) -> None:
     other = CustomerFactory(phone="0908 111 223", email="khang.le@example.vn")
     theirs = customer_services.consent_grant(
-        customer=other, purpose=marketing, channel=Channel.EMAIL, policy_version=policy
+        customer=other,
+        purpose=marketing,
+        channel=Channel.PHONE,
+        policy_version=policy,
+        form_reference="CALL-2",
     )
     complaint = linked(customer, care, Complaint.Kind.WITHDRAW_CONSENT)
 

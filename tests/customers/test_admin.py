@@ -179,9 +179,14 @@ def _consent_scenario() -> Scenario:
     def grow(consent: Consent, n: int) -> None:
         for _ in range(n):
             _consent(CustomerFactory.create(), consent.purpose)
-            services.consent_withdraw(consent=consent, channel=Channel.EMAIL)
+            services.consent_withdraw(
+                consent=consent, channel=Channel.SMS, withdrawal_reference="SMS-1"
+            )
             services.consent_grant(
-                customer=consent.customer, purpose=consent.purpose, channel=Channel.PHONE
+                customer=consent.customer,
+                purpose=consent.purpose,
+                channel=Channel.PHONE,
+                form_reference="CALL-1",
             )
 
     return Scenario(Consent, "nguyen van an", lambda: _consent(CustomerFactory.create()), grow)
@@ -856,16 +861,23 @@ def test_consent_recorded_by_staff_and_withdrawn_with_the_action(
     consent.refresh_from_db()
     assert consent.is_granted  # nothing happens before the confirmation
 
-    confirm = {**action, "post": "yes", "channel": Channel.EMAIL, "reason": "Asked by email"}
+    confirm = {
+        **action,
+        "post": "yes",
+        "channel": Channel.PHONE,
+        "reason": "Asked on the hotline",
+        "withdrawal_reference": "CALL-2026-0043",
+    }
     response = admin_client.post(changelist, confirm, follow=True)
     assert response.status_code == 200
     assert "1 consent withdrawn." in _messages(response)
     consent.refresh_from_db()
     assert (consent.status, consent.withdrawal_channel, consent.withdrawal_reason) == (
         Consent.Status.WITHDRAWN,
-        Channel.EMAIL,
-        "Asked by email",
+        Channel.PHONE,
+        "Asked on the hotline",
     )
+    assert consent.withdrawal_reference == "CALL-2026-0043"
 
     again = admin_client.post(changelist, confirm, follow=True)
     assert again.status_code == 200
@@ -903,19 +915,19 @@ def test_a_withdrawn_consent_can_be_granted_again_through_the_admin(
     admin_client: Client, policy: PolicyVersion, marketing: Purpose
 ) -> None:
     consent = _consent(CustomerFactory.create(), marketing)
-    services.consent_withdraw(consent=consent, channel=Channel.PHONE)
+    services.consent_withdraw(consent=consent, channel=Channel.PHONE, withdrawal_reference="CALL-8")
     data = {
         "customer": str(consent.customer_id),
         "purpose": str(marketing.pk),
-        "channel": Channel.LETTER,
-        "form_reference": "LETTER-9",
+        "channel": Channel.SMS,
+        "form_reference": "SMS-9",
     }
 
     response = admin_client.post(_url(Consent, "add"), data)
 
     assert response.status_code == 302
     consent.refresh_from_db()
-    assert (consent.status, consent.channel) == (Consent.Status.GRANTED, Channel.LETTER)
+    assert (consent.status, consent.channel) == (Consent.Status.GRANTED, Channel.SMS)
     assert Consent.objects.count() == 1
 
     again = admin_client.post(_url(Consent, "add"), data)
@@ -1017,7 +1029,9 @@ def test_consent_receipt_page_shows_what_was_agreed(
     customer = CustomerFactory.create(full_name="Đỗ Thị Lan")
     shipping = PurposeFactory.create(name_en="Order delivery", name_vi="Giao hàng")
     granted = _consent(customer, marketing)
-    withdrawn = services.consent_withdraw(consent=_consent(customer, shipping), channel="email")
+    withdrawn = services.consent_withdraw(
+        consent=_consent(customer, shipping), channel="phone", withdrawal_reference="CALL-9"
+    )
 
     response = admin_client.get(_url(Customer, "consent_receipt", customer.pk))
 

@@ -25,7 +25,7 @@ from django.utils import translation
 from customers import disclosures, services
 from customers.models import AccessLog, Channel, Customer, Disclosure, Order, Purpose, Recipient
 from customers.personal_data import DataItem
-from tests.factories import CustomerFactory, PurposeFactory, StaffFactory, png_bytes
+from tests.factories import CustomerFactory, PurposeFactory, StaffFactory, eml_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -200,9 +200,14 @@ def test_a_partner_needs_the_customers_granted_consent(
     ]
     _nothing_written()
 
-    consent = services.consent_grant(customer=customer, purpose=sharing, channel=Channel.PHONE)
+    consent = services.consent_grant(
+        customer=customer, purpose=sharing, channel=Channel.PHONE, form_reference="CALL-1"
+    )
     services.consent_withdraw(
-        consent=consent, channel=Channel.EMAIL, when=datetime.datetime(2026, 11, 20, 9, tzinfo=HCM)
+        consent=consent,
+        channel=Channel.EMAIL,
+        withdrawal_evidence_file=SimpleUploadedFile("rut-lai.eml", eml_bytes()),
+        when=datetime.datetime(2026, 11, 20, 9, tzinfo=HCM),
     )
 
     error = _refusal(**disclose)
@@ -384,7 +389,9 @@ def test_a_shipper_receives_under_the_contract_without_consent(
 def test_a_partner_receives_with_the_customers_consent(
     clerk: Any, customer: Customer, partner: Recipient, sharing: Purpose, policy: Any
 ) -> None:
-    services.consent_grant(customer=customer, purpose=sharing, channel=Channel.PHONE)
+    services.consent_grant(
+        customer=customer, purpose=sharing, channel=Channel.PHONE, form_reference="CALL-2"
+    )
 
     disclosure = disclosures.disclosure_create(
         actor=clerk, customer=customer, recipient=partner, items=["name", "phone"]

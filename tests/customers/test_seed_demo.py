@@ -491,6 +491,7 @@ def test_the_demo_discloses_demo_customers_only() -> None:
         channel=Channel.WEB_FORM,
         form_reference="WF-REAL-1",
         ip_address="203.113.1.1",
+        user_agent="Mozilla/5.0 (Android 14)",
     )
     services.order_create(
         customer=outsider,

@@ -107,7 +107,7 @@ def test_web_form_consent_without_evidence_is_refused(policy, marketing) -> None
         services.consent_grant(
             customer=CustomerFactory(), purpose=marketing, channel=Channel.WEB_FORM
         )
-    assert error.value.code == "no_evidence"
+    assert set(error.value.error_dict) == {"form_reference", "ip_address", "user_agent"}
     assert not Consent.objects.exists()
 
 
@@ -116,7 +116,9 @@ def test_no_consent_without_a_policy_in_effect(marketing) -> None:
         version="future", effective_from=timezone.localdate() + datetime.timedelta(days=3)
     )
     with pytest.raises(ValidationError) as error:
-        services.consent_grant(customer=CustomerFactory(), purpose=marketing, channel=Channel.PHONE)
+        services.consent_grant(
+            customer=CustomerFactory(), purpose=marketing, channel=Channel.PHONE, form_reference="C"
+        )
     assert error.value.code == "no_policy"
 
 
@@ -124,20 +126,30 @@ def test_withdraw_never_deletes_and_regrant_reuses_the_record(staff, policy, mar
     customer = CustomerFactory()
     granted_at = timezone.now() - datetime.timedelta(days=10)
     consent = services.consent_grant(
-        customer=customer, purpose=marketing, channel=Channel.PHONE, when=granted_at
+        customer=customer,
+        purpose=marketing,
+        channel=Channel.PHONE,
+        form_reference="CALL-1",
+        when=granted_at,
     )
     withdrawn = services.consent_withdraw(
-        consent=consent, channel=Channel.EMAIL, reason="Không muốn nhận email", actor=staff
+        consent=consent,
+        channel=Channel.SMS,
+        reason="Không muốn nhận email",
+        withdrawal_reference="SMS-1",
+        actor=staff,
     )
     assert Consent.objects.count() == 1
     assert withdrawn.status == Consent.Status.WITHDRAWN
     assert withdrawn.withdrawn_at is not None
     assert withdrawn.granted_at == granted_at  # when it was given stays on record
     with pytest.raises(ValidationError) as error:
-        services.consent_withdraw(consent=consent, channel=Channel.EMAIL)
+        services.consent_withdraw(consent=consent, channel=Channel.SMS, withdrawal_reference="S")
     assert error.value.code == "already_withdrawn"
 
-    again = services.consent_grant(customer=customer, purpose=marketing, channel=Channel.PHONE)
+    again = services.consent_grant(
+        customer=customer, purpose=marketing, channel=Channel.PHONE, form_reference="CALL-2"
+    )
     assert again.pk == consent.pk and again.is_granted
     statuses = list(consent.history.order_by("history_id").values_list("status", flat=True))
     assert statuses == ["granted", "withdrawn", "granted"]
@@ -145,8 +157,12 @@ def test_withdraw_never_deletes_and_regrant_reuses_the_record(staff, policy, mar
 
 def test_granting_twice_changes_nothing(policy, marketing) -> None:
     customer = CustomerFactory()
-    first = services.consent_grant(customer=customer, purpose=marketing, channel=Channel.PHONE)
-    second = services.consent_grant(customer=customer, purpose=marketing, channel=Channel.EMAIL)
+    first = services.consent_grant(
+        customer=customer, purpose=marketing, channel=Channel.PHONE, form_reference="CALL-1"
+    )
+    second = services.consent_grant(
+        customer=customer, purpose=marketing, channel=Channel.SMS, form_reference="SMS-1"
+    )
     assert second.pk == first.pk and second.channel == Channel.PHONE
     assert first.history.count() == 1
 
@@ -156,7 +172,9 @@ def test_consent_changes_count_as_customer_activity(marketing) -> None:
     with time_machine.travel(datetime.datetime(2025, 3, 1, 9, tzinfo=datetime.UTC), tick=False):
         customer = CustomerFactory()
     with time_machine.travel(datetime.datetime(2026, 6, 1, 9, tzinfo=datetime.UTC), tick=False):
-        services.consent_grant(customer=customer, purpose=marketing, channel=Channel.PHONE)
+        services.consent_grant(
+            customer=customer, purpose=marketing, channel=Channel.PHONE, form_reference="CALL-1"
+        )
     customer.refresh_from_db()
     assert customer.last_activity_at == datetime.datetime(2026, 6, 1, 9, tzinfo=datetime.UTC)
 
@@ -191,9 +209,13 @@ def test_receipt_lists_every_consent_with_dates_and_the_controller(
 ) -> None:
     customer = CustomerFactory(full_name="Phạm Thị Lan")
     partners = PurposeFactory(code="partner-sharing", name_vi="Chia sẻ với đối tác")
-    services.consent_grant(customer=customer, purpose=marketing, channel=Channel.PHONE)
-    shared = services.consent_grant(customer=customer, purpose=partners, channel=Channel.PHONE)
-    services.consent_withdraw(consent=shared, channel=Channel.PHONE)
+    services.consent_grant(
+        customer=customer, purpose=marketing, channel=Channel.PHONE, form_reference="CALL-1"
+    )
+    shared = services.consent_grant(
+        customer=customer, purpose=partners, channel=Channel.PHONE, form_reference="CALL-2"
+    )
+    services.consent_withdraw(consent=shared, channel=Channel.PHONE, withdrawal_reference="CALL-3")
     CustomerFactory()  # someone else's consents never appear
 
     receipt = consent_receipt_get(customer=customer)

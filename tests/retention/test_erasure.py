@@ -147,7 +147,11 @@ def _person(
         user_agent=f"Mozilla/5.0 ({name})",
     )
     services.consent_withdraw(
-        consent=consent, channel=Channel.PHONE, actor=clerk, reason=f"{name} không muốn nhận"
+        consent=consent,
+        channel=Channel.PHONE,
+        actor=clerk,
+        reason=f"{name} không muốn nhận",
+        withdrawal_reference=f"CALL-{email}",
     )
     disclosures.disclosure_create(
         actor=clerk,
@@ -545,6 +549,7 @@ def _customers_with_data(n: int, policy: Any, marketing: Purpose) -> list[int]:
             purpose=marketing,
             channel=Channel.PHONE,
             policy_version=policy,
+            form_reference=f"CALL-{n}-{i}",
         )
         ids.append(customer.pk)
     return ids

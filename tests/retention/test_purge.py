@@ -255,7 +255,10 @@ def test_a_withdrawn_consents_evidence_is_anonymized_24_months_after_the_withdra
         )
     with time_machine.travel(at(2024, 3, 15, 21), tick=False):
         services.consent_withdraw(
-            consent=consent, channel=Channel.EMAIL, reason="Tôi không muốn nhận email nữa"
+            consent=consent,
+            channel=Channel.SMS,
+            reason="Tôi không muốn nhận email nữa",
+            withdrawal_reference="SMS-2024-0315",
         )
     with time_machine.travel(at(check_day.year, check_day.month, check_day.day, 8), tick=False):
         [rule_plan] = purge_plan().for_record(Record.CONSENT)
@@ -272,7 +275,7 @@ def test_a_withdrawn_consents_evidence_is_anonymized_24_months_after_the_withdra
     assert consent.purpose_id == purpose.pk
     assert consent.granted_at == at(2023, 5, 2)
     assert consent.withdrawn_at == at(2024, 3, 15, 21)
-    assert consent.withdrawal_channel == Channel.EMAIL
+    assert consent.withdrawal_channel == Channel.SMS
     evidence = (
         consent.form_reference,
         consent.ip_address,
