@@ -755,7 +755,7 @@ class PolicyVersion(models.Model):
             Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
         ),
     },
-    non_personal=["status", "channel", "withdrawal_channel"],
+    non_personal=["status", "channel", "withdrawal_channel", "sensitive_notice_given"],
 )
 class Consent(models.Model):
     """One record per customer × purpose. Never a boolean on the customer; never deleted on
@@ -793,6 +793,15 @@ class Consent(models.Model):
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+    # Decree 356/2025 Art. 6(4): asking consent to process sensitive data, the person is told so.
+    sensitive_notice_given = models.BooleanField(
+        _("told the data is sensitive"),
+        default=False,
+        help_text=_(
+            "For a purpose that processes sensitive data (health, location, ID card images…): "
+            "the person was told so when asked."
+        ),
+    )
     evidence_file = models.FileField(
         _("evidence file"),
         upload_to="consents/%Y/%m/",

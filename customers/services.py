@@ -324,6 +324,7 @@ def consent_grant(
     ip_address: str | None = None,
     user_agent: str = "",
     evidence_file: Any = None,  # an UploadedFile; any File will do
+    sensitive_notice_given: bool = False,
     when: Any = None,
 ) -> Consent:
     """Record the customer's explicit consent to one purpose.
@@ -370,6 +371,17 @@ def consent_grant(
         user_agent=user_agent,
         file=evidence_file,
     )
+    sensitive = purpose.sensitive_item_labels
+    if sensitive and not sensitive_notice_given:
+        # Decree 356/2025 Art. 6(4).
+        errors["sensitive_notice_given"] = ValidationError(
+            _(
+                "This purpose processes sensitive data (%(items)s): the person must be told so "
+                "when asked to consent."
+            ),
+            code="sensitive_notice",
+            params={"items": "; ".join(sensitive)},
+        )
     if errors:
         raise ValidationError(errors)
     when = when or timezone.now()
@@ -388,6 +400,7 @@ def consent_grant(
     consent.channel = channel
     consent.policy_version = policy_version
     consent.form_reference = form_reference.strip()
+    consent.sensitive_notice_given = bool(sensitive)
     consent.ip_address = ip_address or None
     consent.user_agent = (user_agent or "")[:500]
     # A re-grant replaces the evidence; the earlier files stay with the history rows that

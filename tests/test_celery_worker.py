@@ -49,6 +49,7 @@ def test_a_worker_on_redis_emails_the_consent_receipt(
             name_vi="Thông báo sản phẩm mới",
             name_en="Product notifications",
             legal_basis=Purpose.LegalBasis.CONSENT,
+            data_items=["3.1", "3.7"],
         )
     )
     customer = services.customer_create(

@@ -148,7 +148,7 @@ class ConsentAdmin(ServiceModelAdmin):
         (None, {"fields": ("customer", "purpose", "channel")}),
         (
             _("Evidence (Decree 356/2025 Art. 6(1))"),
-            {"fields": ("form_reference", "evidence_file")},
+            {"fields": ("form_reference", "evidence_file", "sensitive_notice_given")},
         ),
     )
     fieldsets = (
@@ -164,6 +164,7 @@ class ConsentAdmin(ServiceModelAdmin):
                     "ip_address",
                     "user_agent",
                     "evidence_file",
+                    "sensitive_notice_given",
                 )
             },
         ),

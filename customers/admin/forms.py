@@ -52,7 +52,14 @@ class ConsentGrantForm(forms.ModelForm):
 
     class Meta:
         model = Consent
-        fields = ("customer", "purpose", "channel", "form_reference", "evidence_file")
+        fields = (
+            "customer",
+            "purpose",
+            "channel",
+            "form_reference",
+            "evidence_file",
+            "sensitive_notice_given",
+        )
         help_texts = {
             "form_reference": REFERENCE_HELP,
             "evidence_file": EVIDENCE_FILE_HELP,

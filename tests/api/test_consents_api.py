@@ -66,19 +66,14 @@ def test_consents_check_says_no_once_withdrawn_or_restricted(api: ApiClient, set
     assert _check(api, customer="shop-1")["allowed"] is True
 
     consent = an.consents.get()
-    services.consent_withdraw(consent=consent, channel=Channel.PHONE, **_withdrawal_evidence())
+    services.consent_withdraw(
+        consent=consent, channel=Channel.PHONE, withdrawal_reference="GHI-AM-2"
+    )
     assert _check(api, customer="shop-1")["reason"] == "withdrawn"
 
     contract = PurposeFactory.create(code="order-fulfilment", legal_basis="contract")
     answer = api.get("/consents/check", purpose=contract.code, customer="shop-2").json()
     assert answer["allowed"] is True and answer["reason"] == "legal_basis"
-
-
-def _withdrawal_evidence() -> dict:
-    import inspect
-
-    params = inspect.signature(services.consent_withdraw).parameters
-    return {"withdrawal_reference": "GHI-AM-2"} if "withdrawal_reference" in params else {}
 
 
 def test_consents_check_refuses_a_question_it_cannot_answer(api: ApiClient, setup: dict) -> None:

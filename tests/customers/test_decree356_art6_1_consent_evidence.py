@@ -148,7 +148,7 @@ def test_a_text_file_renamed_pdf_is_refused(policy: PolicyVersion, marketing: Pu
     )
 
     assert list(errors) == ["evidence_file"]
-    assert "PDF, JPEG or PNG" in errors["evidence_file"][0]
+    assert "phải là PDF, JPEG hoặc PNG" in errors["evidence_file"][0]
     assert not Consent.objects.exists()
     assert not default_storage.exists("consents")
 
@@ -293,11 +293,11 @@ def test_the_admin_add_form_shows_the_missing_file_at_its_field_then_takes_the_u
 
     assert refused.status_code == 200
     form = refused.context["adminform"].form
-    assert "signed form" in " ".join(form.errors["evidence_file"])
+    assert "bản scan phiếu đã ký" in " ".join(form.errors["evidence_file"])
     assert not Consent.objects.exists()
 
     faked = admin_client.post(_add_url(), {**data, "evidence_file": _fake_pdf()})
-    assert "PDF, JPEG or PNG" in " ".join(faked.context["adminform"].form.errors["evidence_file"])
+    assert "PDF, JPEG hoặc PNG" in " ".join(faked.context["adminform"].form.errors["evidence_file"])
     assert not Consent.objects.exists()
 
     accepted = admin_client.post(_add_url(), {**data, "evidence_file": _pdf()})

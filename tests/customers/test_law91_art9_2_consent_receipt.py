@@ -117,6 +117,7 @@ def test_law91_art9_2_the_receipt_states_items_controller_rights_policy_and_numb
         channel=Channel.PHONE,
         form_reference="GHI-AM-0092",
         policy_version=old,
+        sensitive_notice_given=True,
     )
     offers = _grant(customer, _advertising())
 
@@ -216,3 +217,25 @@ def test_the_purpose_form_asks_items_and_advertising_terms_with_checkboxes(
     saved = Purpose.objects.get(code="app-push")
     assert saved.data_items == ["3.1", "3.10"] and saved.ad_channels == ["app"]
     assert saved.consent_gaps() == []
+
+
+def test_decree356_art6_4_a_sensitive_purpose_is_announced_when_consent_is_asked(
+    policy: PolicyVersion,
+) -> None:
+    health = PurposeFactory.create(code="fitting", data_items=["3.1", "4.1.d"])
+    customer = CustomerFactory.create()
+
+    with pytest.raises(ValidationError) as excinfo:
+        _grant(customer, health)
+
+    assert "Tình trạng sức khỏe" in _errors(excinfo)["sensitive_notice_given"][0]
+    assert not customer.consents.exists()
+    consent = services.consent_grant(
+        customer=customer,
+        purpose=health,
+        channel=Channel.PHONE,
+        form_reference="GHI-AM-0093",
+        sensitive_notice_given=True,
+    )
+    assert consent.sensitive_notice_given is True
+    assert _grant(CustomerFactory.create(), _advertising()).sensitive_notice_given is False

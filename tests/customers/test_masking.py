@@ -376,6 +376,7 @@ def test_legal_export_is_in_full_in_the_declarations_order(client: Client, hoa: 
         "contact address",
         "tax code / citizen ID",
         "internal notes",
+        "shop's customer id",
     ]
     values = dict(zip(header, row, strict=True))
     assert values["full name"] == FULL["name"]
