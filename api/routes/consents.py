@@ -6,17 +6,19 @@ import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
-from pydantic import Field
+from ninja import Query, Router, Schema, Status
+from pydantic import Field, IPvAnyAddress
 
 from api.auth import need
 from api.lookups import customer_by_shop_id, local, log_access
 from api.models import Scope
 from api.schemas import PROBLEMS, Text
-from customers import selectors
-from customers.models import Customer, Purpose
+from customers import selectors, services
+from customers.models import Consent, Customer, PolicyVersion, Purpose
 from customers.restrictions import restricted_customer_ids
 from customers.validators import phone_search_key
 
@@ -145,16 +147,125 @@ def consent_list(request: HttpRequest, query: Query[ListQuery]) -> Any:
     return {
         "customer": customer,
         "restricted": bool(restricted_customer_ids([found.pk])),
-        "consents": [
-            {
-                "purpose": consent.purpose.code,
-                "status": consent.status,
-                "granted_at": local(consent.granted_at),
-                "withdrawn_at": local(consent.withdrawn_at),
-                "channel": consent.channel,
-                "policy_version": consent.policy_version.version,
-                "receipt_number": consent.receipt_number,
-            }
-            for consent in consents
-        ],
+        "consents": [_consent_out(consent) for consent in consents],
     }
+
+
+API_CHANNELS = Literal["web_form", "phone", "sms"]
+
+
+class ConsentIn(Schema):
+    """A consent the shop collected: on its website (the submission id, the IP and the browser)
+    or by a recorded call or a text message (the recording's or the message's id). Consents on
+    paper or by email carry a file: staff record them in the back office."""
+
+    customer: Text(64, 1) = Field(description="The shop's id of the customer.")  # type: ignore[valid-type]
+    purpose: Text(50, 1)  # type: ignore[valid-type]
+    channel: API_CHANNELS = "web_form"
+    policy_version: Text(20, 1) = Field(description="The version of the policy shown.")  # type: ignore[valid-type]
+    form_reference: Text(120) = ""  # type: ignore[valid-type]
+    ip_address: IPvAnyAddress | None = None
+    user_agent: Text(500) = ""  # type: ignore[valid-type]
+    sensitive_notice_shown: bool = Field(
+        False,
+        description="The form told the person the data is sensitive (Decree 356/2025 Art. 6(4)).",
+    )
+
+
+class WithdrawalIn(Schema):
+    customer: Text(64, 1)  # type: ignore[valid-type]
+    purpose: Text(50, 1)  # type: ignore[valid-type]
+    channel: API_CHANNELS = "web_form"
+    reference: Text(120) = ""  # type: ignore[valid-type]
+    ip_address: IPvAnyAddress | None = None
+    user_agent: Text(500) = ""  # type: ignore[valid-type]
+    reason: Text(1000) = ""  # type: ignore[valid-type]
+
+
+def _consent_out(consent: Consent) -> dict[str, Any]:
+    return {
+        "purpose": consent.purpose.code,
+        "status": consent.status,
+        "granted_at": local(consent.granted_at),
+        "withdrawn_at": local(consent.withdrawn_at),
+        "channel": consent.channel,
+        "policy_version": consent.policy_version.version,
+        "receipt_number": consent.receipt_number,
+    }
+
+
+def _policy(version: str) -> PolicyVersion:
+    policy = PolicyVersion.objects.filter(
+        version=version, effective_from__lte=timezone.localdate()
+    ).first()
+    if policy is None:
+        raise ValidationError(
+            {
+                "policy_version": ValidationError(
+                    _("No policy version “%(version)s” is published."),
+                    params={"version": version},
+                    code="unknown_policy",
+                )
+            }
+        )
+    return policy
+
+
+@router.post(
+    "/",
+    response={201: ConsentOut, 200: ConsentOut, **PROBLEMS},
+    summary="Record a consent with its evidence",
+)
+def consent_record(request: HttpRequest, payload: ConsentIn) -> Any:
+    actor = need(request, Scope.CONSENTS_WRITE)
+    with transaction.atomic():
+        customer = customer_by_shop_id(payload.customer)
+        purpose = _purpose(payload.purpose)
+        before = Consent.objects.filter(
+            customer=customer, purpose=purpose, status="granted"
+        ).exists()
+        consent = services.consent_grant(
+            customer=customer,
+            purpose=purpose,
+            channel=payload.channel,
+            policy_version=_policy(payload.policy_version),
+            form_reference=payload.form_reference,
+            ip_address=str(payload.ip_address) if payload.ip_address else None,
+            user_agent=payload.user_agent,
+            sensitive_notice_given=payload.sensitive_notice_shown,
+            actor=actor,
+        )
+        log_access(actor, [customer.pk], "POST /consents")
+    return Status(200 if before else 201, _consent_out(consent))
+
+
+@router.post(
+    "/withdraw",
+    response={200: ConsentOut, **PROBLEMS},
+    summary="Withdraw a consent, with the withdrawal's evidence",
+)
+def consent_withdrawal(request: HttpRequest, payload: WithdrawalIn) -> Any:
+    actor = need(request, Scope.CONSENTS_WRITE)
+    with transaction.atomic():
+        customer = customer_by_shop_id(payload.customer)
+        purpose = _purpose(payload.purpose)
+        consent = Consent.objects.filter(customer=customer, purpose=purpose).first()
+        if consent is None:
+            raise ValidationError(
+                {
+                    "purpose": ValidationError(
+                        _("This customer gave no consent to this purpose."), code="no_consent"
+                    )
+                }
+            )
+        consent = services.consent_withdraw(
+            consent=consent,
+            channel=payload.channel,
+            reason=payload.reason,
+            withdrawal_reference=payload.reference,
+            withdrawal_ip_address=str(payload.ip_address) if payload.ip_address else None,
+            withdrawal_user_agent=payload.user_agent,
+            actor=actor,
+        )
+        log_access(actor, [customer.pk], "POST /consents/withdraw")
+    return _consent_out(consent)

@@ -101,3 +101,66 @@ def test_a_customers_consents_are_read_with_their_receipt_numbers(
 
 def test_times_are_answered_in_vietnams_offset(api: ApiClient, setup: dict) -> None:
     assert _check(api, customer="shop-1")["granted_at"].endswith("+07:00")
+
+
+WEB = {
+    "customer": "shop-2",
+    "purpose": "marketing-email",
+    "policy_version": "2026.1",
+    "form_reference": "checkout-8841",
+    "ip_address": "203.113.5.9",
+    "user_agent": "Mozilla/5.0 (iPhone)",
+}
+
+
+def test_a_consent_from_the_website_is_recorded_with_its_evidence(
+    api: ApiClient, setup: dict
+) -> None:
+    created = api.post("/consents/", WEB)
+    again = api.post("/consents/", WEB)
+
+    assert (created.status_code, again.status_code) == (201, 200)
+    consent = Customer.objects.get(external_id="shop-2").consents.get()
+    assert (consent.form_reference, consent.ip_address, consent.user_agent) == (
+        "checkout-8841",
+        "203.113.5.9",
+        "Mozilla/5.0 (iPhone)",
+    )
+    assert consent.recorded_by.api_key.name == "Website checkout"
+    assert created.json()["receipt_number"] == consent.receipt_number
+    assert _check(api, customer="shop-2")["allowed"] is True
+
+
+def test_a_consent_without_its_evidence_is_refused_at_the_field(
+    api: ApiClient, setup: dict
+) -> None:
+    response = api.post("/consents/", {**WEB, "user_agent": ""}, language="en")
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["user_agent"]
+    unknown_policy = api.post("/consents/", {**WEB, "policy_version": "1999.9"})
+    assert unknown_policy.json()["errors"][0]["field"] == "policy_version"
+    paper = api.post("/consents/", {**WEB, "channel": "in_person"})
+    assert paper.status_code == 422 and paper.json()["errors"][0]["field"] == "channel"
+    assert not Customer.objects.get(external_id="shop-2").consents.exists()
+
+
+def test_a_consent_is_withdrawn_through_the_api_once(api: ApiClient, setup: dict) -> None:
+    body = {
+        "customer": "shop-1",
+        "purpose": "marketing-email",
+        "channel": "sms",
+        "reference": "SMS-TC-77",
+    }
+
+    first = api.post("/consents/withdraw", body)
+    second = api.post("/consents/withdraw", body, language="en")
+
+    assert first.status_code == 200 and first.json()["status"] == "withdrawn"
+    assert setup["an"].consents.get().withdrawal_reference == "SMS-TC-77"
+    assert (
+        second.status_code == 409 and "already withdrawn" in second.json()["errors"][0]["message"]
+    )
+    assert _check(api, customer="shop-1")["reason"] == "withdrawn"
+    none = api.post("/consents/withdraw", {**body, "customer": "shop-2"})
+    assert none.status_code == 422 and none.json()["errors"][0]["field"] == "purpose"
