@@ -83,9 +83,9 @@ ROLES: dict[str, Role] = {
             code=CUSTOMER_CARE,
             group_name="CSKH — Chăm sóc khách hàng",
             description=(
-                "Customer care: sees customers in full; records and corrects customers and their "
-                "delivery addresses; records and withdraws consents; hands delivery data to a "
-                "shipper."
+                "Customer care: sees customers in full; records and corrects customers, their "
+                "delivery addresses and orders; records and withdraws consents; hands delivery "
+                "data to a shipper."
             ),
             permissions=(
                 *_SEE_CUSTOMERS,
@@ -93,6 +93,8 @@ ROLES: dict[str, Role] = {
                 # Seed 003 takes customers by phone and in person: customer care enters them.
                 *_crud("customer", "add", "change"),
                 *_crud("deliveryaddress", "add", "change"),
+                # Orders taken by phone or at the counter (seed 003) are entered by hand.
+                *_crud("order", "add", "change"),
                 *_crud("consent", "add", "change"),
                 *_crud("disclosure", "add", "view"),
                 *_crud("recipient", "view"),
@@ -129,6 +131,8 @@ ROLES: dict[str, Role] = {
                 # Data-subject requests to correct their data (Law 91/2025/QH15 Art. 4(1)(c)).
                 *_crud("customer", "add", "change"),
                 *_crud("deliveryaddress", "add", "change"),
+                # Orders taken by phone or at the counter (seed 003) are entered by hand.
+                *_crud("order", "add", "change"),
                 *_crud("consent", "add", "change"),
                 *_crud("disclosure", "add", "view"),
                 *_crud("restriction", "add", "change", "view"),
