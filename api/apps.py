@@ -9,3 +9,10 @@ class ApiConfig(AppConfig):
     name = "api"
     verbose_name = _("API for the shop's systems")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from api.webhooks import has_endpoints_for
+        from customers.kernel import events
+
+        # The events of the apps below go to the webhooks (api.webhooks) that want them.
+        events.subscribe("api.tasks.webhook_event", wants=has_endpoints_for)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from customers import personal_data
+from customers.personal_data import Category, Erasure, LegalItem, PersonalField
 
 
 class Scope(models.TextChoices):
@@ -97,3 +98,115 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+def _no_events() -> list[str]:
+    return []
+
+
+@personal_data.declare(personal={}, non_personal=["name", "url", "events", "secret"])
+class WebhookEndpoint(models.Model):
+    """Where a system is told of events: the shop's own systems (no recipient) or a recipient
+    that received customers' data. Signed as Standard Webhooks sign (webhook-id,
+    webhook-timestamp, webhook-signature: HMAC-SHA256 with the endpoint's secret)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    url = models.URLField(_("URL"), max_length=500)
+    recipient = models.ForeignKey(
+        "customers.Recipient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="webhook_endpoints",
+        verbose_name=_("recipient"),
+        help_text=_(
+            "Empty for the shop's own systems (they are sent the shop's customer id); a "
+            "recipient is sent pdpdesk's ids and what it received only."
+        ),
+    )
+    events = models.JSONField(_("events"), default=_no_events)
+    secret = models.CharField(_("signing secret"), max_length=80, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@personal_data.declare(
+    personal={
+        "customer": PersonalField(
+            Category.IDENTITY, legal=LegalItem.OTHER_BASIC, erasure=Erasure.DELETE_ROW
+        ),
+        # The shop's customer id, for the shop's own systems.
+        "payload": PersonalField(
+            Category.ONLINE_ID, legal=LegalItem.DIGITAL_ACCOUNT, erasure=Erasure.DELETE_ROW
+        ),
+    },
+    non_personal=["event", "message_id", "status", "last_error"],
+)
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: its signed body and every attempt's outcome. Retried with
+    backoff for 3 days, in order per endpoint; staff replay one from the admin."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be delivered")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Given up after 3 days")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    event = models.CharField(_("event"), max_length=40)
+    message_id = models.CharField(_("webhook-id"), max_length=40, db_index=True)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_status_code = models.PositiveIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    replay_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replays",
+        verbose_name=_("replay of"),
+    )
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["endpoint", "id"],
+                name="webhook_pending_idx",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint} ({self.message_id})"

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_noop
 from complaints import deadlines, evidence
 from complaints.models import (
     PENDING_STATUSES,
+    REQUEST_KINDS,
     Complaint,
     ComplaintEvent,
     ComplaintMessage,
@@ -37,6 +38,7 @@ from complaints.models import (
     ResponseChannel,
     Status,
 )
+from customers.kernel import events
 from customers.kernel.text import local_date, staff_text
 from customers.kernel.writes import (
     Actor,
@@ -308,6 +310,14 @@ def complaint_submit(
     )
     if email:
         queue_after_commit(TASK_ACKNOWLEDGE, complaint.pk)
+    if kind in REQUEST_KINDS:
+        # The customer is found when the event is sent: a request filed from the shop account
+        # is linked in the same transaction.
+        events.emit(
+            events.EventName.REQUEST_RECEIVED,
+            customer_id=None,
+            tracking_code=complaint.tracking_code,
+        )
     return complaint
 
 
@@ -558,6 +568,12 @@ def complaint_resolve(
         stored.phone_call_at = phone_call_at
         stored.phone_call_summary = phone_call_summary.strip()
     _customer_message(stored, text, actor=actor, email=response_channel == ResponseChannel.EMAIL)
+    if stored.kind in REQUEST_KINDS:
+        events.emit(
+            events.EventName.REQUEST_RESOLVED,
+            customer_id=stored.customer_id,
+            tracking_code=stored.tracking_code,
+        )
     return _finish_move(
         stored,
         complaint,

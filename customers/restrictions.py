@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from customers.kernel import events
 from customers.kernel.text import local_date
 from customers.kernel.writes import (
     Actor,
@@ -96,6 +97,12 @@ def restriction_place(
         placed_by=staff_or_none(actor),
     )
     save(restriction, actor=actor)
+    events.emit(
+        events.EventName.CUSTOMER_RESTRICTED,
+        customer_id=customer.pk,
+        restriction_id=restriction.pk,
+        purpose_code=purpose.code if purpose else None,
+    )
     return restriction
 
 

@@ -201,6 +201,9 @@ ROLES: dict[str, Role] = {
                 *_INCIDENTS,
                 # The shop's systems: API keys are created and revoked here, never edited.
                 *_crud("apikey", "add", "change", "view", app="api"),
+                # Webhooks: endpoints added and turned off; deliveries read and replayed.
+                *_crud("webhookendpoint", "add", "change", "view", app="api"),
+                *_crud("webhookdelivery", "change", "view", app="api"),
             ),
         ),
     )

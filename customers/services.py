@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import consent_evidence
+from customers.kernel import events
 from customers.kernel.text import fold_vietnamese, local_datetime
 from customers.kernel.writes import Actor, queue_after_commit, save, staff_or_none
 from customers.models import (
@@ -98,7 +99,13 @@ def customer_update(*, customer: Customer, actor: Actor = None, **fields: Any) -
         raise ValidationError(_("An erased customer cannot be changed."), code="erased")
     _apply_customer_fields(customer, fields)
     save(customer, actor=actor)
+    _corrected(customer, fields)
     return customer
+
+
+def _corrected(customer: Customer, fields: dict[str, Any]) -> None:
+    """Tell the subscribers which fields changed (their names only: never the values)."""
+    events.emit(events.EventName.CUSTOMER_CORRECTED, customer_id=customer.pk, fields=sorted(fields))
 
 
 @transaction.atomic
@@ -146,9 +153,11 @@ def customer_upsert(
     before = {name: getattr(customer, name) for name in CUSTOMER_EDITABLE_FIELDS}
     _apply_customer_fields(customer, fields)
     full_clean(customer)  # normalises what was sent (a phone in any usual form) before comparing
-    if all(getattr(customer, name) == value for name, value in before.items()):
+    changed = [name for name, value in before.items() if getattr(customer, name) != value]
+    if not changed:
         return customer, "unchanged"
     save(customer, actor=actor)
+    _corrected(customer, dict.fromkeys(changed))
     return customer, "updated"
 
 
@@ -412,6 +421,12 @@ def consent_grant(
     consent.recorded_by = staff_or_none(actor)
     save(consent, actor=actor)
     customer_touch(customer=customer, when=when)
+    events.emit(
+        events.EventName.CONSENT_GRANTED,
+        customer_id=customer.pk,
+        consent_id=consent.pk,
+        purpose_code=purpose.code,
+    )
     return consent
 
 
@@ -470,6 +485,12 @@ def consent_withdraw(
     )
     save(consent, actor=actor)
     customer_touch(customer=consent.customer, when=when)
+    events.emit(
+        events.EventName.CONSENT_WITHDRAWN,
+        customer_id=consent.customer_id,
+        consent_id=consent.pk,
+        purpose_code=consent.purpose.code,
+    )
     return consent
 
 

@@ -3,6 +3,7 @@ administrator to see. Written by the services and deliver_outbox only."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin
@@ -32,7 +33,7 @@ class PublishedFilter(admin.SimpleListFilter):
 
 @admin.register(OutboxTask)
 class OutboxTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("task", "args", "created_at", "published_at", "attempts", "last_error")
+    list_display = ("task", "arguments", "created_at", "published_at", "attempts", "last_error")
     list_filter = (PublishedFilter,)
     list_select_related = ()
     search_fields = ("task",)
@@ -40,3 +41,10 @@ class OutboxTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     actions = None
+
+    @admin.display(description=_("arguments"))
+    def arguments(self, obj: OutboxTask) -> str:
+        """The task's arguments as they are passed (ids), an absent one as a dash."""
+        return ", ".join(
+            "—" if value is None else json.dumps(value, ensure_ascii=False) for value in obj.args
+        )
