@@ -120,7 +120,7 @@ def child_prepare() -> dict[str, object]:
             :CHECK_CUSTOMERS
         ]
     )
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_HOST="127.0.0.1")
     path = f"/api/v1/consents/check?purpose=marketing-email&customer={ids[0]}"
     client.get(path)  # the first call loads the keys
     with CaptureQueriesContext(connection) as queries:
@@ -158,7 +158,7 @@ def child_batches(batches: int) -> dict[str, float]:
         actor=admin,
         rate_limit_per_minute=10**9,
     )
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_HOST="127.0.0.1")
     tracemalloc.start()
     started = time.perf_counter()
     for batch in range(batches):
@@ -190,10 +190,11 @@ def in_child(env: dict[str, str], call: str) -> dict[str, object]:
         [sys.executable, "-c", code],
         cwd=PROJECT_DIR,
         env=env,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if result.returncode:
+        raise SystemExit(f"{call} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -208,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--batches", default="1,5,10", help="batch counts for the upsert's rate and memory"
+    )
     parser.add_argument("--no-append", action="store_true")
     args = parser.parse_args(argv)
     common.require_bench_database(args.database_url)
@@ -243,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    upserts = {n: in_child(env, f"child_batches({n})") for n in (1, 5, 10)}
+    counts = [int(n) for n in args.batches.split(",") if n.strip()]
+    upserts = {n: in_child(env, f"child_batches({n})") for n in counts}
     flush_redis(args.cache_url)
 
     share = check.rps / bare.rps if bare.rps else 0.0
