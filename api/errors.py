@@ -37,24 +37,21 @@ def problem(status: int, title: str, *, detail: str = "", **extra: Any) -> JsonR
     )
 
 
-def field_errors(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:
-    """[{"field": "phone", "message": "…", "code": "invalid"}, …] from a service's refusal."""
-    if not hasattr(error, "error_dict"):
-        return [
-            {
-                "field": prefix.rstrip(".") or "",
-                "message": str(e.message % (e.params or {})),
-                "code": e.code or "",
-            }
-            for e in error.error_list
-        ]
-    rows = []
-    for field, errors in error.error_dict.items():
-        name = "" if field == "__all__" else field
-        for e in errors:
-            message = e.message % e.params if e.params else e.message
-            rows.append({"field": f"{prefix}{name}", "message": str(message), "code": e.code or ""})
-    return rows
+def field_errors(error: ValidationError) -> list[dict[str, str]]:
+    """[{"field": "phone", "message": "…", "code": "invalid"}, …] from a service's refusal (a
+    refusal not about one field has the field "")."""
+    by_field = (
+        error.error_dict.items() if hasattr(error, "error_dict") else [("", error.error_list)]
+    )
+    return [
+        {
+            "field": "" if field == "__all__" else field,
+            "message": str(e.message % e.params if e.params else e.message),
+            "code": e.code or "",
+        }
+        for field, errors in by_field
+        for e in errors
+    ]
 
 
 def refused(error: ValidationError) -> HttpResponse:

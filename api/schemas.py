@@ -40,3 +40,9 @@ class Problem(Schema):
 
 
 PROBLEMS: dict[int, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422, 429), Problem)
+
+
+def given_fields(payload: Schema, *, exclude: set[str]) -> dict[str, Any]:
+    """The fields the caller sent with a value: one left out (or null) is not changed."""
+    values = payload.dict(exclude_unset=True, exclude=exclude)
+    return {name: value for name, value in values.items() if value is not None}

@@ -14,7 +14,7 @@ from api import errors
 from api.auth import need
 from api.lookups import log_access, path_value
 from api.models import Scope
-from api.schemas import PROBLEMS, FieldError, Text
+from api.schemas import PROBLEMS, FieldError, Text, given_fields
 from customers import restrictions, services
 from customers.models import Customer
 
@@ -69,11 +69,6 @@ class BatchOut(Schema):
     refused: int
 
 
-def _fields(payload: CustomerIn) -> dict[str, Any]:
-    values = payload.dict(exclude_unset=True, exclude={"shop_id"})
-    return {name: value for name, value in values.items() if value is not None}
-
-
 def _upsert(actor: Any, shop_id: str, fields: dict[str, Any]) -> tuple[Customer, str]:
     fields.setdefault("source_channel", "web_form")
     return services.customer_upsert(external_id=shop_id, actor=actor, **fields)
@@ -92,7 +87,9 @@ def customer_batch(request: HttpRequest, payload: CustomerBatchIn) -> Any:
     for index, row in enumerate(payload.customers):
         try:
             with transaction.atomic():
-                customer, result = _upsert(actor, row.shop_id, _fields(row))
+                customer, result = _upsert(
+                    actor, row.shop_id, given_fields(row, exclude={"shop_id"})
+                )
         except ValidationError as error:
             rows.append(
                 {
@@ -119,7 +116,7 @@ def customer_put(request: HttpRequest, shop_id: str, payload: CustomerIn) -> Any
     actor = need(request, Scope.CUSTOMERS_WRITE)
     path_value(shop_id, field="shop_id", max_length=64)
     with transaction.atomic():
-        customer, result = _upsert(actor, shop_id, _fields(payload))
+        customer, result = _upsert(actor, shop_id, given_fields(payload, exclude=set()))
         log_access(actor, [customer.pk], "PUT /customers")
     status = 201 if result == "created" else 200
     return Status(status, _out(customer, result))

@@ -16,7 +16,7 @@ from pydantic import Field
 from api.auth import need
 from api.lookups import customer_by_shop_id, log_access
 from api.models import Scope
-from api.schemas import PROBLEMS, Text
+from api.schemas import PROBLEMS, Text, given_fields
 from customers import services
 
 router = Router()
@@ -57,8 +57,7 @@ def order_put(request: HttpRequest, reference: str, payload: OrderIn) -> Any:
                 )
             }
         )
-    fields = payload.dict(exclude_unset=True, exclude={"customer"})
-    fields = {name: value for name, value in fields.items() if value is not None}
+    fields = given_fields(payload, exclude={"customer"})
     if timezone.is_naive(fields["ordered_at"]):
         fields["ordered_at"] = timezone.make_aware(fields["ordered_at"])
     with transaction.atomic():
