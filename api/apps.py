@@ -11,8 +11,13 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from api.webhooks import has_endpoints_for
+        from api.webhooks import event_prepare, has_endpoints_for, recipient_has_endpoint
+        from customers import recipient_requests
         from customers.kernel import events
 
-        # The events of the apps below go to the webhooks (api.webhooks) that want them.
-        events.subscribe("api.tasks.webhook_event", wants=has_endpoints_for)
+        # The events of the apps below go to the webhooks (api.webhooks) that want them: their
+        # deliveries are created in the write's transaction, then sent.
+        events.subscribe(
+            "api.tasks.webhook_deliver_created", wants=has_endpoints_for, prepare=event_prepare
+        )
+        recipient_requests.register_webhook_check(recipient_has_endpoint)

@@ -14,7 +14,13 @@ from ninja.errors import ValidationError as SchemaError
 PROBLEM = "application/problem+json"
 
 # Service refusals that are about the state of a record, not about what was sent.
-CONFLICT_CODES = {"erased", "erasure_pending", "customer_not_active", "already_withdrawn"}
+CONFLICT_CODES = {
+    "erased",
+    "erasure_pending",
+    "customer_not_active",
+    "already_withdrawn",
+    "already_confirmed",
+}
 
 
 class ScopeMissing(Exception):

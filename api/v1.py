@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 
 from api import errors
 from api.auth import KeyAuth
-from api.routes import consents, customers, orders, requests
+from api.routes import consents, customers, orders, recipient_requests, requests
 
 
 class PdpdeskAPI(NinjaAPI):
@@ -42,3 +42,4 @@ api.add_router("/customers", customers.router, tags=["customers"])
 api.add_router("/orders", orders.router, tags=["orders"])
 api.add_router("/consents", consents.router, tags=["consents"])
 api.add_router("/requests", requests.router, tags=["requests"])
+api.add_router("/recipient-requests", recipient_requests.router, tags=["requests to recipients"])

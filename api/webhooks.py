@@ -18,16 +18,18 @@ import urllib.request
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.models import WebhookDelivery, WebhookEndpoint
+from customers import recipient_requests
 from customers.kernel.events import EventName
 from customers.kernel.locks import job_lock
 from customers.kernel.writes import Actor, queue_after_commit, require_permission, save
-from customers.models import Customer, Disclosure
+from customers.models import Customer, Disclosure, RecipientRequest
 
 # After the first try: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then every 10 h until 3 days.
 BACKOFF = (
@@ -41,6 +43,14 @@ BACKOFF = (
 GIVE_UP_AFTER = datetime.timedelta(days=3)
 TIMEOUT_SECONDS = 10
 PERM_MANAGE = "api.add_webhookendpoint"
+
+
+def _backoff() -> tuple[datetime.timedelta, ...]:
+    """The schedule; a test's worker is given a faster one (WEBHOOK_RETRY_SECONDS)."""
+    seconds = getattr(settings, "WEBHOOK_RETRY_SECONDS", None)
+    if seconds:
+        return tuple(datetime.timedelta(seconds=s) for s in seconds)
+    return BACKOFF
 
 
 def new_secret() -> str:
@@ -86,10 +96,23 @@ def _payload(
     """Ids and what the endpoint's system already holds, nothing more: the shop's own systems
     get the shop's customer id; a recipient gets pdpdesk's id and the disclosures it received."""
     data: dict[str, Any] = {key: value for key, value in ids.items() if value is not None}
+    if name == EventName.RECIPIENT_REQUESTED:
+        request = (
+            RecipientRequest.objects.select_related("purpose")
+            .filter(pk=int(ids.get("recipient_request_id") or 0))
+            .first()
+        )
+        data = {"customer_id": customer.pk if customer else None}
+        if request is not None:
+            data |= recipient_requests.payload(request)
+        return {"type": name, "timestamp": at, "data": data}
+    if name == EventName.CUSTOMER_ERASED and endpoint.recipient_id is not None:
+        data.pop("shop_id", None)  # the shop's id is for the shop's own systems
     if customer is not None:
         data["customer_id"] = customer.pk
         if endpoint.recipient_id is None:
-            data["shop_id"] = customer.external_id or None
+            if name != EventName.CUSTOMER_ERASED:  # erased: the id read before it was hashed
+                data["shop_id"] = customer.external_id or None
         else:
             data["disclosures"] = list(
                 Disclosure.objects.filter(
@@ -116,7 +139,10 @@ def event_fan_out(name: str, customer_id: int | None, ids: dict[str, Any], at: s
         for endpoint in WebhookEndpoint.objects.filter(is_active=True)
         if name in endpoint.events
     ]
-    if customer is None:
+    if name == EventName.RECIPIENT_REQUESTED:
+        # A request to act goes to the recipient asked, and to nobody else.
+        endpoints = [e for e in endpoints if e.recipient_id == ids.get("recipient_id")]
+    elif customer is None:
         # An event about nobody in particular goes to the shop's own systems only.
         endpoints = [endpoint for endpoint in endpoints if endpoint.recipient_id is None]
     elif any(endpoint.recipient_id for endpoint in endpoints):
@@ -136,6 +162,31 @@ def event_fan_out(name: str, customer_id: int | None, ids: dict[str, Any], at: s
         for endpoint in endpoints
     ]
     return [delivery.pk for delivery in created]
+
+
+def event_prepare(
+    name: str, customer_id: int | None, ids: dict[str, Any], at: str
+) -> tuple[list[int]] | None:
+    """In the transaction of the write (customers.kernel.events): the deliveries are created
+    there, and the outbox queues their sending."""
+    created = event_fan_out(name, customer_id, ids, at)
+    return (created,) if created else None
+
+
+def recipient_has_endpoint(recipient_id: int) -> bool:
+    """The recipient's system is told of requests to act by webhook (else by email)."""
+    return any(
+        EventName.RECIPIENT_REQUESTED in events
+        for events in WebhookEndpoint.objects.filter(
+            is_active=True, recipient_id=recipient_id
+        ).values_list("events", flat=True)
+    )
+
+
+def _forget_shop_id(delivery: WebhookDelivery) -> None:
+    """An erased customer's shop id is kept only until its delivery is over."""
+    if delivery.event == EventName.CUSTOMER_ERASED:
+        delivery.payload.get("data", {}).pop("shop_id", None)
 
 
 def _attempt(delivery: WebhookDelivery) -> tuple[int | None, str]:
@@ -186,12 +237,15 @@ def deliver_endpoint(endpoint_id: int, *, now: datetime.datetime | None = None) 
                 delivery.status = WebhookDelivery.Status.DELIVERED
                 delivery.delivered_at = timezone.now()
                 delivery.last_error = ""
+                _forget_shop_id(delivery)
                 delivery.save()
                 delivered += 1
                 continue
-            wait = BACKOFF[min(delivery.attempts - 1, len(BACKOFF) - 1)]
+            schedule = _backoff()
+            wait = schedule[min(delivery.attempts - 1, len(schedule) - 1)]
             if moment + wait - delivery.created_at > GIVE_UP_AFTER:
                 delivery.status = WebhookDelivery.Status.FAILED
+                _forget_shop_id(delivery)
                 delivery.save()
                 continue  # given up: the next may go
             delivery.next_attempt_at = moment + wait

@@ -7,3 +7,10 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints and requests")
     # Loaded by seed_demo after customers' demo data: complaints at every step, two incidents.
     demo_data = "complaints.demo_data.demo_data_load"
+
+    def ready(self) -> None:
+        from complaints.recipient_links import request_link
+        from customers import recipient_requests
+
+        # A request to act takes the customer's request's code and longer period.
+        recipient_requests.register_request_link(request_link)

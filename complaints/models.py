@@ -611,6 +611,7 @@ class ComplaintEvent(models.Model):
         REPRESENTATIVE_RECORDED = "representative_recorded", _("Legal representative recorded")
         DEADLINE_CORRECTED = "deadline_corrected", _("Deadline corrected to the law's")
         INCIDENT_OPENED = "incident_opened", _("Breach incident opened")
+        THIRD_PARTIES_ASKED = "third_parties_asked", _("Recipients asked to act")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")

@@ -24,6 +24,8 @@ from customers.kernel.writes import (
     staff_or_none,
 )
 from customers.models import Customer, Purpose
+from customers.recipient_request_model import RecipientRequest
+from customers.recipient_requests import recipient_requests_open
 from customers.restriction_model import Restriction
 
 PERM_PLACE = "customers.add_restriction"
@@ -102,6 +104,15 @@ def restriction_place(
         customer_id=customer.pk,
         restriction_id=restriction.pk,
         purpose_code=purpose.code if purpose else None,
+    )
+    # Those who received the data restrict it too (Decree 356/2025 Art. 5(2)).
+    recipient_requests_open(
+        customer_ids=[customer.pk],
+        action=RecipientRequest.Action.RESTRICT,
+        cause=RecipientRequest.Cause.RESTRICTED,
+        purpose=purpose,
+        reference=reference,
+        actor=actor,
     )
     return restriction
 

@@ -98,6 +98,9 @@ ROLES: dict[str, Role] = {
                 *_crud("consent", "add", "change"),
                 *_crud("disclosure", "add", "view"),
                 *_crud("recipient", "view"),
+                # Requests to act sent to recipients: customer care calls those without email
+                # and records what they confirm (Decree 356/2025 Art. 5(2)–(4)).
+                *_crud("recipientrequest", "change", "view"),
                 # A customer's restriction or objection is placed as soon as it is received
                 # (Law 91/2025/QH15 Art. 4(1)(d)); lifting it is Legal & compliance's.
                 *_crud("restriction", "add", "view"),
@@ -139,6 +142,7 @@ ROLES: dict[str, Role] = {
                 # Seeds §4: police investigation agencies, procuracy, courts.
                 "customers.record_authority_disclosure",
                 *_crud("recipient", "add", "change", "view"),
+                *_crud("recipientrequest", "change", "view"),
                 *_crud("accesslog", "view"),
                 *_crud("controller", "add", "change", "view"),
                 *_crud("purpose", "add", "change"),

@@ -29,8 +29,10 @@ from customers.models import (
     Order,
     PolicyVersion,
     Purpose,
+    RecipientRequest,
 )
 from customers.personal_data import keyed_hash
+from customers.recipient_requests import recipient_requests_open
 from customers.selectors import policy_version_current
 from customers.validators import full_clean
 
@@ -97,15 +99,28 @@ def customer_create(
 def customer_update(*, customer: Customer, actor: Actor = None, **fields: Any) -> Customer:
     if customer.status == Customer.Status.ERASED:
         raise ValidationError(_("An erased customer cannot be changed."), code="erased")
+    before = {name: getattr(customer, name) for name in fields if hasattr(customer, name)}
     _apply_customer_fields(customer, fields)
     save(customer, actor=actor)
-    _corrected(customer, fields)
+    _corrected(
+        customer,
+        {name: None for name, value in before.items() if getattr(customer, name) != value},
+        actor=actor,
+    )
     return customer
 
 
-def _corrected(customer: Customer, fields: dict[str, Any]) -> None:
-    """Tell the subscribers which fields changed (their names only: never the values)."""
+def _corrected(customer: Customer, fields: dict[str, Any], *, actor: Actor = None) -> None:
+    """Tell the subscribers which fields changed (their names only: never the values), and ask
+    the recipients that hold them to correct them (Decree 356/2025 Art. 5(3))."""
     events.emit(events.EventName.CUSTOMER_CORRECTED, customer_id=customer.pk, fields=sorted(fields))
+    recipient_requests_open(
+        customer_ids=[customer.pk],
+        action=RecipientRequest.Action.CORRECT,
+        cause=RecipientRequest.Cause.CORRECTED,
+        changed_fields=fields,
+        actor=actor,
+    )
 
 
 @transaction.atomic
@@ -157,7 +172,7 @@ def customer_upsert(
     if not changed:
         return customer, "unchanged"
     save(customer, actor=actor)
-    _corrected(customer, dict.fromkeys(changed))
+    _corrected(customer, dict.fromkeys(changed), actor=actor)
     return customer, "updated"
 
 
@@ -490,6 +505,15 @@ def consent_withdraw(
         customer_id=consent.customer_id,
         consent_id=consent.pk,
         purpose_code=consent.purpose.code,
+    )
+    # Those who received the data for this purpose stop too (Decree 356/2025 Art. 5(2)).
+    recipient_requests_open(
+        customer_ids=[consent.customer_id],
+        action=RecipientRequest.Action.STOP,
+        cause=RecipientRequest.Cause.CONSENT_WITHDRAWN,
+        purpose=consent.purpose,
+        reference=consent.withdrawal_reference if through_request else "",
+        actor=actor,
     )
     return consent
 

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from customers import recipient_requests
 from customers.kernel import outbox
 from customers.kernel.locks import job_lock
 from customers.services import consent_receipt_send_email
@@ -20,3 +21,18 @@ def deliver_outbox() -> int:
         if lock is None:
             return 0
         return outbox.deliver_pending()
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_recipient_request(request_id: int, reminder: bool = False) -> bool:
+    """Email a recipient's contact what it is asked to do (Decree 356/2025 Art. 5(2)–(4))."""
+    return recipient_requests.recipient_request_send_email(request_id=request_id, reminder=reminder)
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=330)
+def remind_recipient_requests() -> int:
+    """Every hour: remind the recipients whose request is due within 3 days."""
+    with job_lock("remind_recipient_requests", timeout=600) as lock:
+        if lock is None:
+            return 0
+        return recipient_requests.recipient_requests_remind_due()

@@ -11,4 +11,10 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     # Each version a customer was shown stays at its own address (the consent receipt links it).
     path("privacy/<str:version>/", views.privacy_version, name="privacy_version"),
+    # A recipient confirms it did what it was asked (customers.recipient_requests).
+    path(
+        "recipient-requests/<str:token>/",
+        views.recipient_request_confirm,
+        name="recipient_request_confirm",
+    ),
 ]

@@ -80,9 +80,11 @@ from django.utils.translation import gettext as _
 
 from complaints.data_requests import complaints_claim_unlinked
 from customers import personal_data
+from customers.kernel import events
 from customers.kernel.writes import staff_or_none
-from customers.models import Customer
+from customers.models import Customer, RecipientRequest
 from customers.personal_data import Erasure, keyed_hash
+from customers.recipient_requests import recipient_requests_open
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
 
 # What an erased text says instead of the person (REDACT): no personal data, and it says why.
@@ -370,11 +372,18 @@ def _erase_batch(
     if to_erase:
         # Complaints never linked but filed with these customers' phone or email are theirs.
         complaints_claim_unlinked(customer_ids=to_erase)
+        # The shop's own ids, read before they are hashed: the erased event names them.
+        shop_ids = dict(
+            Customer._base_manager.filter(_among("pk", to_erase))
+            .exclude(external_id="")
+            .values_list("pk", "external_id")
+        )
         files = _erase_rows(to_erase, per_customer)
         _delete_files(files, per_customer)
         _write_receipts(
             to_erase, per_customer, rule=rule, request=request, actor=actor, job=job, run=run
         )
+        _tell_others(to_erase, shop_ids, request=request, actor=actor)
     erased_before = [pk for pk in skipped if pk in statuses]
     if request is not None and request.customer_id in to_erase + erased_before:
         _request_mark_executed(request)
@@ -383,6 +392,24 @@ def _erase_batch(
     outcome.skipped += skipped
     for counts in per_customer.values():
         totals.update(counts)
+
+
+def _tell_others(
+    erased: list[int], shop_ids: dict[int, str], *, request: ErasureRequest | None, actor: Any
+) -> None:
+    """The recipients that received their data are asked to delete it (Decree 356/2025 Art.
+    5(4), Law 91/2025 Art. 14(3)); the shop's systems hear of it by its own id (api.webhooks
+    creates the deliveries in this transaction, and drops the id once delivered)."""
+    recipient_requests_open(
+        customer_ids=erased,
+        action=RecipientRequest.Action.DELETE,
+        cause=RecipientRequest.Cause.ERASED,
+        reference=request.complaint.tracking_code if request and request.complaint else "",
+        actor=actor,
+    )
+    events.emit_many(
+        events.EventName.CUSTOMER_ERASED, [(pk, {"shop_id": shop_ids.get(pk)}) for pk in erased]
+    )
 
 
 def _request_mark_executed(request: ErasureRequest) -> None:

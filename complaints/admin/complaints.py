@@ -46,6 +46,7 @@ from customers.admin.base import (
 )
 from customers.kernel.forms import add_service_errors
 from customers.kernel.text import local_datetime
+from customers.models import RecipientRequest
 from customers.paginator import EstimatedCountPaginator
 from customers.validators import format_phone_national, phone_search_key
 
@@ -265,6 +266,7 @@ class ComplaintAdmin(ServiceModelAdmin):
                     "department",
                     "assignee",
                     "third_party_involved",
+                    "recipients_asked",
                     "duplicate_of",
                     "incident",
                 )
@@ -371,7 +373,33 @@ class ComplaintAdmin(ServiceModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Complaint | None = None) -> Any:
         readonly = list(super().get_readonly_fields(request, obj))
-        return [*readonly, "submitter_phone_national"]
+        return [*readonly, "submitter_phone_national", "recipients_asked"]
+
+    @admin.display(description=_("recipients asked to act"))
+    def recipients_asked(self, obj: Complaint) -> str:
+        """The requests to act carrying this request out (customers.recipient_requests)."""
+        if obj.customer_id is None:
+            return "—"
+        asked = RecipientRequest.objects.filter(
+            customer_id=obj.customer_id, reference=obj.tracking_code
+        ).select_related("recipient")
+        rows = [
+            format_html(
+                '<a href="{}">{} — {}, {} {}</a>{}',
+                reverse("admin:customers_recipientrequest_change", args=[request.pk]),
+                request.recipient.name,
+                request.get_action_display(),
+                _("due"),
+                local_datetime(request.due_at),
+                format_html(" ✔ {}", request.get_status_display())
+                if not request.is_open
+                else (
+                    format_html(" <strong>{}</strong>", _("overdue")) if request.is_overdue else ""
+                ),
+            )
+            for request in asked[:20]
+        ]
+        return format_html("<br>".join(["{}"] * len(rows)), *rows) if rows else "—"
 
     @admin.display(description=_("phone"))
     def submitter_phone_national(self, obj: Complaint) -> str:

@@ -28,6 +28,8 @@ SMS_OPTIONS = {}
 if env("TEST_SMS_PATH", default=""):
     SMS_BACKEND = "customers.kernel.sms.FileSender"
     SMS_OPTIONS = {"path": env("TEST_SMS_PATH")}
+# A test's Celery worker retries webhooks after these seconds instead of 5 s, 5 min, 30 min…
+WEBHOOK_RETRY_SECONDS = env.list("TEST_WEBHOOK_RETRY_SECONDS", cast=int, default=[])
 MEDIA_ROOT = VAR_DIR / "test-media"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Not var/broker/: a worker of `make run` on the same checkout must never pick up (and

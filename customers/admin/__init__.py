@@ -8,6 +8,7 @@ from customers.admin import (
     customers,
     disclosures,
     outbox,
+    recipient_requests,
     restrictions,
     third_party,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "customers",
     "disclosures",
     "outbox",
+    "recipient_requests",
     "restrictions",
     "third_party",
 ]

@@ -95,8 +95,8 @@ def endpoint(receiver: Receiver, superuser) -> WebhookEndpoint:
 
 def _run_event_tasks() -> None:
     """What the worker does with the outbox's event rows (the task, called in place)."""
-    for row in OutboxTask.objects.filter(task="api.tasks.webhook_event").order_by("id"):
-        tasks.webhook_event(*row.args)
+    for row in OutboxTask.objects.filter(task="api.tasks.webhook_deliver_created").order_by("id"):
+        tasks.webhook_deliver_created(*row.args)
         row.delete()
 
 
@@ -232,3 +232,86 @@ def test_a_recipient_hears_only_of_customers_whose_data_it_received(
     assert event["data"]["customer_id"] == known.pk and "shop_id" not in event["data"]
     assert event["data"]["disclosures"] == list(known.disclosures.values_list("pk", flat=True))
     assert stranger.pk not in [e["data"]["customer_id"] for e in receiver.accepted]
+
+
+def test_a_recipient_with_an_endpoint_is_asked_to_act_by_webhook_and_confirms(
+    receiver: Receiver, superuser, policy: PolicyVersion, marketing: Purpose
+) -> None:
+    from customers import disclosures
+    from customers.models import Recipient, RecipientRequest
+
+    partner = disclosures.recipient_save(
+        recipient=Recipient(
+            name="Đối tác Sao Mai",
+            kind=Recipient.Kind.PARTNER,
+            purpose=marketing,
+            contract_reference="HĐ-SM-1",
+            allowed_items=["name", "phone"],
+            contact_email="dpo@saomai.vn",  # not used: the webhook comes first
+        ),
+        actor=None,
+    )
+    hook = webhooks.webhook_endpoint_create(
+        name="Sao Mai",
+        url=receiver.url,
+        events=["recipient.requested"],
+        actor=superuser,
+        recipient=partner,
+    )
+    receiver.secret = hook.secret
+    customer = _customer_with_consent(policy, marketing)
+    disclosures.disclosure_create(
+        actor=superuser, customer=customer, recipient=partner, items=["name", "phone"]
+    )
+
+    services.consent_withdraw(
+        consent=customer.consents.get(), channel=Channel.PHONE, withdrawal_reference="GA-9"
+    )
+    # The delivery exists as soon as the withdrawal is committed, not when a task runs.
+    assert WebhookDelivery.objects.filter(event="recipient.requested").count() == 1
+    _run_event_tasks()
+
+    asked = RecipientRequest.objects.get()
+    assert asked.channel == "webhook" and asked.status == "sent"
+    [event] = receiver.accepted
+    data = event["data"]
+    assert event["type"] == "recipient.requested" and receiver.bad_signatures == 0
+    assert data["recipient_request_id"] == asked.pk and data["action"] == "stop"
+    assert data["purpose_code"] == "marketing-email" and data["items"] == ["name", "phone"]
+    assert data["disclosures"] == [customer.disclosures.get().pk]
+    assert "shop_id" not in data and "Nguyễn" not in json.dumps(event, ensure_ascii=False)
+
+    token = data["confirm_url"].rstrip("/").rsplit("/", 1)[1]
+    answer = Client().post(
+        "/api/v1/recipient-requests/confirm",
+        {"token": token, "by_name": "Hệ thống Sao Mai"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    asked.refresh_from_db()
+    assert asked.status == "confirmed" and asked.confirmed_via == "api"
+
+
+def test_an_erasure_tells_the_shop_its_own_id_then_forgets_it(
+    receiver: Receiver, superuser
+) -> None:
+    from retention.erasure import customer_erase
+
+    hook = webhooks.webhook_endpoint_create(
+        name="Shop CRM", url=receiver.url, events=["customer.erased"], actor=superuser
+    )
+    receiver.secret = hook.secret
+    customer = CustomerFactory.create(external_id="shop-99")
+
+    customer_erase(customer=customer, job="test")
+
+    # The outbox carries delivery ids only: the shop's id never waits there.
+    assert "shop-99" not in json.dumps(list(OutboxTask.objects.values_list("args", flat=True)))
+    _run_event_tasks()
+    [event] = receiver.accepted
+    assert event["type"] == "customer.erased"
+    assert event["data"] == {"customer_id": customer.pk, "shop_id": "shop-99"}
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "delivered" and "shop_id" not in delivery.payload["data"]
+    customer.refresh_from_db()
+    assert customer.external_id != "shop-99"

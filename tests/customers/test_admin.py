@@ -235,6 +235,33 @@ def _disclosure_scenario() -> Scenario:
     return Scenario(Disclosure, "{customer_id}", lambda: disclose(CustomerFactory.create()), grow)
 
 
+def _recipient_request_scenario() -> Scenario:
+    from customers import recipient_requests
+    from customers.models import RecipientRequest
+
+    def ask() -> RecipientRequest:
+        customer = CustomerFactory.create()
+        disclosures.disclosure_create(
+            actor=get_user_model().objects.get(is_superuser=True),  # admin_client's
+            customer=customer,
+            recipient=_shipper(next(_numbers)),
+            items=["name", "phone"],
+        )
+        (asked,) = recipient_requests.recipient_requests_open(
+            customer_ids=[customer.pk],
+            action=RecipientRequest.Action.DELETE,
+            cause=RecipientRequest.Cause.ERASED,
+            reference=f"KN-{next(_numbers)}",
+        )
+        return asked
+
+    def grow(asked: RecipientRequest, n: int) -> None:
+        for _ in range(n):
+            ask()
+
+    return Scenario(RecipientRequest, "KN-", ask, grow)
+
+
 def _access_log_scenario() -> Scenario:
     def log(customer: Customer) -> AccessLog:
         staff = get_user_model().objects.get(is_superuser=True)  # admin_client's
@@ -296,6 +323,7 @@ SCENARIOS = {
     "accesslog": _access_log_scenario,
     "outboxtask": _outbox_scenario,
     "restriction": _restriction_scenario,
+    "recipientrequest": _recipient_request_scenario,
 }
 
 # The most queries each page may run, however many rows there are.
@@ -335,7 +363,12 @@ def test_admin_page_runs_a_bounded_number_of_queries(
     }[page]
     # The controller profile exists, so adding another is refused; the access log is written
     # by the services only.
-    refused = {("controller", "add"), ("accesslog", "add"), ("outboxtask", "add")}
+    refused = {
+        ("controller", "add"),
+        ("accesslog", "add"),
+        ("outboxtask", "add"),
+        ("recipientrequest", "add"),  # opened by the services only
+    }
     expected_status = 403 if (model_name, page) in refused else 200
 
     admin_client.get(url)  # warm per-process caches (content types)
