@@ -178,6 +178,7 @@ def disclosure_create(
     request_scan: File | None = None,  # an UploadedFile; any File will do
     notes: str = "",
     batch_reference: str = "",
+    customer_instruction: str = "",
     ip_address: str | None = None,
     when: datetime.datetime | None = None,
 ) -> Disclosure:
@@ -268,7 +269,18 @@ def disclosure_create(
             ),
         )
     basis = purpose.legal_basis
-    if basis == PurposeModel.LegalBasis.CONSENT:
+    customer_instruction = customer_instruction.strip()
+    if customer_instruction and is_authority:
+        refuse(
+            "customer_instruction",
+            ValidationError(
+                _("A state authority receives data on its written request, not on the customer's."),
+                code="instruction_to_authority",
+            ),
+        )
+    elif customer_instruction:
+        basis = PurposeModel.LegalBasis.CONSENT  # this hand-over's own consent, Art. 17(1)(a)
+    elif basis == PurposeModel.LegalBasis.CONSENT:
         consent_error = _consent_error(customer, purpose)
         if consent_error is not None:
             refuse(NON_FIELD_ERRORS, consent_error)
@@ -316,6 +328,7 @@ def disclosure_create(
         request_date=request_date,
         notes=notes,
         batch_reference=batch_reference,
+        customer_instruction=customer_instruction,
         approved_by_id=staff_or_none(actor).pk,
         disclosed_at=when or timezone.now(),
     )

@@ -990,6 +990,10 @@ class Recipient(models.Model):
             erasure=Erasure.CLEAR,
             item=DataItem.NOTES,
         ),
+        # The evidence of the customer's own instruction may quote their email or name.
+        "customer_instruction": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+        ),
     },
     non_personal=[
         "items",
@@ -1031,6 +1035,16 @@ class Disclosure(models.Model):
         blank=True,
         db_index=True,
         help_text=_("Shared by the disclosures of one hand-over, e.g. one shipping list."),
+    )
+    # Seed 004 §4: "other parties when you agree or ask"; Law 91/2025/QH15 Art. 17(1)(a).
+    customer_instruction = models.CharField(
+        _("the customer's instruction"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "When the customer asked for this hand-over themselves: where their instruction is "
+            "(the request's tracking code KN-…, their email of …, the call's recording id)."
+        ),
     )
     notes = models.TextField(_("notes"), blank=True)
     approved_by = models.ForeignKey(

@@ -83,6 +83,7 @@ class DisclosureAddForm(forms.ModelForm):
             "request_number",
             "request_date",
             "request_scan",
+            "customer_instruction",
             "notes",
         )
         help_texts = {
@@ -231,6 +232,16 @@ class DisclosureAdmin(ServiceModelAdmin):
                 ),
             },
         ),
+        (
+            _("At the customer's own request"),
+            {
+                "fields": ("customer_instruction",),
+                "description": _(
+                    "The customer asked for this hand-over (to their accountant, an insurer, a "
+                    "partner they chose): their instruction stands for their consent."
+                ),
+            },
+        ),
         (None, {"fields": ("notes",)}),
     )
     fieldsets = (
@@ -253,6 +264,7 @@ class DisclosureAdmin(ServiceModelAdmin):
             _("Written request of a state authority"),
             {"fields": ("request_issuer", "request_number", "request_date", "request_scan")},
         ),
+        (_("At the customer's own request"), {"fields": ("customer_instruction",)}),
         (None, {"fields": ("notes",)}),
     )
 

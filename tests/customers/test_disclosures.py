@@ -189,6 +189,34 @@ def test_an_item_outside_the_recipients_list_is_refused_by_name(
     _nothing_written()
 
 
+def test_a_hand_over_the_customer_asked_for_needs_no_purpose_consent_but_its_evidence(
+    clerk: Any, dpo: Any, customer: Customer, partner: Recipient, police: Recipient
+) -> None:
+    """Seed 004 §4 ("other parties when you agree or ask"); Law 91/2025 Art. 17(1)(a)."""
+    disclosure = disclosures.disclosure_create(
+        actor=clerk,
+        customer=customer,
+        recipient=partner,
+        items=["name", "phone"],
+        customer_instruction="  Yêu cầu KN-7Q2M4X: gửi thông tin cho đối tác bảo hành  ",
+    )
+    assert disclosure.legal_basis == Purpose.LegalBasis.CONSENT
+    assert disclosure.customer_instruction.startswith("Yêu cầu KN-7Q2M4X")
+    assert disclosure.history.get().history_user == clerk
+
+    error = _refusal(
+        actor=dpo,
+        customer=customer,
+        recipient=police,
+        items=["name"],
+        customer_instruction="Email của khách",
+        **_request(),
+    )
+    assert error.message_dict["customer_instruction"] == [
+        "A state authority receives data on its written request, not on the customer's."
+    ]
+
+
 def test_a_partner_needs_the_customers_granted_consent(
     clerk: Any, customer: Customer, partner: Recipient, sharing: Purpose, policy: Any
 ) -> None:
