@@ -162,13 +162,14 @@ def recipient_requests_open(
     linked: dict[int, tuple[str, datetime.datetime]] = {}
     for link in _request_links:
         linked |= link(asked_customers, action)
+    channels = {pk: _channel(recipient) for pk, recipient in recipients.items()}
     now = timezone.now()
     opened: list[RecipientRequest] = []
     for (customer_id, recipient_id), (ids, held) in grouped.items():
         if (customer_id, recipient_id) in already:
             continue
         linked_reference, start = linked.get(customer_id, (reference, now))
-        channel = _channel(recipients[recipient_id])
+        channel = channels[recipient_id]
         by_webhook = channel == RecipientRequest.Channel.WEBHOOK
         opened.append(
             RecipientRequest(

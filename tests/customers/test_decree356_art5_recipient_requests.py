@@ -286,6 +286,14 @@ def test_the_customers_request_takes_the_longer_period_and_shows_the_recipients(
     assert asked.reference == complaint.tracking_code
     page = admin_client.get(reverse("admin:complaints_complaint_change", args=[complaint.pk]))
     assert "Đối tác Bảo hành Sao Mai" in page.content.decode()
+    # The person sees why the date moved, not who received their data (not verified there).
+    status = Client().post(
+        reverse("complaints:status"),
+        {"tracking_code": complaint.tracking_code, "contact": complaint.submitter_email},
+    )
+    text = status.content.decode()
+    assert "22/12/2026" in text and "Các bên đã nhận dữ liệu của bạn" in text
+    assert "Sao Mai" not in text
 
 
 def test_an_erasure_asks_every_recipient_but_the_authorities_to_delete(
@@ -298,3 +306,37 @@ def test_an_erasure_asks_every_recipient_but_the_authorities_to_delete(
         days = (request.due_at - request.requested_at).days
         assert days in (29, 30)  # Art. 5(4): 30 days, to the end of the last day
     assert Customer.objects.get(pk=customer.pk).status == Customer.Status.ERASED
+
+
+def test_a_purge_asks_the_recipients_in_queries_that_do_not_grow_with_the_customers(
+    policy: Any, partner: Recipient, sharing: Purpose
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from retention.erasure import erase_customers
+
+    clerk = role_member(CUSTOMER_CARE, "cskh-purge")
+
+    def disclosed(count: int) -> list[int]:
+        ids = []
+        for _ in range(count):
+            customer = CustomerFactory()
+            services.consent_grant(
+                customer=customer, purpose=sharing, channel=Channel.PHONE, form_reference="G"
+            )
+            disclosures.disclosure_create(
+                actor=clerk, customer=customer, recipient=partner, items=[DataItem.NAME]
+            )
+            ids.append(customer.pk)
+        return ids
+
+    warm_up, few, many = disclosed(1), disclosed(3), disclosed(15)
+    erase_customers(customer_ids=warm_up)
+    counted = []
+    for ids in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            erase_customers(customer_ids=ids)
+        counted.append(sum(not q["sql"].startswith("INSERT") for q in queries.captured_queries))
+    assert counted[0] == counted[1]
+    assert RecipientRequest.objects.filter(action="delete").count() == 19
