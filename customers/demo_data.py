@@ -98,6 +98,8 @@ CONTROLLER_NOTICE_FIELDS: dict[str, Any] = {
     "registration_number": "1200456786",
     "registration_issuer": "Phòng Đăng ký kinh doanh, Sở Kế hoạch và Đầu tư tỉnh Tiền Giang",
     "registration_date": datetime.date(2006, 3, 15),
+    # A trading company of a few dozen staff (Law 91/2025 Art. 38(2): a small enterprise).
+    "enterprise_size": "small",
     "registration_place": "Tiền Giang",
     "dpo_title": "Trưởng phòng Pháp chế",
     "signatory_name": "Nguyễn Văn Hùng",

@@ -58,6 +58,15 @@ class Channel(models.TextChoices):
     LETTER = "letter", _("Letter")
 
 
+class EnterpriseSize(models.TextChoices):
+    HOUSEHOLD = "household", _("Household business")
+    MICRO = "micro", _("Micro enterprise")
+    SMALL = "small", _("Small enterprise")
+    STARTUP = "startup", _("Start-up")
+    MEDIUM = "medium", _("Medium enterprise")
+    LARGE = "large", _("Large enterprise")
+
+
 @personal_data.declare(
     # The controller's contacts are the company's own; the DPO is a named employee.
     personal={
@@ -88,6 +97,7 @@ class Channel(models.TextChoices):
         "business_hours_en",
         "dpo_email",
         "dpo_phone",
+        "enterprise_size",
     ],
 )
 class Controller(models.Model):
@@ -158,6 +168,20 @@ class Controller(models.Model):
         max_length=100,
         blank=True,
         help_text=_("The place before the date on the company's documents, e.g. Đồng Tháp."),
+    )
+    # Law 91/2025/QH15 Art. 38(2)–(3), Decree 356/2025/NĐ-CP Art. 41: the size decides whether
+    # the impact assessment (Art. 21–22) and the DPO duty (Art. 33(2)) apply (dossiers.exemption).
+    enterprise_size = models.CharField(
+        _("size of the business"),
+        max_length=20,
+        choices=EnterpriseSize.choices,
+        blank=True,
+        help_text=_("As the law on support for small and medium enterprises classes it."),
+    )
+    sells_processing_services = models.BooleanField(
+        _("sells personal-data processing services"),
+        default=False,
+        help_text=_("Processing personal data for others is its business."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -160,6 +160,8 @@ ROLES: dict[str, Role] = {
                 *_crud("deadlinerule", "change", app="complaints"),
                 *_HOLIDAYS,
                 *_INCIDENTS,
+                # Whether the small-enterprise exemption applies (Decree 356/2025 Art. 41).
+                *_crud("exemptionassessment", "view", app="dossiers"),
             ),
         ),
         Role(

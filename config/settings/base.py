@@ -105,6 +105,7 @@ LOCAL_APPS = [
     "customers",
     "complaints",
     "retention",
+    "dossiers",
     "api",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

@@ -137,6 +137,11 @@ class ControllerAdmin(ServiceModelAdmin):
             },
         ),
         (
+            # Law 91/2025 Art. 38(2)–(3), Decree 356/2025 Art. 41: which dossiers are owed.
+            _("Size"),
+            {"fields": ("enterprise_size", "sells_processing_services")},
+        ),
+        (
             _("Contact"),
             {
                 "fields": (
