@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from customers import personal_data
+from customers.countries import Country
 from customers.fields import PhoneNumberField, TaxCodeField
 
 # A model of this app, kept with the code that writes it.
@@ -915,6 +916,7 @@ def _allowed_items_default() -> list[str]:
         "contract_reference",
         "allowed_items",
         "address",
+        "country",
         "contact_email",
         "notes",
     ],
@@ -954,6 +956,10 @@ class Recipient(models.Model):
         blank=True,
     )
     address = models.CharField(_("address"), max_length=500, blank=True)
+    # Where it stores or processes what it receives: abroad is a transfer (Law 91/2025 Art. 20).
+    country = models.CharField(
+        _("country"), max_length=2, choices=Country.choices, default=Country.VN
+    )
     contact_email = models.EmailField(_("contact email"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -162,6 +162,8 @@ ROLES: dict[str, Role] = {
                 *_INCIDENTS,
                 # Whether the small-enterprise exemption applies (Decree 356/2025 Art. 41).
                 *_crud("exemptionassessment", "view", app="dossiers"),
+                # The systems the register names, and the register itself (Law 91/2025 Art. 21).
+                *_crud("processingsystem", "add", "change", "view", app="dossiers"),
             ),
         ),
         Role(
@@ -184,6 +186,8 @@ ROLES: dict[str, Role] = {
                 *_crud("purpose", "add", "change", "view"),
                 *_crud("policyversion", "add", "change", "view"),
                 *_crud("recipient", "add", "change", "view"),
+                # The systems where personal data is stored: the administrator knows them.
+                *_crud("processingsystem", "add", "change", "view", app="dossiers"),
                 *_crud("accesslog", "view"),
                 *_crud("user", "add", "change", "delete", "view", app="auth"),
                 *_crud("group", "add", "change", "delete", "view", app="auth"),

@@ -1,17 +1,27 @@
-"""The exemption in the admin: the answer now (computed on the page) above the assessments kept
-when it changed; read-only, with a button that assesses now."""
+"""The DPO's dossiers in the admin: the exemption (the answer now, computed on the page, above
+the assessments kept when it changed; a button that assesses now), the processing systems, and
+the processing register built from everything (a page, CSV, PDF)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from dossiers import exemption
-from dossiers.models import ExemptionAssessment
+from customers.admin.base import ServiceModelAdmin
+from customers.kernel import pdf
+from customers.personal_data import LegalItem
+from dossiers import exemption, register, services
+from dossiers.models import ExemptionAssessment, ProcessingSystem
 
 
 @admin.register(ExemptionAssessment)
@@ -70,3 +80,99 @@ class ExemptionAssessmentAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         context = {**(extra_context or {}), "assessment": exemption.exemption_assess()}
         return super().changelist_view(request, context)
+
+
+class ProcessingSystemForm(forms.ModelForm):
+    data_items = forms.MultipleChoiceField(
+        label=_("Data items stored"),
+        choices=LegalItem.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = ProcessingSystem
+        fields = (
+            "name",
+            "provider",
+            "country",
+            "hosting",
+            "purposes",
+            "data_items",
+            "encrypted_in_transit",
+            "encrypted_at_rest",
+            "security_measures",
+            "is_active",
+        )
+        widgets = {"purposes": forms.CheckboxSelectMultiple}
+
+
+@admin.register(ProcessingSystem)
+class ProcessingSystemAdmin(ServiceModelAdmin):
+    form = ProcessingSystemForm
+    list_display = ("name", "provider", "country", "hosting", "encrypted_at_rest", "is_active")
+    list_filter = ("country", "hosting", "is_active")
+    list_select_related = ()
+    search_fields = ("name", "provider")
+    change_list_template = "admin/dossiers/processingsystem/change_list.html"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # one no longer used is marked so: the register's history keeps it
+
+    def save_through_service(
+        self, request: HttpRequest, obj: ProcessingSystem, values: dict[str, Any], change: bool
+    ) -> ProcessingSystem:
+        return services.processing_system_save(system=obj, actor=request.user)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("register/", view(self.register_view), name="dossiers_register"),
+            path(
+                "register/csv/",
+                view(functools.partial(self.register_view, as_format="csv")),
+                name="dossiers_register_csv",
+            ),
+            path(
+                "register/pdf/",
+                view(functools.partial(self.register_view, as_format="pdf")),
+                name="dossiers_register_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def register_view(self, request: HttpRequest, as_format: str = "") -> HttpResponse:
+        """The register now: a page, a CSV file, or a PDF in Vietnamese."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        built = register.register_build()
+        stamp = timezone.localtime(built.generated_at).strftime("%Y%m%d-%H%M")
+        if as_format == "csv":
+            response = HttpResponse(register.register_csv(built), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="so-dang-ky-xu-ly-{stamp}.csv"'
+            return response
+        if as_format == "pdf":
+            with translation.override("vi"):
+                html = render_to_string("dossiers/register_document.html", {"register": built})
+            try:
+                content = pdf.html_to_pdf(html, title=f"so-dang-ky-xu-ly-{stamp}")
+            except pdf.PdfUnavailable:
+                self.message_user(
+                    request,
+                    _(
+                        "The PDF cannot be made on this server (its PDF libraries are missing: "
+                        "make pdf-libs). Print the page instead."
+                    ),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(reverse("admin:dossiers_register"))
+            response = HttpResponse(content, content_type="application/pdf")
+            response["Content-Disposition"] = f'attachment; filename="so-dang-ky-xu-ly-{stamp}.pdf"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("The processing register"),
+            "register": built,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/dossiers/register.html", context)

@@ -9,3 +9,5 @@ class DossiersConfig(AppConfig):
     name = "dossiers"
     verbose_name = _("The DPO's dossiers")
     default_auto_field = "django.db.models.BigAutoField"
+    # Loaded by seed_demo after the apps below: the processing systems the register names.
+    demo_data = "dossiers.demo_data.demo_data_load"

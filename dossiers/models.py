@@ -3,12 +3,16 @@ can show when the company stopped being exempt, and why."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from customers import personal_data
+from customers.countries import Country, is_abroad
 from customers.models import EnterpriseSize
+from customers.personal_data import LegalItem
 
 
 @personal_data.declare(
@@ -42,3 +46,76 @@ class ExemptionAssessment(models.Model):
         from customers.kernel.text import local_datetime
 
         return local_datetime(self.assessed_at)
+
+
+def _no_items() -> list[str]:
+    return []
+
+
+@personal_data.declare(
+    personal={},
+    non_personal=[
+        "name",
+        "provider",
+        "country",
+        "hosting",
+        "data_items",
+        "security_measures",
+    ],
+)
+class ProcessingSystem(models.Model):
+    """Where personal data is stored or processed: the shop's own servers, a cloud, an email or
+    marketing service. The register names it per purpose; one abroad is a cross-border transfer
+    (Law 91/2025/QH15 Art. 20), with its encryption (Decree 356/2025/NĐ-CP Art. 12(4))."""
+
+    class Hosting(models.TextChoices):
+        OWN = "own", _("The company's own servers")
+        CLOUD = "cloud", _("A cloud provider's servers")
+        SERVICE = "service", _("A provider's online service")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    country = models.CharField(
+        _("country where the data is"), max_length=2, choices=Country.choices, default=Country.VN
+    )
+    hosting = models.CharField(_("hosted on"), max_length=20, choices=Hosting.choices)
+    purposes = models.ManyToManyField(
+        "customers.Purpose", related_name="systems", verbose_name=_("purposes"), blank=True
+    )
+    data_items = models.JSONField(_("data items stored"), default=_no_items, blank=True)
+    encrypted_in_transit = models.BooleanField(_("encrypted in transit"), default=False)
+    encrypted_at_rest = models.BooleanField(_("encrypted at rest"), default=False)
+    security_measures = models.TextField(
+        _("security measures"),
+        blank=True,
+        help_text=_("Access control, backups, logging… as the register should state them."),
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("processing system")
+        verbose_name_plural = _("processing systems")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        unknown = sorted(set(self.data_items or []) - set(LegalItem.values))
+        if not isinstance(self.data_items, list) or unknown:
+            raise ValidationError(
+                {
+                    "data_items": ValidationError(
+                        _("Unknown data items: %(items)s."),
+                        code="unknown_items",
+                        params={"items": ", ".join(unknown)},
+                    )
+                }
+            )
+
+    @property
+    def is_abroad(self) -> bool:
+        return is_abroad(self.country)

@@ -62,6 +62,7 @@ class RecipientForm(forms.ModelForm):
             "contract_date",
             "allowed_items",
             "address",
+            "country",
             "contact_email",
             "notes",
             "is_active",
@@ -145,7 +146,7 @@ class RecipientAdmin(ServiceModelAdmin):
         (None, {"fields": ("name", "kind", "purpose", "is_active")}),
         (_("What it may receive"), {"fields": ("allowed_items",)}),
         (_("Contract"), {"fields": ("contract_reference", "contract_date")}),
-        (_("Contact"), {"fields": ("address", "contact_email", "notes")}),
+        (_("Contact"), {"fields": ("address", "country", "contact_email", "notes")}),
     )
 
     @admin.display(description=_("data it may receive"))

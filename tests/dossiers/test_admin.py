@@ -1,0 +1,83 @@
+"""Every dossiers page answers with a bounded number of queries, however many rows there are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from dossiers import exemption
+from dossiers.models import ProcessingSystem
+from dossiers.services import processing_system_save
+
+pytestmark = pytest.mark.django_db
+
+
+def _systems(count: int, actor: Any) -> ProcessingSystem:
+    made = None
+    for _ in range(count):
+        made = processing_system_save(
+            system=ProcessingSystem(
+                name=f"Hệ thống {ProcessingSystem.objects.count() + 1}",
+                country="SG",
+                hosting=ProcessingSystem.Hosting.CLOUD,
+            ),
+            actor=actor,
+        )
+    assert made is not None
+    return made
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "admin:dossiers_processingsystem_changelist",
+        "admin:dossiers_processingsystem_add",
+        "admin:dossiers_register",
+        "admin:dossiers_register_csv",
+        "admin:dossiers_exemptionassessment_changelist",
+    ],
+)
+def test_pages_run_a_bounded_number_of_queries(
+    admin_client: Client,
+    superuser: Any,
+    controller: Any,
+    django_assert_max_num_queries: Any,
+    page: str,
+) -> None:
+    _systems(2, superuser)
+    exemption.exemption_record()
+    url = reverse(page)
+    admin_client.get(url)  # per-process caches
+    with django_assert_max_num_queries(16) as few:
+        assert admin_client.get(url).status_code == 200
+    _systems(20, superuser)
+    with django_assert_max_num_queries(len(few)):
+        assert admin_client.get(url).status_code == 200
+
+
+def test_a_system_is_added_through_the_form_and_kept_in_history(
+    admin_client: Client, marketing: Any
+) -> None:
+    answer = admin_client.post(
+        reverse("admin:dossiers_processingsystem_add"),
+        {
+            "name": "Máy chủ bán hàng",
+            "provider": "Viettel IDC",
+            "country": "VN",
+            "hosting": "cloud",
+            "purposes": [marketing.pk],
+            "data_items": ["3.7", "3.1"],
+            "encrypted_in_transit": "on",
+            "security_measures": "Tường lửa, sao lưu hằng ngày.",
+            "is_active": "on",
+        },
+    )
+    assert answer.status_code == 302
+    system = ProcessingSystem.objects.get()
+    assert system.data_items == ["3.1", "3.7"] and list(system.purposes.all()) == [marketing]
+    assert system.history.get().history_user.is_superuser
+    change = reverse("admin:dossiers_processingsystem_change", args=[system.pk])
+    assert admin_client.get(change).status_code == 200
