@@ -27,6 +27,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from customers.agreements import agreement_error
 from customers.kernel import files
 from customers.kernel.text import fold_vietnamese, local_date, spreadsheet_cell, staff_text
 from customers.kernel.writes import Actor, require_permission, save, staff_or_none
@@ -228,6 +229,11 @@ def disclosure_create(
                 params={"recipient": recipient.name},
             ),
         )
+    if not is_authority:
+        # Decree 356/2025 Art. 7(1): a transfer rests on an agreement in force that day.
+        ended = agreement_error(recipient, timezone.localtime(when or timezone.now()).date())
+        if ended is not None:
+            refuse("recipient", ended)
 
     unknown = sorted(set(items) - set(DataItem.values))
     chosen = _in_item_order(items)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from customers import personal_data
+from customers.agreement_model import RecipientAgreement  # noqa: F401  # imported to register it
 from customers.countries import Country
 from customers.fields import PhoneNumberField, TaxCodeField
 

@@ -98,6 +98,7 @@ ROLES: dict[str, Role] = {
                 *_crud("consent", "add", "change"),
                 *_crud("disclosure", "add", "view"),
                 *_crud("recipient", "view"),
+                *_crud("recipientagreement", "view"),
                 # Requests to act sent to recipients: customer care calls those without email
                 # and records what they confirm (Decree 356/2025 Art. 5(2)–(4)).
                 *_crud("recipientrequest", "change", "view"),
@@ -142,6 +143,8 @@ ROLES: dict[str, Role] = {
                 # Seeds §4: police investigation agencies, procuracy, courts.
                 "customers.record_authority_disclosure",
                 *_crud("recipient", "add", "change", "view"),
+                # Decree 356/2025 Art. 7(1): the agreements hand-overs rest on.
+                *_crud("recipientagreement", "add", "change", "view"),
                 *_crud("recipientrequest", "change", "view"),
                 *_crud("accesslog", "view"),
                 *_crud("controller", "add", "change", "view"),
@@ -186,6 +189,7 @@ ROLES: dict[str, Role] = {
                 *_crud("purpose", "add", "change", "view"),
                 *_crud("policyversion", "add", "change", "view"),
                 *_crud("recipient", "add", "change", "view"),
+                *_crud("recipientagreement", "add", "change", "view"),
                 # The systems where personal data is stored: the administrator knows them.
                 *_crud("processingsystem", "add", "change", "view", app="dossiers"),
                 *_crud("accesslog", "view"),

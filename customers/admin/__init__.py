@@ -4,6 +4,7 @@ hold the machinery every app's admin uses."""
 from customers.admin import (
     access_log,
     accounts,
+    agreements,
     consents,
     customers,
     disclosures,
@@ -16,6 +17,7 @@ from customers.admin import (
 __all__ = [
     "access_log",
     "accounts",
+    "agreements",
     "consents",
     "customers",
     "disclosures",

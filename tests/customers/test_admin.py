@@ -262,6 +262,30 @@ def _recipient_request_scenario() -> Scenario:
     return Scenario(RecipientRequest, "KN-", ask, grow)
 
 
+def _agreement_scenario() -> Scenario:
+    import datetime
+
+    from customers import agreements
+    from customers.agreement_model import CONTENTS, RecipientAgreement
+
+    def agree() -> RecipientAgreement:
+        return agreements.agreement_save(
+            agreement=RecipientAgreement(
+                recipient=_shipper(next(_numbers)),
+                reference=f"HĐ-{next(_numbers)}",
+                starts_on=datetime.date(2026, 1, 1),
+                **{name: "Điều 2" for name, _label in CONTENTS},
+            ),
+            actor=get_user_model().objects.get(is_superuser=True),  # admin_client's
+        )
+
+    def grow(agreement: RecipientAgreement, n: int) -> None:
+        for _ in range(n):
+            agree()
+
+    return Scenario(RecipientAgreement, "HĐ-", agree, grow)
+
+
 def _access_log_scenario() -> Scenario:
     def log(customer: Customer) -> AccessLog:
         staff = get_user_model().objects.get(is_superuser=True)  # admin_client's
@@ -324,6 +348,7 @@ SCENARIOS = {
     "outboxtask": _outbox_scenario,
     "restriction": _restriction_scenario,
     "recipientrequest": _recipient_request_scenario,
+    "recipientagreement": _agreement_scenario,
 }
 
 # The most queries each page may run, however many rows there are.

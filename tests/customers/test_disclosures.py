@@ -711,6 +711,7 @@ def test_a_recipient_is_added_with_checkboxes_for_what_it_may_receive(
             "contract_reference": "HĐ-GHTK-2026",
             "contract_date": "2026-01-15",
             "allowed_items": ["phone", "delivery_address", "name"],
+            "country": "VN",  # the select's default, as a browser posts it
             "is_active": "on",
         },
     )
@@ -732,6 +733,7 @@ def test_a_recipient_refused_by_the_service_keeps_what_was_typed(
             "purpose": str(legal.pk),
             "contract_reference": "HĐ-GHTK-2026",
             "allowed_items": ["name"],
+            "country": "VN",
             "is_active": "on",
         },
     )
