@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.admin.base import ServiceModelAdmin
 from customers.kernel import pdf
 from customers.personal_data import LegalItem
-from dossiers import exemption, register, services
+from dossiers import exemption, register, services, transfers
 from dossiers.models import ExemptionAssessment, ProcessingSystem
 
 
@@ -102,6 +102,8 @@ class ProcessingSystemForm(forms.ModelForm):
             "encrypted_in_transit",
             "encrypted_at_rest",
             "security_measures",
+            "first_transfer_on",
+            "transfer_exemption",
             "is_active",
         )
         widgets = {"purposes": forms.CheckboxSelectMultiple}
@@ -128,6 +130,7 @@ class ProcessingSystemAdmin(ServiceModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("register/", view(self.register_view), name="dossiers_register"),
+            path("transfers/", view(self.transfers_view), name="dossiers_transfers"),
             path(
                 "register/csv/",
                 view(functools.partial(self.register_view, as_format="csv")),
@@ -140,6 +143,20 @@ class ProcessingSystemAdmin(ServiceModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def transfers_view(self, request: HttpRequest) -> HttpResponse:
+        """The cross-border transfers and the 60-day filing clock (Law 91/2025 Art. 20(2))."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        built = transfers.transfers_build()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Cross-border transfers"),
+            "transfers": built,
+            "rows": [(line, transfers.unencrypted_warning(line)) for line in built.transfers],
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/dossiers/transfers.html", context)
 
     def register_view(self, request: HttpRequest, as_format: str = "") -> HttpResponse:
         """The register now: a page, a CSV file, or a PDF in Vietnamese."""

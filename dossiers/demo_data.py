@@ -38,6 +38,8 @@ SYSTEMS: list[dict[str, Any]] = [
         "encrypted_in_transit": True,
         "encrypted_at_rest": True,
         "security_measures": "Khoá API riêng cho từng hệ thống gửi, chỉ gửi tên và email.",
+        # The first newsletter went out then: the transfer dossier's 60 days ran from it.
+        "first_transfer_on": datetime.date(2026, 3, 2),
         "purposes": ["marketing-email"],
     },
 ]

@@ -52,6 +52,14 @@ def _no_items() -> list[str]:
     return []
 
 
+class TransferExemption(models.TextChoices):
+    """Law 91/2025/QH15 Art. 20(6): no transfer dossier is owed for these."""
+
+    AUTHORITY = "authority", _("(a) a transfer by a competent state authority")
+    EMPLOYEES_CLOUD = "employees_cloud", _("(b) its own employees' data kept on a cloud service")
+    BY_THE_SUBJECT = "by_the_subject", _("(c) the data subjects send their own data abroad")
+
+
 @personal_data.declare(
     personal={},
     non_personal=[
@@ -61,6 +69,7 @@ def _no_items() -> list[str]:
         "hosting",
         "data_items",
         "security_measures",
+        "transfer_exemption",
     ],
 )
 class ProcessingSystem(models.Model):
@@ -89,6 +98,19 @@ class ProcessingSystem(models.Model):
         _("security measures"),
         blank=True,
         help_text=_("Access control, backups, logging… as the register should state them."),
+    )
+    # Law 91/2025/QH15 Art. 20(2): the transfer dossier is filed within 60 days of the first day.
+    first_transfer_on = models.DateField(
+        _("data first sent there on"),
+        null=True,
+        blank=True,
+        help_text=_("For a system abroad: the first day personal data went there."),
+    )
+    transfer_exemption = models.CharField(
+        _("exemption from the transfer dossier"),
+        max_length=20,
+        choices=TransferExemption.choices,
+        blank=True,
     )
     is_active = models.BooleanField(_("in use"), default=True)
 

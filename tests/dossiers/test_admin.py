@@ -37,6 +37,7 @@ def _systems(count: int, actor: Any) -> ProcessingSystem:
         "admin:dossiers_processingsystem_add",
         "admin:dossiers_register",
         "admin:dossiers_register_csv",
+        "admin:dossiers_transfers",
         "admin:dossiers_exemptionassessment_changelist",
     ],
 )
