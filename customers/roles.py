@@ -167,6 +167,8 @@ ROLES: dict[str, Role] = {
                 *_crud("exemptionassessment", "view", app="dossiers"),
                 # The systems the register names, and the register itself (Law 91/2025 Art. 21).
                 *_crud("processingsystem", "add", "change", "view", app="dossiers"),
+                # The filings of the dossiers and when the next one is due (Decree 356 Art. 20).
+                *_crud("dossierfiling", "add", "change", "view", app="dossiers"),
             ),
         ),
         Role(

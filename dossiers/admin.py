@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from customers.admin.base import ServiceModelAdmin
 from customers.kernel import pdf
 from customers.personal_data import LegalItem
-from dossiers import exemption, register, services, transfers
-from dossiers.models import ExemptionAssessment, ProcessingSystem
+from dossiers import exemption, filings, register, services, transfers
+from dossiers.models import DossierFiling, ExemptionAssessment, ProcessingSystem
 
 
 @admin.register(ExemptionAssessment)
@@ -193,3 +193,39 @@ class ProcessingSystemAdmin(ServiceModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/dossiers/register.html", context)
+
+
+@admin.register(DossierFiling)
+class DossierFilingAdmin(ServiceModelAdmin):
+    list_display = ("kind", "form", "filed_on", "reference", "completion_requested_on")
+    list_filter = ("kind", "form")
+    list_select_related = ()
+    search_fields = ("reference",)
+    change_list_template = "admin/dossiers/dossierfiling/change_list.html"
+    fields = (
+        "kind",
+        "form",
+        "filed_on",
+        "reference",
+        "file",
+        "completion_requested_on",
+        "completed_on",
+        "notes",
+    )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_through_service(
+        self, request: HttpRequest, obj: DossierFiling, values: dict[str, Any], change: bool
+    ) -> DossierFiling:
+        upload = request.FILES.get("file")
+        if upload is not None:
+            obj.file = None  # the service stores the checked file
+        return services.dossier_filing_save(filing=obj, actor=request.user, upload=upload)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        statuses = [filings.dossier_status(kind) for kind in DossierFiling.Kind.values]
+        return super().changelist_view(request, {**(extra_context or {}), "statuses": statuses})

@@ -141,3 +141,41 @@ class ProcessingSystem(models.Model):
     @property
     def is_abroad(self) -> bool:
         return is_abroad(self.country)
+
+
+@personal_data.declare(personal={}, non_personal=["kind", "form", "reference", "file", "notes"])
+class DossierFiling(models.Model):
+    """One filing of a dossier with the authority (Cục A05, Bộ Công an): the first (Mẫu số 02a for
+    the impact assessment, 01a for transfers) or an update (Mẫu số 03a), with the agency's answer
+    or its request to complete within 30 days (Decree 356/2025/NĐ-CP Art. 18–20)."""
+
+    class Kind(models.TextChoices):
+        IMPACT = "impact", _("Impact assessment (Mẫu số 10)")
+        TRANSFER = "transfer", _("Cross-border transfer (Mẫu số 09)")
+
+    class Form(models.TextChoices):
+        FIRST = "first", _("First filing (Mẫu số 02a / 01a)")
+        UPDATE = "update", _("Update (Mẫu số 03a)")
+
+    kind = models.CharField(_("dossier"), max_length=20, choices=Kind.choices)
+    form = models.CharField(_("filed as"), max_length=20, choices=Form.choices)
+    filed_on = models.DateField(_("filed on"))
+    reference = models.CharField(_("receipt number"), max_length=120, blank=True)
+    file = models.FileField(_("the dossier as filed"), upload_to="dossiers/%Y/", blank=True)
+    completion_requested_on = models.DateField(
+        _("agency asked to complete it on"), null=True, blank=True
+    )
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("dossier filing")
+        verbose_name_plural = _("dossier filings")
+        ordering = ["-filed_on", "-id"]
+
+    def __str__(self) -> str:
+        from customers.kernel.text import local_date
+
+        return f"{self.get_kind_display()} — {local_date(self.filed_on)}"

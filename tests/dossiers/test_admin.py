@@ -38,6 +38,8 @@ def _systems(count: int, actor: Any) -> ProcessingSystem:
         "admin:dossiers_register",
         "admin:dossiers_register_csv",
         "admin:dossiers_transfers",
+        "admin:dossiers_dossierfiling_changelist",
+        "admin:dossiers_dossierfiling_add",
         "admin:dossiers_exemptionassessment_changelist",
     ],
 )
