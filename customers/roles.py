@@ -169,6 +169,9 @@ ROLES: dict[str, Role] = {
                 *_crud("processingsystem", "add", "change", "view", app="dossiers"),
                 # The filings of the dossiers and when the next one is due (Decree 356 Art. 20).
                 *_crud("dossierfiling", "add", "change", "view", app="dossiers"),
+                # The DPO's appointment and training (Decree 356/2025 Art. 13).
+                *_crud("dpoappointment", "add", "change", "view", app="dossiers"),
+                *_crud("dpotraining", "add", "change", "view", app="dossiers"),
             ),
         ),
         Role(

@@ -21,7 +21,13 @@ from customers.admin.base import ServiceModelAdmin
 from customers.kernel import pdf
 from customers.personal_data import LegalItem
 from dossiers import exemption, filings, register, services, transfers
-from dossiers.models import DossierFiling, ExemptionAssessment, ProcessingSystem
+from dossiers.models import (
+    DossierFiling,
+    DpoAppointment,
+    DpoTraining,
+    ExemptionAssessment,
+    ProcessingSystem,
+)
 
 
 @admin.register(ExemptionAssessment)
@@ -229,3 +235,66 @@ class DossierFilingAdmin(ServiceModelAdmin):
     ) -> HttpResponse:
         statuses = [filings.dossier_status(kind) for kind in DossierFiling.Kind.values]
         return super().changelist_view(request, {**(extra_context or {}), "statuses": statuses})
+
+
+@admin.register(DpoAppointment)
+class DpoAppointmentAdmin(ServiceModelAdmin):
+    list_display = ("full_name", "position", "appointed_on", "ends_on", "conditions_shown")
+    list_filter = ()
+    list_select_related = ()
+    search_fields = ("full_name", "appointment_number")
+    fieldsets = (
+        (None, {"fields": ("full_name", "position", "email", "phone")}),
+        (
+            _("Appointment (Decree 356/2025/NĐ-CP Art. 13(1))"),
+            {"fields": ("appointment_number", "appointed_on", "ends_on", "appointment_file")},
+        ),
+        (
+            _("Conditions (Art. 13(2))"),
+            {"fields": ("education", "experience_field", "experience_years")},
+        ),
+        (
+            _("Confidentiality"),
+            {"fields": ("confidentiality_signed_on", "confidentiality_file")},
+        ),
+    )
+
+    @admin.display(description=_("conditions of Art. 13(2)"))
+    def conditions_shown(self, obj: DpoAppointment) -> str:
+        # (a) and (b) are refused on entry; (c) is met by a recorded training.
+        if obj.trained:
+            return str(_("met"))
+        return str(_("training (c) not yet recorded"))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_through_service(
+        self, request: HttpRequest, obj: DpoAppointment, values: dict[str, Any], change: bool
+    ) -> DpoAppointment:
+        uploads: dict[str, object] = {}
+        for field in ("appointment_file", "confidentiality_file"):
+            if (upload := request.FILES.get(field)) is not None:
+                uploads[field] = upload
+                setattr(obj, field, None)  # the service stores the checked file
+        return services.dpo_appointment_save(appointment=obj, actor=request.user, uploads=uploads)
+
+
+@admin.register(DpoTraining)
+class DpoTrainingAdmin(ServiceModelAdmin):
+    list_display = ("course", "appointment", "provider", "completed_on")
+    list_filter = ("appointment",)
+    list_select_related = ("appointment",)
+    search_fields = ("course", "provider")
+    fields = ("appointment", "course", "provider", "completed_on", "certificate_file")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_through_service(
+        self, request: HttpRequest, obj: DpoTraining, values: dict[str, Any], change: bool
+    ) -> DpoTraining:
+        upload = request.FILES.get("certificate_file")
+        if upload is not None:
+            obj.certificate_file = None  # the service stores the checked file
+        return services.dpo_training_save(training=obj, actor=request.user, upload=upload)

@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from customers import personal_data
 from customers.countries import Country, is_abroad
 from customers.models import EnterpriseSize
-from customers.personal_data import LegalItem
+from customers.personal_data import Category, Erasure, LegalItem, PersonalField
 
 
 @personal_data.declare(
@@ -179,3 +179,123 @@ class DossierFiling(models.Model):
         from customers.kernel.text import local_date
 
         return f"{self.get_kind_display()} — {local_date(self.filed_on)}"
+
+
+@personal_data.declare(
+    personal={
+        # The DPO is a named employee; the record is the company's evidence of the appointment.
+        "full_name": PersonalField(Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.KEEP),
+        "email": PersonalField(Category.CONTACT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.KEEP),
+        "phone": PersonalField(Category.CONTACT, legal=LegalItem.NUMBERS, erasure=Erasure.KEEP),
+    },
+    non_personal=[
+        "position",
+        "appointment_number",
+        "appointment_file",
+        "education",
+        "experience_field",
+        "confidentiality_file",
+    ],
+)
+class DpoAppointment(models.Model):
+    """The person appointed to protect personal data (Law 91/2025/QH15 Art. 33(2); Decree
+    356/2025/NĐ-CP Art. 13): appointed in writing, with a college degree or higher, two years'
+    experience in a listed field and training in data protection."""
+
+    class Education(models.TextChoices):
+        BELOW_COLLEGE = "below_college", _("Below college")
+        COLLEGE = "college", _("College")
+        UNIVERSITY = "university", _("University")
+        POSTGRADUATE = "postgraduate", _("Postgraduate")
+
+    class ExperienceField(models.TextChoices):
+        # Decree 356/2025 Art. 13(2)(b).
+        LEGAL = "legal", _("Legal affairs")
+        IT = "it", _("Information technology")
+        CYBERSECURITY = "cybersecurity", _("Cybersecurity")
+        DATA_SECURITY = "data_security", _("Data security")
+        RISK = "risk", _("Risk management")
+        COMPLIANCE = "compliance", _("Compliance")
+        HR = "hr", _("Human resources")
+        PERSONNEL = "personnel", _("Personnel organisation")
+
+    full_name = models.CharField(_("full name"), max_length=200)
+    position = models.CharField(_("position"), max_length=200)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    appointment_number = models.CharField(_("appointment document no."), max_length=100)
+    appointed_on = models.DateField(_("appointed on"))
+    ends_on = models.DateField(_("ended on"), null=True, blank=True)
+    appointment_file = models.FileField(
+        _("the appointment document"), upload_to="dossiers/dpo/", blank=True
+    )
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices)
+    experience_field = models.CharField(
+        _("field of experience"), max_length=20, choices=ExperienceField.choices
+    )
+    experience_years = models.PositiveSmallIntegerField(_("years of experience since graduating"))
+    confidentiality_signed_on = models.DateField(
+        _("confidentiality agreement signed on"), null=True, blank=True
+    )
+    confidentiality_file = models.FileField(
+        _("confidentiality agreement"), upload_to="dossiers/dpo/", blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("DPO appointment")
+        verbose_name_plural = _("DPO appointments")
+        ordering = ["-appointed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} — {self.position}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, ValidationError] = {}
+        if self.education == self.Education.BELOW_COLLEGE:
+            errors["education"] = ValidationError(
+                _("The DPO must hold a college degree or higher (Decree 356/2025 Art. 13(2)(a))."),
+                code="education",
+            )
+        if self.experience_years is not None and self.experience_years < 2:
+            errors["experience_years"] = ValidationError(
+                _("The DPO needs at least 2 years' experience (Decree 356/2025 Art. 13(2)(b))."),
+                code="experience",
+            )
+        if self.ends_on and self.appointed_on and self.ends_on < self.appointed_on:
+            errors["ends_on"] = ValidationError(
+                _("It cannot end before the appointment."), code="ends_before_start"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def trained(self) -> bool:
+        """Decree 356/2025 Art. 13(2)(c): trained in data-protection law and skills."""
+        return self.trainings.exists()
+
+
+@personal_data.declare(personal={}, non_personal=["course", "provider", "certificate_file"])
+class DpoTraining(models.Model):
+    appointment = models.ForeignKey(
+        DpoAppointment,
+        on_delete=models.PROTECT,
+        related_name="trainings",
+        verbose_name=_("DPO appointment"),
+    )
+    course = models.CharField(_("course"), max_length=255)
+    provider = models.CharField(_("provider"), max_length=255, blank=True)
+    completed_on = models.DateField(_("completed on"))
+    certificate_file = models.FileField(_("certificate"), upload_to="dossiers/dpo/", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("DPO training")
+        verbose_name_plural = _("DPO trainings")
+        ordering = ["-completed_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.course

@@ -40,6 +40,9 @@ def _systems(count: int, actor: Any) -> ProcessingSystem:
         "admin:dossiers_transfers",
         "admin:dossiers_dossierfiling_changelist",
         "admin:dossiers_dossierfiling_add",
+        "admin:dossiers_dpoappointment_changelist",
+        "admin:dossiers_dpoappointment_add",
+        "admin:dossiers_dpotraining_changelist",
         "admin:dossiers_exemptionassessment_changelist",
     ],
 )
