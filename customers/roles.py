@@ -69,6 +69,14 @@ _HANDLE_COMPLAINTS = (
     *_crud("publicholiday", "view", app="complaints"),
 )
 _HOLIDAYS = _crud("publicholiday", "add", "change", "delete", "view", app="complaints")
+# Imports from spreadsheets (imports/): who enters customers, orders and consents by hand
+# may bring them in from the shop's files, through the same services.
+_IMPORT = (
+    *_crud("importjob", "view", "add", app="imports"),
+    "imports.import_customers",
+    "imports.import_orders",
+    "imports.import_consents",
+)
 # Breach incidents: Legal & compliance and administrators only.
 _INCIDENTS = (
     *_crud("incident", "view", "add", "change", app="complaints"),
@@ -109,6 +117,7 @@ ROLES: dict[str, Role] = {
                 # approving them is Legal & compliance's.
                 *_crud("erasurerequest", "add", "change", "view", app="retention"),
                 *_HANDLE_COMPLAINTS,
+                *_IMPORT,
             ),
         ),
         Role(
@@ -169,6 +178,7 @@ ROLES: dict[str, Role] = {
                 *_crud("processingsystem", "add", "change", "view", app="dossiers"),
                 # The filings of the dossiers and when the next one is due (Decree 356 Art. 20).
                 *_crud("dossierfiling", "add", "change", "view", app="dossiers"),
+                *_IMPORT,
             ),
         ),
         Role(
