@@ -199,7 +199,7 @@ def test_the_mapping_must_give_the_required_fields_once(cskh) -> None:
     errors = services.mapping_errors(job.kind, job.columns, job.mapping)
     assert "Mã số khách hàng" in errors[-1]
     errors = services.mapping_errors(job.kind, job.columns, ["shop_id", "full_name", "full_name"])
-    assert errors[2].startswith("“Họ tên” đã được chọn cho cột “Tên khách”")
+    assert errors[2] == "“Họ và tên” đã được chọn cho cột “Tên khách”."
 
 
 def test_sales_may_not_import(db) -> None:
