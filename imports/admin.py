@@ -112,17 +112,20 @@ class ImportJobAdmin(admin.ModelAdmin):
         info = self.opts.app_label, self.opts.model_name
         return [
             path(
-                "<path:object_id>/progress/",
+                "<int:object_id>/progress/",
                 self.admin_site.admin_view(self.progress_view),
                 name=f"{info[0]}_{info[1]}_progress",
             ),
             *super().get_urls(),
         ]
 
-    def _job(self, request: HttpRequest, object_id: str) -> ImportJob:
+    def _job(self, request: HttpRequest, object_id: Any) -> ImportJob:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        job = ImportJob.objects.select_related("created_by").filter(pk=unquote(object_id)).first()
+        object_id = unquote(str(object_id))
+        job = None
+        if object_id.isdigit():
+            job = ImportJob.objects.select_related("created_by").filter(pk=object_id).first()
         if job is None:
             raise Http404(_("No such import."))
         return job
@@ -220,7 +223,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/imports/importjob/job.html", context)
 
-    def progress_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+    def progress_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
         """What the page's progress bar shows, for a script or a monitor to poll."""
         job = self._job(request, object_id)
         return JsonResponse(

@@ -41,6 +41,7 @@ def moment(value: Any) -> datetime.datetime | None:
     """A date or a date and time, day first; Vietnam time when no offset is given."""
     if value in (None, ""):
         return None
+    found: datetime.datetime | None
     if isinstance(value, datetime.datetime):
         found = value
     elif isinstance(value, datetime.date):
@@ -63,9 +64,7 @@ def moment(value: Any) -> datetime.datetime | None:
                 code="date",
                 params={"value": typed[:40]},
             )
-    if timezone.is_naive(found):
-        found = timezone.make_aware(found)
-    return found
+    return timezone.make_aware(found) if timezone.is_naive(found) else found
 
 
 _AMOUNT = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")

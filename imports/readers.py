@@ -92,7 +92,7 @@ def _check_utf8(upload: IO[bytes]) -> None:
 
 def _text(upload: IO[bytes]) -> io.TextIOWrapper:
     upload.seek(0)
-    return io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]  # any binary file
+    return io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
 
 
 def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:

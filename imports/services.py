@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from customers import services
 from customers.kernel.files import random_name
-from customers.kernel.writes import Actor, queue_after_commit, require_permission
+from customers.kernel.writes import Actor, queue_after_commit, require_permission, staff_or_none
 from customers.models import Consent, Customer, PolicyVersion, Purpose
 from imports import readers
 from imports.columns import Action, columns_for, guess_mapping
@@ -40,7 +40,7 @@ FILE_KEPT = datetime.timedelta(hours=24)
 # The per-row results (they name customers by their id) are deleted after this.
 ROWS_KEPT = datetime.timedelta(days=30)
 
-PERMISSIONS = {
+PERMISSIONS: dict[str, str] = {
     Kind.CUSTOMERS: "imports.import_customers",
     Kind.ORDERS: "imports.import_orders",
     Kind.CONSENTS: "imports.import_consents",
@@ -105,7 +105,7 @@ def import_job_create(*, actor: Actor, kind: str, upload: Any) -> ImportJob:
         columns=header,
         mapping=guess_mapping(kind, header),
         total=total,
-        created_by=actor,
+        created_by=staff_or_none(actor),
     )
     upload.seek(0)
     job.file.save(random_name("", "")[:-4] + "." + file_type, File(upload), save=False)
@@ -457,7 +457,7 @@ def _write_consent(actor: Any, parsed: dict[str, Any]) -> tuple[str, int]:
     return ("updated" if consent is not None else "created"), customer.pk
 
 
-WRITERS = {
+WRITERS: dict[str, Callable[[Any, dict[str, Any]], tuple[str, int]]] = {
     Kind.CUSTOMERS: _write_customer,
     Kind.ORDERS: _write_order,
     Kind.CONSENTS: _write_consent,
