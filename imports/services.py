@@ -2,8 +2,10 @@
 through customers' services, the staff member who runs the import as the actor.
 
 A row is written whole or not at all (a savepoint per row) and a refused row never stops the
-others. A dry run runs the same services and rolls each row back: what it says would be created
-or refused is what the import would do, and it writes nothing.
+others. A dry run runs the same services on the same batches of BATCH_ROWS rows and rolls each
+batch back: what it says would be created, updated or refused is what the import would do, and
+it writes nothing. (A row that depends on one more than BATCH_ROWS rows earlier in the same file,
+a withdrawal far below its consent, is tried without it.)
 """
 
 from __future__ import annotations
@@ -204,6 +206,9 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
                 for batch in _batches(readers.rows(upload, job.file_type), BATCH_ROWS):
                     with transaction.atomic():
                         results = [_row(job, actor, row) for row in batch]
+                        if job.dry_run:
+                            transaction.set_rollback(True)
+                    with transaction.atomic():
                         ImportRow.objects.bulk_create(results)
                         for result in results:
                             counts["done"] += 1
@@ -245,7 +250,7 @@ def _batches(rows: Iterator[readers.Row], size: int) -> Iterator[list[readers.Ro
 
 
 def _row(job: ImportJob, actor: Any, row: readers.Row) -> ImportRow:
-    """One row, written whole or not at all; in a dry run, rolled back whatever happened."""
+    """One row, written whole or not at all (its savepoint)."""
     values = {
         field: row.values[index] if index < len(row.values) else None
         for index, field in enumerate(job.mapping)
@@ -258,8 +263,6 @@ def _row(job: ImportJob, actor: Any, row: readers.Row) -> ImportRow:
     try:
         with transaction.atomic():
             result, customer_id = WRITERS[job.kind](actor, _parsed(job.kind, values))
-            if job.dry_run:
-                transaction.set_rollback(True)
     except ValidationError as error:
         return ImportRow(
             job=job, line=row.line, result="refused", key=key[:120], errors=_errors(job, error)

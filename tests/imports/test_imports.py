@@ -224,3 +224,56 @@ def test_a_file_only_tried_is_deleted_after_a_day(cskh) -> None:
     import os
 
     assert not os.path.exists(path)
+
+
+def test_an_erasure_deletes_the_customer_s_imported_rows(cskh) -> None:
+    from retention.erasure import customer_erase
+
+    job = services.import_job_create(
+        actor=cskh, kind=Kind.CUSTOMERS, upload=csv_file(CUSTOMERS_CSV)
+    )
+    run(job, cskh, dry_run=False)
+    hoa = Customer.objects.get(external_id="KH001")
+    assert ImportRow.objects.filter(customer=hoa).count() == 1
+    customer_erase(customer=hoa)
+    assert not ImportRow.objects.filter(key="KH001").exists()
+    assert ImportRow.objects.filter(key="KH003").exists()
+
+
+def test_a_row_of_an_xlsx_number_and_a_quoted_multiline_csv_keep_their_lines(cskh) -> None:
+    text = 'Mã KH,Họ tên,Địa chỉ\nKH1,An,"12 Lê Lợi\nMỹ Tho"\n\nKH2,,x\n'
+    job = services.import_job_create(actor=cskh, kind=Kind.CUSTOMERS, upload=csv_file(text))
+    job = run(job, cskh, dry_run=True)
+    assert [(line, result) for line, result, _k, _e in rows(job)] == [
+        (2, "created"),
+        (5, "refused"),
+    ]
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_the_sample_files_import_without_a_refusal(cskh, extension, policy) -> None:
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import PurposeFactory
+
+    for code in ("marketing-email", "product-notifications"):
+        PurposeFactory(code=code)
+    samples = Path(services.__file__).parent / "samples"
+    for kind, name in (
+        (Kind.CUSTOMERS, "khach-hang"),
+        (Kind.ORDERS, "don-hang"),
+        (Kind.CONSENTS, "dong-y"),
+    ):
+        data = (samples / f"{name}.{extension}").read_bytes()
+        upload = SimpleUploadedFile(f"{name}.{extension}", data)
+        job = services.import_job_create(actor=cskh, kind=kind, upload=upload)
+        assert "" not in job.mapping, (name, job.columns, job.mapping)
+        dry = run(job, cskh, dry_run=True)
+        assert dry.failed == 0, rows(dry)
+        done = run(job, cskh, dry_run=False)
+        assert done.failed == 0 and done.done == dry.done
+    assert Customer.objects.count() == 4
+    assert Order.objects.count() == 3
+    assert Consent.objects.filter(status="withdrawn").count() == 1
