@@ -10,3 +10,4 @@ class ImportsConfig(AppConfig):
     name = "imports"
     verbose_name = _("Imports")
     default_auto_field = "django.db.models.BigAutoField"
+    demo_data = "imports.demo_data.demo_data_load"
