@@ -90,6 +90,16 @@ def amount_vnd(value: Any) -> int | None:
     )
 
 
+def phone(value: Any) -> str:
+    """A phone number as typed; a number cell Excel stripped of its leading zero (912853984)
+    gets it back, as a Vietnamese number has 10 digits starting with 0 (9 after it)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        digits = cell_text(value)
+        if len(digits) == 9 and digits.isdigit():
+            return "0" + digits
+    return cell_text(value)
+
+
 _YES = {"co", "yes", "y", "true", "1", "x", "da", "roi"}
 _NO = {"khong", "no", "n", "false", "0", "chua", ""}
 
@@ -110,8 +120,12 @@ def yes_no(value: Any) -> bool:
 def choice(choices: type[models.TextChoices], *extra: tuple[str, str]) -> Parser:
     """A choice by its code or by its label, Vietnamese or English, with or without accents."""
 
+    known: dict[str, str] = {}
+
     def labels() -> dict[str, str]:
-        found: dict[str, str] = {}
+        if known:
+            return known
+        found = known
         for language in ("en", "vi"):
             with translation.override(language):
                 for code, label in choices.choices:
@@ -182,6 +196,7 @@ CUSTOMER_COLUMNS = (
         "phone",
         gettext_lazy("Phone"),
         ("dien thoai", "so dien thoai", "sdt", "dt", "phone", "phone number", "mobile"),
+        phone,
     ),
     Column(
         "address",
@@ -257,6 +272,7 @@ ORDER_COLUMNS = (
         "delivery_phone",
         gettext_lazy("Delivery phone"),
         ("sdt nguoi nhan", "dien thoai nguoi nhan", "sdt giao hang", "delivery phone"),
+        phone,
     ),
     Column(
         "delivery_address",

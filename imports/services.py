@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,7 +24,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers import services
-from customers.kernel.files import random_name
 from customers.kernel.writes import Actor, queue_after_commit, require_permission, staff_or_none
 from customers.models import Consent, Customer, PolicyVersion, Purpose
 from imports import readers
@@ -110,7 +110,7 @@ def import_job_create(*, actor: Actor, kind: str, upload: Any) -> ImportJob:
         created_by=staff_or_none(actor),
     )
     upload.seek(0)
-    job.file.save(random_name("", "")[:-4] + "." + file_type, File(upload), save=False)
+    job.file.save(f"{secrets.token_hex(16)}.{file_type}", File(upload), save=False)
     job.full_clean(exclude=["file"])
     job.save()
     return job
@@ -265,7 +265,12 @@ def _row(job: ImportJob, actor: Any, row: readers.Row) -> ImportRow:
             result, customer_id = WRITERS[job.kind](actor, _parsed(job.kind, values))
     except ValidationError as error:
         return ImportRow(
-            job=job, line=row.line, result="refused", key=key[:120], errors=_errors(job, error)
+            job=job,
+            line=row.line,
+            result="refused",
+            key=key[:120],
+            errors=_errors(job, error),
+            customer_id=_existing_customer_id(job.kind, values),
         )
     except Exception:
         logger.exception("import %s, line %s", job.pk, row.line)
@@ -284,6 +289,15 @@ def _row(job: ImportJob, actor: Any, row: readers.Row) -> ImportRow:
         key=key[:120],
         customer_id=None if job.dry_run else customer_id,
     )
+
+
+def _existing_customer_id(kind: str, values: dict[str, Any]) -> int | None:
+    """The customer a refused row is about, if they exist: an erasure deletes the row too."""
+    shop_id = readers.cell_text(values.get("shop_id" if kind == Kind.CUSTOMERS else "customer"))
+    if not shop_id:
+        return None
+    found = Customer.objects.filter(external_id=shop_id).values_list("pk", flat=True).first()
+    return int(found) if found is not None else None
 
 
 def _parsed(kind: str, values: dict[str, Any]) -> dict[str, Any]:

@@ -277,3 +277,25 @@ def test_the_sample_files_import_without_a_refusal(cskh, extension, policy) -> N
     assert Customer.objects.count() == 4
     assert Order.objects.count() == 3
     assert Consent.objects.filter(status="withdrawn").count() == 1
+
+
+def test_an_excel_number_keeps_the_phone_s_leading_zero(cskh) -> None:
+    upload = xlsx_file([["Mã KH", "Họ tên", "SĐT"], ["KH7", "Võ Ngọc My", 912853984]])
+    job = services.import_job_create(actor=cskh, kind=Kind.CUSTOMERS, upload=upload)
+    run(job, cskh, dry_run=False)
+    assert Customer.objects.get(external_id="KH7").phone == "+84912853984"
+
+
+def test_a_refused_row_about_a_known_customer_goes_with_their_erasure(cskh) -> None:
+    from retention.erasure import customer_erase
+
+    hoa, _result = customer_services.customer_upsert(
+        external_id="KH001", full_name="Nguyễn Thị Hoa", phone="0912853984", actor=cskh
+    )
+    job = services.import_job_create(
+        actor=cskh, kind=Kind.CUSTOMERS, upload=csv_file("Mã KH,Họ tên,Email\nKH001,Hoa,sai@\n")
+    )
+    run(job, cskh, dry_run=False)
+    assert ImportRow.objects.get(job=job).result == "refused"
+    customer_erase(customer=hoa)
+    assert not ImportRow.objects.filter(job=job).exists()
