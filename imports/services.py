@@ -76,10 +76,11 @@ def kinds_allowed(actor: Actor) -> list[str]:
     return [kind for kind, permission in PERMISSIONS.items() if user.has_perm(permission)]
 
 
-@transaction.atomic
 def import_job_create(*, actor: Actor, kind: str, upload: Any) -> ImportJob:
     """Keep the file (under a random name: the uploaded one may name a person), read its header
-    and count its rows; the columns are guessed from the header, for staff to check."""
+    and count its rows; the columns are guessed from the header, for staff to check. Read
+    outside a transaction: a large file takes seconds, and SQLite would keep its writers
+    waiting meanwhile."""
     if kind not in Kind.values:
         raise ValidationError({"kind": ValidationError(_("Choose what the file holds."))})
     _require(actor, kind)
@@ -109,10 +110,14 @@ def import_job_create(*, actor: Actor, kind: str, upload: Any) -> ImportJob:
         total=total,
         created_by=staff_or_none(actor),
     )
+    job.full_clean(exclude=["file"])
     upload.seek(0)
     job.file.save(f"{secrets.token_hex(16)}.{file_type}", File(upload), save=False)
-    job.full_clean(exclude=["file"])
-    job.save()
+    try:
+        job.save()
+    except BaseException:
+        job.file.delete(save=False)  # never a stored spreadsheet without its job to purge it
+        raise
     return job
 
 
@@ -133,11 +138,10 @@ def mapping_errors(kind: str, header: list[str], mapping: list[str]) -> dict[int
             }
         else:
             seen[field] = index
-    missing = [str(column.label) for column in fields.values() if column.required]
     missing = [
-        label
-        for label, column in zip(missing, [c for c in fields.values() if c.required], strict=True)
-        if column.field not in seen
+        str(column.label)
+        for column in fields.values()
+        if column.required and column.field not in seen
     ]
     if missing:
         errors[-1] = _("Choose the column of: %(fields)s.") % {"fields": ", ".join(missing)}
