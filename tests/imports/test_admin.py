@@ -69,6 +69,7 @@ def test_upload_then_dry_run_then_import(client_cskh, cskh, django_assert_max_nu
     text = page_text(page)
     assert "chạy thử: không ghi gì" in text
     assert "Sẽ tạo mới" in text and "Sẽ bị từ chối" in text
+    assert "Sẽ tạo mới 2, cập nhật 0, giữ nguyên 0." in text
     assert "Điện thoại" in text  # the refused row's column, by the file's header
     assert_vietnamese(page)
     refused = client_cskh.get(page_url + "?refused=1")
