@@ -69,6 +69,14 @@ _HANDLE_COMPLAINTS = (
     *_crud("publicholiday", "view", app="complaints"),
 )
 _HOLIDAYS = _crud("publicholiday", "add", "change", "delete", "view", app="complaints")
+# Imports from spreadsheets (imports/): who enters customers, orders and consents by hand
+# may bring them in from the shop's files, through the same services.
+_IMPORT = (
+    *_crud("importjob", "view", "add", app="imports"),
+    "imports.import_customers",
+    "imports.import_orders",
+    "imports.import_consents",
+)
 # Breach incidents: Legal & compliance and administrators only.
 _INCIDENTS = (
     *_crud("incident", "view", "add", "change", app="complaints"),
@@ -109,6 +117,7 @@ ROLES: dict[str, Role] = {
                 # approving them is Legal & compliance's.
                 *_crud("erasurerequest", "add", "change", "view", app="retention"),
                 *_HANDLE_COMPLAINTS,
+                *_IMPORT,
             ),
         ),
         Role(
@@ -172,6 +181,7 @@ ROLES: dict[str, Role] = {
                 # The DPO's appointment and training (Decree 356/2025 Art. 13).
                 *_crud("dpoappointment", "add", "change", "view", app="dossiers"),
                 *_crud("dpotraining", "add", "change", "view", app="dossiers"),
+                *_IMPORT,
             ),
         ),
         Role(

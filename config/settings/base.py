@@ -106,6 +106,7 @@ LOCAL_APPS = [
     "complaints",
     "retention",
     "dossiers",
+    "imports",
     "api",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

@@ -1,0 +1,244 @@
+"""Imports in the admin: upload a file, check how its columns are read, try it (a dry run that
+writes nothing), then import it; the job's page shows its progress and each row's result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from customers.kernel.forms import add_service_errors
+from imports import services
+from imports.columns import columns_for
+from imports.models import ImportJob, ImportRow, Kind
+
+ROWS_PER_PAGE = 100
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("The file holds"), choices=())
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy(
+            "CSV (UTF-8) or Excel (.xlsx), the first row naming the columns; dates day first "
+            "(dd/mm/yyyy). See the sample files in the import guide."
+        ),
+    )
+
+    def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, Kind(kind).label) for kind in kinds]  # type: ignore[attr-defined]  # a ChoiceField
+
+
+class MappingForm(forms.Form):
+    """One choice per column of the file: the field it goes to, or ignored."""
+
+    def __init__(self, *args: Any, job: ImportJob, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.job = job
+        choices = [("", _("— ignored —"))] + [
+            (column.field, f"{column.label}{' *' if column.required else ''}")
+            for column in columns_for(job.kind).values()
+        ]
+        for index, header in enumerate(job.columns):
+            guessed = job.mapping[index] if index < len(job.mapping) else ""
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=header or _("(column %(number)s without a name)") % {"number": index + 1},
+                choices=choices,
+                required=False,
+                initial=guessed,
+                help_text=""
+                if guessed
+                else _("Not recognised: choose its field, or leave it ignored."),
+            )
+
+    def mapping(self) -> list[str]:
+        return [
+            self.cleaned_data.get(f"column_{index}", "") for index in range(len(self.job.columns))
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        errors = services.mapping_errors(self.job.kind, self.job.columns, self.mapping())
+        for index, message in errors.items():
+            self.add_error(None if index < 0 else f"column_{index}", message)
+        return cleaned
+
+
+RESULT_LABELS = {
+    False: {
+        "created": gettext_lazy("Created"),
+        "updated": gettext_lazy("Updated"),
+        "unchanged": gettext_lazy("Unchanged"),
+        "refused": gettext_lazy("Refused"),
+    },
+    True: {
+        "created": gettext_lazy("Would be created"),
+        "updated": gettext_lazy("Would be updated"),
+        "unchanged": gettext_lazy("Would stay unchanged"),
+        "refused": gettext_lazy("Would be refused"),
+    },
+}
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "status", "dry_run", "total", "done", "failed", "created_by")
+    list_select_related = ("created_by",)
+    list_filter = ("kind", "status", "dry_run")
+    search_fields = ("created_by__username",)
+    raw_id_fields = ("created_by",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and bool(services.kinds_allowed(request.user))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[Any]:
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<int:object_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name=f"{info[0]}_{info[1]}_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _job(self, request: HttpRequest, object_id: Any) -> ImportJob:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        object_id = unquote(str(object_id))
+        job = None
+        if object_id.isdigit():
+            job = ImportJob.objects.select_related("created_by").filter(pk=object_id).first()
+        if job is None:
+            raise Http404(_("No such import."))
+        return job
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        kinds = services.kinds_allowed(request.user)
+        form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds)
+        if request.method == "POST" and form.is_valid():
+            try:
+                job = services.import_job_create(
+                    actor=request.user,
+                    kind=form.cleaned_data["kind"],
+                    upload=form.cleaned_data["file"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            except PermissionDenied as error:
+                form.add_error(None, str(error))
+            else:
+                return HttpResponseRedirect(
+                    reverse("admin:imports_importjob_change", args=[job.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import a file"),
+            "form": form,
+            "has_view_permission": self.has_view_permission(request),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/imports/importjob/upload.html", context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        job = self._job(request, object_id)
+        can_run = job.kind in services.kinds_allowed(request.user) and bool(job.file)
+        form = None
+        if can_run and job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+            form = MappingForm(request.POST or None, job=job)
+            if request.method == "POST" and form.is_valid():
+                dry_run = "_import" not in request.POST
+                try:
+                    inline = services.import_job_start(
+                        job=job, actor=request.user, mapping=form.mapping(), dry_run=dry_run
+                    )
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                except PermissionDenied as error:
+                    form.add_error(None, str(error))
+                else:
+                    if inline:
+                        services.import_job_run(job_id=job.pk)
+                    else:
+                        self.message_user(
+                            request,
+                            _("The file is read in the background: this page shows how far."),
+                            messages.INFO,
+                        )
+                    return HttpResponseRedirect(request.path)
+        only_refused = request.GET.get("refused") == "1"
+        rows = job.rows.all().order_by("line")
+        if only_refused:
+            rows = rows.filter(result=ImportRow.Result.REFUSED)
+        paginator = Paginator(rows.only("line", "result", "key", "errors"), ROWS_PER_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
+        labels = RESULT_LABELS[job.dry_run]
+        shown = [
+            {
+                "line": row.line,
+                "result": row.result,
+                "label": labels[row.result],
+                "key": row.key,
+                "errors": row.errors,
+            }
+            for row in page.object_list
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(job),
+            "original": job,
+            "job": job,
+            "form": form,
+            "rows": shown,
+            "page": page,
+            "only_refused": only_refused,
+            "running": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
+            "progress_url": reverse("admin:imports_importjob_progress", args=[job.pk]),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/imports/importjob/job.html", context)
+
+    def progress_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
+        """What the page's progress bar shows, for a script or a monitor to poll."""
+        job = self._job(request, object_id)
+        return JsonResponse(
+            {
+                "status": job.status,
+                "status_label": str(job.get_status_display()),
+                "dry_run": job.dry_run,
+                "total": job.total,
+                "done": job.done,
+                "failed": job.failed,
+                "created": job.created,
+                "updated": job.updated,
+                "unchanged": job.unchanged,
+                "percent": job.percent,
+                "finished": job.is_finished,
+                "error": job.error,
+            }
+        )
