@@ -199,17 +199,21 @@ def exemption_record(*, today: datetime.date | None = None) -> ExemptionAssessme
     return kept
 
 
-def _warn(assessment: Assessment) -> None:
-    """To the data-protection contact, else to Legal & compliance's members."""
+def warning_recipients() -> list[str]:
+    """The data-protection contact, else Legal & compliance's members."""
     controller = controller_get()
-    recipients = [controller.dpo_email] if controller and controller.dpo_email else []
-    if not recipients:
-        recipients = list(
-            get_user_model()
-            .objects.filter(is_active=True, groups__name=ROLES[LEGAL_COMPLIANCE].group_name)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
+    if controller and controller.dpo_email:
+        return [controller.dpo_email]
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=ROLES[LEGAL_COMPLIANCE].group_name)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
+def _warn(assessment: Assessment) -> None:
+    recipients = warning_recipients()
     if not recipients:
         return
     with translation.override(settings.LANGUAGE_CODE):

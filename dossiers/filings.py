@@ -173,3 +173,50 @@ def dossier_status(kind: str, *, today: datetime.date | None = None) -> DossierS
         return DossierStatus(kind, label, filings, changes, today=today)
     due_on, due_for = min(candidates)
     return DossierStatus(kind, label, filings, changes, due_on, due_for, today)
+
+
+# Reminded this many days before the due date, and once the day after it passed.
+REMIND_DAYS_BEFORE = (7, 1)
+
+
+def dossiers_remind(*, today: datetime.date | None = None) -> int:
+    """Every morning: email the data-protection contact (else Legal & compliance's members)
+    about each dossier due in 7 days, tomorrow, or since yesterday. The days are fixed, so a
+    reminder needs no record of the ones sent."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+    from django.utils import translation
+
+    from dossiers.exemption import warning_recipients
+
+    today = today or timezone.localdate()
+    sent = 0
+    for kind in Kind.values:
+        status = dossier_status(kind, today=today)
+        if status.due_on is None:
+            continue
+        days_left = (status.due_on - today).days
+        if days_left not in REMIND_DAYS_BEFORE and days_left != -1:
+            continue
+        recipients = warning_recipients()
+        if not recipients:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("Dossier due on %(date)s: %(dossier)s") % {
+                "date": status.due_on.strftime("%d/%m/%Y"),
+                "dossier": status.label,
+            }
+            if days_left < 0:
+                subject = _("Overdue: %(subject)s") % {"subject": subject}
+            lines = [
+                _("Due: %(what)s, by %(date)s.")
+                % {"what": status.due_for, "date": status.due_on.strftime("%d/%m/%Y")},
+                "",
+                *(
+                    f"- {change.on.strftime('%d/%m/%Y')}: {change.what}"
+                    for change in status.changes
+                ),
+            ]
+        EmailMessage(subject=subject, body="\n".join(lines), to=recipients).send()
+        sent += 1
+    return sent

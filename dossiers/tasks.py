@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from customers.kernel.locks import job_lock
-from dossiers import exemption
+from dossiers import exemption, filings
 
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
@@ -14,3 +14,13 @@ def assess_exemption() -> bool:
         if lock is None:
             return False
         return exemption.exemption_record() is not None
+
+
+@shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
+def remind_dossiers() -> int:
+    """Every morning: the dossiers due in 7 days, tomorrow, or since yesterday (Decree 356/2025
+    Art. 19–20)."""
+    with job_lock("remind_dossiers", timeout=300) as lock:
+        if lock is None:
+            return 0
+        return filings.dossiers_remind()

@@ -113,3 +113,27 @@ def test_a_filing_in_the_future_is_refused(db: None) -> None:
             actor=role_member(LEGAL_COMPLIANCE, "phap-che-tuong-lai"),
         )
     assert "filed_on" in refused.value.message_dict
+
+
+def test_the_dpo_is_reminded_7_days_and_1_day_before_and_the_day_after(
+    controller: Controller,
+) -> None:
+    from django.core import mail
+    from django_celery_beat.models import PeriodicTask
+
+    _file(datetime.date(2026, 6, 1), completion_requested_on=datetime.date(2026, 6, 20))
+    due = datetime.date(2026, 7, 20)
+    sent_on = [
+        day
+        for offset in range(-10, 5)
+        if filings.dossiers_remind(today=(day := due + datetime.timedelta(days=offset)))
+    ]
+    assert sent_on == [
+        due - datetime.timedelta(days=7),
+        due - datetime.timedelta(days=1),
+        due + datetime.timedelta(days=1),
+    ]
+    assert [message.to for message in mail.outbox] == [[controller.dpo_email]] * 3
+    assert mail.outbox[-1].subject.startswith("Quá hạn")
+    assert "20/07/2026" in mail.outbox[0].subject
+    assert PeriodicTask.objects.filter(task="dossiers.tasks.remind_dossiers", enabled=True).exists()
