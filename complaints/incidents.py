@@ -469,8 +469,9 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def _organisation_context() -> dict[str, Any]:
-    """Section 1 of Mẫu số 08 and the signature: the controller profile as the forms show it."""
+def organisation_context() -> dict[str, Any]:
+    """Section 1 of Mẫu số 08 (and of 01a, 02a, 03a) and the signature: the controller profile as
+    the forms to the authority show it."""
     from customers.selectors import controller_get
     from customers.validators import format_phone_national
 
@@ -508,7 +509,7 @@ def notice_context(incident: Incident) -> dict[str, Any]:
             _("Confirmation minutes of the breach, %(date)s")
             % {"date": local_date(minutes.held_at)}
         )
-    context = _organisation_context()
+    context = organisation_context()
     return {
         **context,
         "incident": incident,
@@ -585,7 +586,7 @@ def incident_record_confirmation(
 
 def confirmation_context(minutes: IncidentConfirmation) -> dict[str, Any]:
     """What the printable minutes show (Law 91/2025 Art. 23(2)), in Vietnamese by the caller."""
-    context = _organisation_context()
+    context = organisation_context()
     held = timezone.localtime(minutes.held_at)
     return {
         **context,

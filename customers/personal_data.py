@@ -184,6 +184,18 @@ _REGISTRY: dict[str, Declaration] = {}
 ModelT = TypeVar("ModelT", bound=type[models.Model])
 
 
+def legal_items_for(items: Iterable[str]) -> set[str]:
+    """The law's points (LegalItem) that a recipient receiving these DataItems gets, read from
+    the declarations: every declared field handed over as one of them."""
+    wanted = set(items)
+    return {
+        field.legal
+        for declaration in _REGISTRY.values()
+        for field in declaration.personal.values()
+        if field.item is not None and field.item in wanted
+    }
+
+
 def declare(
     *, personal: dict[str, PersonalField], non_personal: Iterable[str] = ()
 ) -> Callable[[ModelT], ModelT]:

@@ -181,6 +181,9 @@ ROLES: dict[str, Role] = {
                 # The DPO's appointment and training (Decree 356/2025 Art. 13).
                 *_crud("dpoappointment", "add", "change", "view", app="dossiers"),
                 *_crud("dpotraining", "add", "change", "view", app="dossiers"),
+                # What the DPO writes into Mẫu số 09/10 (Decree 356/2025 Art. 18–19).
+                *_crud("dossiernarrative", "add", "change", "view", app="dossiers"),
+                *_crud("dossierrisk", "add", "change", "view", app="dossiers"),
                 *_IMPORT,
             ),
         ),

@@ -9,23 +9,28 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin.base import ServiceModelAdmin
-from customers.kernel import pdf
+from customers.kernel import files, pdf
 from customers.personal_data import LegalItem
-from dossiers import exemption, filings, register, services, transfers
+from dossiers import documents, exemption, filings, register, services, transfers
 from dossiers.models import (
     DossierFiling,
+    DossierNarrative,
+    DossierRisk,
     DpoAppointment,
     DpoTraining,
     ExemptionAssessment,
+    ProcessingService,
     ProcessingSystem,
 )
 
@@ -201,9 +206,19 @@ class ProcessingSystemAdmin(ServiceModelAdmin):
         return TemplateResponse(request, "admin/dossiers/register.html", context)
 
 
+FILING_FILES = {"dossier": ("file", "ho-so-{pk}"), "letter": ("covering_letter", "cong-van-{pk}")}
+
+
 @admin.register(DossierFiling)
 class DossierFilingAdmin(ServiceModelAdmin):
-    list_display = ("kind", "form", "filed_on", "reference", "completion_requested_on")
+    list_display = (
+        "kind",
+        "form",
+        "filed_on",
+        "reference",
+        "answer_shown",
+        "completion_requested_on",
+    )
     list_filter = ("kind", "form")
     list_select_related = ()
     search_fields = ("reference",)
@@ -211,16 +226,126 @@ class DossierFilingAdmin(ServiceModelAdmin):
     fields = (
         "kind",
         "form",
+        "number",
         "filed_on",
         "reference",
         "file",
+        "files_shown",
+        "change_content",
+        "change_reason",
+        "accepted_on",
         "completion_requested_on",
         "completed_on",
         "notes",
     )
+    readonly_fields = ("files_shown",)
+
+    @admin.display(description=_("the agency's answer"))
+    def answer_shown(self, obj: DossierFiling) -> str:
+        """Decree 356/2025 Art. 19(5): the agency answers within 15 days."""
+        if obj.accepted_on:
+            return str(
+                _("meets the requirements (%(date)s)")
+                % {"date": obj.accepted_on.strftime("%d/%m/%Y")}
+            )
+        if obj.completion_requested_on:
+            return str(_("asked to complete it"))
+        return str(_("expected by %(date)s") % {"date": obj.answer_due_on.strftime("%d/%m/%Y")})
+
+    @admin.display(description=_("kept files"))
+    def files_shown(self, obj: DossierFiling) -> str:
+        if obj is None or obj.pk is None:
+            return str(
+                _("The dossier's PDF and its covering letter are made when the filing is recorded.")
+            )
+        links = [
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:dossiers_dossierfiling_file", args=[obj.pk, which]),
+                label,
+            )
+            for which, label in (
+                ("dossier", _("the dossier as filed")),
+                ("letter", _("the covering letter")),
+            )
+            if getattr(obj, FILING_FILES[which][0])
+        ]
+        return format_html(" · ".join(["{}"] * len(links)), *links) if links else "—"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "document/<str:kind>/",
+                view(self.document_view),
+                name="dossiers_document",
+            ),
+            path(
+                "document/<str:kind>/pdf/",
+                view(functools.partial(self.document_view, as_pdf=True)),
+                name="dossiers_document_pdf",
+            ),
+            path(
+                "<path:object_id>/files/<str:which>/",
+                view(self.file_view),
+                name="dossiers_dossierfiling_file",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request: HttpRequest, kind: str, as_pdf: bool = False) -> HttpResponse:
+        """Mẫu số 10 or 09 as it stands now: the page to print, or its PDF."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if kind not in DossierFiling.Kind.values:
+            raise Http404(_("No such dossier."))
+        html = documents.dossier_html(kind)
+        if not as_pdf:
+            return HttpResponse(html)
+        try:
+            content = pdf.html_to_pdf(html, title=documents.FORM_NUMBERS[DossierFiling.Kind(kind)])
+        except pdf.PdfUnavailable:
+            self.message_user(
+                request,
+                _(
+                    "The PDF cannot be made on this server (its PDF libraries are missing: "
+                    "make pdf-libs). Print the page instead."
+                ),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:dossiers_document", args=[kind]))
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = HttpResponse(content, content_type="application/pdf")
+        name = "mau-10" if kind == DossierFiling.Kind.IMPACT else "mau-09"
+        response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.pdf"'
+        return response
+
+    def file_view(self, request: HttpRequest, object_id: str, which: str) -> FileResponse:
+        """A kept file of a filing (media files are not served publicly)."""
+        if which not in FILING_FILES:
+            raise Http404(_("No such file."))
+        field_name, stem = FILING_FILES[which]
+        filing = self.get_object(request, unquote(object_id))
+        if filing is None or not getattr(filing, field_name):
+            raise Http404(_("No such file."))
+        if not self.has_view_permission(request, filing):
+            raise PermissionDenied
+        stored = getattr(filing, field_name)
+        try:
+            handle = stored.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404(_("No such file.")) from missing
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=files.download_name(stem.format(pk=filing.pk), "application/pdf"),
+            content_type="application/pdf",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     def save_through_service(
         self, request: HttpRequest, obj: DossierFiling, values: dict[str, Any], change: bool
@@ -235,6 +360,112 @@ class DossierFilingAdmin(ServiceModelAdmin):
     ) -> HttpResponse:
         statuses = [filings.dossier_status(kind) for kind in DossierFiling.Kind.values]
         return super().changelist_view(request, {**(extra_context or {}), "statuses": statuses})
+
+
+class DossierNarrativeForm(forms.ModelForm):
+    processing_services = forms.MultipleChoiceField(
+        label=_("Processing services it sells"),
+        choices=ProcessingService.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = DossierNarrative
+        exclude: tuple[str, ...] = ()
+
+
+@admin.register(DossierNarrative)
+class DossierNarrativeAdmin(ServiceModelAdmin):
+    form = DossierNarrativeForm
+    list_display = ("kind", "updated_at")
+    list_filter = ()
+    list_select_related = ()
+    search_fields = ()
+    fieldsets = (
+        (None, {"fields": ("kind",)}),
+        (
+            _("A.I The company"),
+            {"fields": ("business_lines", "branches")},
+        ),
+        (
+            _("A.II The processing"),
+            {
+                "fields": (
+                    "acts_as_processor",
+                    "acts_as_third_party",
+                    "data_flow",
+                    "consent_process",
+                    "transfers_for_a_fee",
+                    "trades_on_data_exchange",
+                    "processing_services",
+                )
+            },
+        ),
+        (
+            _("A.II Protection measures and compliance"),
+            {
+                "fields": (
+                    "safety_plan",
+                    "protection_measures",
+                    "security_checks",
+                    "compliance_assessment",
+                )
+            },
+        ),
+        (_("A.III The assessment"), {"fields": ("overview",)}),
+        (
+            _("A.III.3 The recipients abroad (Mẫu số 09)"),
+            {
+                "fields": (
+                    "receiver_processing",
+                    "receiver_safety",
+                    "receiver_measures",
+                    "receiver_assessment",
+                )
+            },
+        ),
+        (_("A.IV Annexes"), {"fields": ("annexes",)}),
+    )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_through_service(
+        self, request: HttpRequest, obj: DossierNarrative, values: dict[str, Any], change: bool
+    ) -> DossierNarrative:
+        return services.dossier_narrative_save(narrative=obj, actor=request.user)
+
+
+@admin.register(DossierRisk)
+class DossierRiskAdmin(ServiceModelAdmin):
+    list_display = ("aspect_shown", "kind", "area", "is_active")
+    list_filter = ("kind", "area", "is_active")
+    list_select_related = ()
+    search_fields = ("aspect", "measures")
+    fields = (
+        "kind",
+        "area",
+        "aspect",
+        "objective",
+        "measures",
+        "effectiveness",
+        "recommendation",
+        "position",
+        "is_active",
+    )
+
+    @admin.display(description=_("aspect affected"))
+    def aspect_shown(self, obj: DossierRisk) -> str:
+        return str(obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # one no longer assessed is taken out of the dossier: the history keeps it
+
+    def save_through_service(
+        self, request: HttpRequest, obj: DossierRisk, values: dict[str, Any], change: bool
+    ) -> DossierRisk:
+        return services.dossier_risk_save(risk=obj, actor=request.user)
 
 
 @admin.register(DpoAppointment)

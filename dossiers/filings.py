@@ -3,7 +3,8 @@
 - the first filing within 60 days of the first processing (the impact assessment, Law 91/2025/
   QH15 Art. 21(1); Decree 356/2025/NĐ-CP Art. 19(4)) or of the first transfer abroad (Art. 20(2));
 - an update with Mẫu số 03a at the next 6-month mark from the first filing when a new purpose, a
-  new or changed recipient or processor has appeared (Decree 356/2025 Art. 20(1));
+  new data item of a purpose, a new or changed recipient or processor (its country too) has
+  appeared (Decree 356/2025 Art. 20(1));
 - within 10 days when the data-protection contact or provider changed (Art. 20(2)(b));
 - within 30 days of the agency's request to complete a dossier (Art. 19(6)).
 Read from the history tables the apps already keep: nothing is typed twice."""
@@ -72,6 +73,17 @@ def changes_since(kind: str, since: datetime.date) -> list[Change]:
         changes.append(
             Change(_("New purpose: %(name)s") % {"name": row.name_vi}, _day(row.history_date))
         )
+    for row in Purpose.history.filter(history_type="~", **after).order_by("history_date"):
+        before = row.prev_record
+        added = set(row.data_items or []) - set(before.data_items or []) if before else set()
+        if added:
+            changes.append(
+                Change(
+                    _("New data items for %(name)s: %(items)s")
+                    % {"name": row.name_vi, "items": ", ".join(sorted(added))},
+                    _day(row.history_date),
+                )
+            )
     recipients = Recipient.history.filter(history_type__in=["+", "~"], **after)
     systems = ProcessingSystem.history.filter(history_type__in=["+", "~"], **after)
     if kind == Kind.TRANSFER:

@@ -3,6 +3,8 @@ can show when the company stopped being exempt, and why."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -50,6 +52,9 @@ class ExemptionAssessment(models.Model):
 
 def _no_items() -> list[str]:
     return []
+
+
+ANSWER_DAYS = 15
 
 
 class TransferExemption(models.TextChoices):
@@ -143,7 +148,20 @@ class ProcessingSystem(models.Model):
         return is_abroad(self.country)
 
 
-@personal_data.declare(personal={}, non_personal=["kind", "form", "reference", "file", "notes"])
+@personal_data.declare(
+    personal={},
+    non_personal=[
+        "kind",
+        "form",
+        "number",
+        "reference",
+        "file",
+        "covering_letter",
+        "change_content",
+        "change_reason",
+        "notes",
+    ],
+)
 class DossierFiling(models.Model):
     """One filing of a dossier with the authority (Cục A05, Bộ Công an): the first (Mẫu số 02a for
     the impact assessment, 01a for transfers) or an update (Mẫu số 03a), with the agency's answer
@@ -160,8 +178,29 @@ class DossierFiling(models.Model):
     kind = models.CharField(_("dossier"), max_length=20, choices=Kind.choices)
     form = models.CharField(_("filed as"), max_length=20, choices=Form.choices)
     filed_on = models.DateField(_("filed on"))
+    number = models.CharField(
+        _("covering letter no."),
+        max_length=60,
+        blank=True,
+        help_text=_("The company's own number."),
+    )
     reference = models.CharField(_("receipt number"), max_length=120, blank=True)
     file = models.FileField(_("the dossier as filed"), upload_to="dossiers/%Y/", blank=True)
+    covering_letter = models.FileField(
+        _("covering letter"), upload_to="dossiers/%Y/", blank=True, editable=False
+    )
+    change_content = models.TextField(
+        _("what changed"),
+        blank=True,
+        help_text=_(
+            "For an update (Mẫu số 03a § 2); left empty, the changes pdpdesk found since the"
+            " last filing."
+        ),
+    )
+    change_reason = models.TextField(_("why it changed"), blank=True)
+    accepted_on = models.DateField(
+        _("agency found it meets the requirements on"), null=True, blank=True
+    )
     completion_requested_on = models.DateField(
         _("agency asked to complete it on"), null=True, blank=True
     )
@@ -179,6 +218,11 @@ class DossierFiling(models.Model):
         from customers.kernel.text import local_date
 
         return f"{self.get_kind_display()} — {local_date(self.filed_on)}"
+
+    @property
+    def answer_due_on(self) -> datetime.date:
+        """Decree 356/2025 Art. 19(5): the agency answers within 15 days."""
+        return self.filed_on + datetime.timedelta(days=ANSWER_DAYS)
 
 
 @personal_data.declare(
@@ -299,3 +343,185 @@ class DpoTraining(models.Model):
 
     def __str__(self) -> str:
         return self.course
+
+
+class ProcessingService(models.TextChoices):
+    """The personal-data processing services a company may sell (Mẫu số 09 § A.II.8, Mẫu số 10
+    § A.II.9; Decree 356/2025/NĐ-CP Art. 21)."""
+
+    SYSTEMS = "systems", _("Providing and running systems or software that process for others")
+    ANALYTICS = "analytics", _("Analysing and mining personal data")
+    SCORING = "scoring", _("Scoring, ranking or rating data subjects' creditworthiness")
+    ENCRYPTION = "encryption", _("Encrypting personal data in transit and at rest")
+    ONLINE_COLLECTION = (
+        "online_collection",
+        _("Collecting and processing personal data online from websites, apps and social networks"),
+    )
+    AUTOMATED = (
+        "automated",
+        _("Automated processing on big data, AI, blockchain or virtual worlds"),
+    )
+    HEALTH = "health", _("Processing through health-care or health-tracking apps and services")
+    LOCATION = "location", _("Application platforms providing personal location data")
+    EDUCATION = (
+        "education",
+        _(
+            "Processing through education apps with monitoring (attendance, filming, behaviour"
+            " scoring, emotion recognition)"
+        ),
+    )
+
+
+def _no_services() -> list[str]:
+    return []
+
+
+@personal_data.declare(
+    personal={},
+    non_personal=[
+        "kind",
+        "business_lines",
+        "processing_services",
+        "consent_process",
+        "data_flow",
+        "safety_plan",
+        "protection_measures",
+        "security_checks",
+        "compliance_assessment",
+        "overview",
+        "receiver_processing",
+        "receiver_safety",
+        "receiver_measures",
+        "receiver_assessment",
+        "annexes",
+    ],
+)
+class DossierNarrative(models.Model):
+    """What the DPO writes into a dossier beside what pdpdesk computes: one per dossier, its
+    history kept. The sections are those of Mẫu số 10 (impact assessment, Decree 356/2025/NĐ-CP
+    Art. 19(3)) and Mẫu số 09 (cross-border transfer, Art. 18)."""
+
+    kind = models.CharField(
+        _("dossier"), max_length=20, choices=DossierFiling.Kind.choices, unique=True
+    )
+    business_lines = models.TextField(
+        _("business lines that process personal data"),
+        blank=True,
+        help_text=_("With their registered business-line codes, one per line (§ A.I.4)."),
+    )
+    branches = models.PositiveIntegerField(_("branches and representative offices"), default=0)
+    acts_as_processor = models.BooleanField(
+        _("also processes personal data for other companies"),
+        default=False,
+        help_text=_("Mẫu số 10 § A.II.1.2: the company is a processor for others."),
+    )
+    acts_as_third_party = models.BooleanField(
+        _("also receives personal data as a third party"), default=False
+    )
+    transfers_for_a_fee = models.BooleanField(
+        _("hands personal data over for a fee"), default=False
+    )
+    trades_on_data_exchange = models.BooleanField(_("trades on a data exchange"), default=False)
+    processing_services = models.JSONField(
+        _("processing services it sells"), default=_no_services, blank=True
+    )
+    consent_process = models.TextField(
+        _("how consent is asked"),
+        blank=True,
+        help_text=_("Its content, form and steps for each kind of data subject (§ A.II.4)."),
+    )
+    data_flow = models.TextField(
+        _("the data flows and the systems' diagram"),
+        blank=True,
+        help_text=_("What pdpdesk lists per purpose is added before this text (§ A.II.2)."),
+    )
+    safety_plan = models.TextField(_("plan for keeping personal data safe"), blank=True)
+    protection_measures = models.TextField(
+        _("technical, management and training measures; standards applied"), blank=True
+    )
+    security_checks = models.TextField(
+        _("security checks and assessments"),
+        blank=True,
+        help_text=_("Their content, what they cover, how often and why."),
+    )
+    compliance_assessment = models.TextField(
+        _("compliance assessments"),
+        blank=True,
+        help_text=_("Their form, when they were made and their result."),
+    )
+    overview = models.TextField(
+        _("overview of the business and its processing"),
+        blank=True,
+        help_text=_(
+            "Why the processing is needed; its advantages, difficulties and risks (§ A.III.1)."
+        ),
+    )
+    receiver_processing = models.TextField(
+        _("how the recipients abroad process and store the data"), blank=True
+    )
+    receiver_safety = models.TextField(
+        _("the recipients' plan for keeping the data safe"), blank=True
+    )
+    receiver_measures = models.TextField(_("the recipients' protection measures"), blank=True)
+    receiver_assessment = models.TextField(
+        _("assessment of the recipients' protection"), blank=True
+    )
+    annexes = models.TextField(
+        _("other documents attached"),
+        blank=True,
+        help_text=_("One per line; the policy, agreements and appointment are listed by pdpdesk."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("dossier text")
+        verbose_name_plural = _("dossier texts")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())
+
+
+@personal_data.declare(
+    personal={},
+    non_personal=[
+        "kind",
+        "area",
+        "aspect",
+        "objective",
+        "measures",
+        "effectiveness",
+        "recommendation",
+    ],
+)
+class DossierRisk(models.Model):
+    """One impact the DPO assessed, with the five points the forms ask for each (Mẫu số 09 and
+    10, § A.III.2): the aspect affected, the objective, the measures applied and proposed, their
+    effect, and the measure recommended."""
+
+    class Area(models.TextChoices):
+        SUBJECTS = "subjects", _("2.1 Impact on the data subjects")
+        SECURITY = "security", _("2.2 Impact on the security of the company's information systems")
+        NATIONAL = "national", _("2.3 Impact on national security and social order")
+
+    kind = models.CharField(_("dossier"), max_length=20, choices=DossierFiling.Kind.choices)
+    area = models.CharField(_("area"), max_length=20, choices=Area.choices)
+    aspect = models.TextField(_("1. The aspect affected and the problem"))
+    objective = models.TextField(_("2. The objective"))
+    measures = models.TextField(_("3. Measures applied and proposed"))
+    effectiveness = models.TextField(_("4. Their effect on those affected"), blank=True)
+    recommendation = models.TextField(_("5. The measure recommended"), blank=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("in the dossier"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assessed impact")
+        verbose_name_plural = _("assessed impacts")
+        ordering = ["kind", "area", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.aspect[:80]

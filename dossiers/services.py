@@ -8,9 +8,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.kernel import files
+from customers.kernel import files, pdf
 from customers.kernel.writes import Actor, require_permission, save
-from dossiers.models import DossierFiling, DpoAppointment, DpoTraining, ProcessingSystem
+from dossiers.models import (
+    DossierFiling,
+    DossierNarrative,
+    DossierRisk,
+    DpoAppointment,
+    DpoTraining,
+    ProcessingService,
+    ProcessingSystem,
+)
 
 
 @transaction.atomic
@@ -38,13 +46,28 @@ def _item_order(item: str) -> tuple[int, ...]:
 def dossier_filing_save(
     *, filing: DossierFiling, actor: Actor, upload: object = None
 ) -> DossierFiling:
-    """Record a filing (or the agency's answer to it); the dossier as filed is a PDF, stored
-    under a random name."""
+    """Record a filing (or the agency's answer to it). A new filing keeps the dossier as filed —
+    the uploaded PDF, or the one pdpdesk makes of Mẫu số 10/09 now — and its covering letter
+    (Mẫu số 02a/01a/03a); an update without its changes written gets those found since the last
+    filing (Decree 356/2025 Art. 20(3), Mẫu số 03a § 2). Files under random names."""
+    from dossiers import documents, filings
+
     permission = "dossiers.change_dossierfiling" if filing.pk else "dossiers.add_dossierfiling"
     require_permission(actor, permission, _("Your role may not record filings."))
     if filing.filed_on and filing.filed_on > timezone.localdate():
         raise ValidationError(
             {"filed_on": ValidationError(_("A filing cannot be in the future."), code="future")}
+        )
+    new = filing.pk is None
+    earlier = DossierFiling.objects.filter(kind=filing.kind).exclude(pk=filing.pk)
+    if filing.form == DossierFiling.Form.UPDATE and not earlier.exists():
+        raise ValidationError(
+            {
+                "form": ValidationError(
+                    _("There is no earlier filing of this dossier to update: file it first."),
+                    code="no_first_filing",
+                )
+            }
         )
     if upload is not None:
         data = files.read_all(upload)
@@ -57,8 +80,65 @@ def dossier_filing_save(
                 }
             )
         filing.file = ContentFile(data, files.random_name("application/pdf"))
+    if new and filing.form == DossierFiling.Form.UPDATE and not filing.change_content.strip():
+        last = earlier.filter(filed_on__lte=filing.filed_on).order_by("-filed_on", "-id").first()
+        if last is not None:
+            filing.change_content = "\n".join(
+                f"{change.on.strftime('%d/%m/%Y')}: {change.what}"
+                for change in filings.changes_since(filing.kind, last.filed_on)
+            )
+    if new:
+        try:
+            if not filing.file:
+                filing.file = ContentFile(
+                    pdf.html_to_pdf(documents.dossier_html(filing.kind)),
+                    files.random_name("application/pdf"),
+                )
+            filing.covering_letter = ContentFile(
+                pdf.html_to_pdf(documents.covering_letter_html(filing)),
+                files.random_name("application/pdf"),
+            )
+        except pdf.PdfUnavailable as error:
+            raise ValidationError(
+                _(
+                    "The dossier's PDF cannot be made on this server (its PDF libraries are"
+                    " missing: make pdf-libs)."
+                ),
+                code="pdf_unavailable",
+            ) from error
     save(filing, actor=actor)
     return filing
+
+
+@transaction.atomic
+def dossier_narrative_save(*, narrative: DossierNarrative, actor: Actor) -> DossierNarrative:
+    """What the DPO writes into a dossier (its history kept: a filed version names what it said)."""
+    permission = (
+        "dossiers.change_dossiernarrative" if narrative.pk else "dossiers.add_dossiernarrative"
+    )
+    require_permission(actor, permission, _("Your role may not write the dossiers."))
+    unknown = set(narrative.processing_services or []) - set(ProcessingService.values)
+    if unknown:
+        raise ValidationError(
+            {
+                "processing_services": ValidationError(
+                    _("Unknown services: %(services)s."),
+                    code="unknown_services",
+                    params={"services": ", ".join(sorted(unknown))},
+                )
+            }
+        )
+    save(narrative, actor=actor)
+    return narrative
+
+
+@transaction.atomic
+def dossier_risk_save(*, risk: DossierRisk, actor: Actor) -> DossierRisk:
+    """An impact the DPO assessed, with the five points of Mẫu số 09/10 § A.III.2."""
+    permission = "dossiers.change_dossierrisk" if risk.pk else "dossiers.add_dossierrisk"
+    require_permission(actor, permission, _("Your role may not write the dossiers."))
+    save(risk, actor=actor)
+    return risk
 
 
 def _document(upload: object, field: str) -> ContentFile[bytes]:

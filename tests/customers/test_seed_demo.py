@@ -535,3 +535,22 @@ def test_a_recipient_the_database_refuses_is_left_out_and_the_rest_loads() -> No
     assert demo_data.AUTHORITY_NAME in output
     assert Disclosure.objects.filter(recipient__kind=Recipient.Kind.PARTNER).exists()
     assert Customer.objects.count() == WITH_DISCLOSURES
+
+
+def test_the_demo_dossiers_are_filled_and_the_email_provider_makes_a_transfer() -> None:
+    from dossiers import documents
+    from dossiers.models import DossierFiling
+
+    seed("--customers", str(SMALL))
+
+    impact = documents.dossier_build(DossierFiling.Kind.IMPACT)
+    assert impact.narrative.pk is not None and "4791" in impact.narrative.business_lines
+    assert impact.risks["subjects"] and impact.abroad
+    from complaints.models import Complaint
+
+    strangers = Complaint.objects.filter(customer__isnull=True).count()
+    assert sum(group.count for group in impact.subjects) == SMALL + strangers
+    transfer = documents.dossier_build(DossierFiling.Kind.TRANSFER)
+    assert [mode.number for mode in transfer.modes if mode.checked] == ["1.3"]
+    assert [party.name for party in transfer.receivers] == ["SendGrid, Inc. (Twilio)"]
+    assert "SOC 2" in transfer.narrative.receiver_safety

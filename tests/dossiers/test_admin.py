@@ -44,6 +44,10 @@ def _systems(count: int, actor: Any) -> ProcessingSystem:
         "admin:dossiers_dpoappointment_add",
         "admin:dossiers_dpotraining_changelist",
         "admin:dossiers_exemptionassessment_changelist",
+        "admin:dossiers_dossiernarrative_changelist",
+        "admin:dossiers_dossiernarrative_add",
+        "admin:dossiers_dossierrisk_changelist",
+        "admin:dossiers_dossierrisk_add",
     ],
 )
 def test_pages_run_a_bounded_number_of_queries(
@@ -87,3 +91,21 @@ def test_a_system_is_added_through_the_form_and_kept_in_history(
     assert system.history.get().history_user.is_superuser
     change = reverse("admin:dossiers_processingsystem_change", args=[system.pk])
     assert admin_client.get(change).status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["impact", "transfer"])
+def test_the_dossiers_run_the_same_queries_for_more_systems(
+    admin_client: Client, superuser: Any, controller: Any, kind: str
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _systems(2, superuser)
+    url = reverse("admin:dossiers_document", args=[kind])
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client.get(url).status_code == 200
+    _systems(20, superuser)
+    with CaptureQueriesContext(connection) as more:
+        assert admin_client.get(url).status_code == 200
+    assert len(more) == len(few)
