@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from customers import roles
 from customers.models import Purpose
-from dossiers.models import ProcessingSystem
-from dossiers.services import processing_system_save
+from dossiers.models import ComplianceReport, ProcessingSystem
+from dossiers.services import compliance_report_save, processing_system_save
 
 SYSTEMS: list[dict[str, Any]] = [
     {
@@ -59,3 +59,24 @@ def demo_data_load(*, logins: dict[str, Any], now: datetime.datetime, report: An
         system.purposes.set(purposes)
         made += 1
     report.made_by_apps.append((_("Processing systems"), made))
+    _draft_report(logins.get(roles.LEGAL_COMPLIANCE), now)
+
+
+def _draft_report(actor: Any, now: datetime.datetime) -> None:
+    """A draft of the DPO's report for the last quarter before today (Decree 356/2025 Art.
+    14(1)(c)): its figures are computed from the demo's records."""
+    if actor is None or ComplianceReport.objects.exists():
+        return
+    today = now.date()
+    quarter_start = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    end = quarter_start - datetime.timedelta(days=1)
+    start = datetime.date(end.year, end.month - 2, 1)
+    compliance_report_save(
+        report=ComplianceReport(
+            period_start=start,
+            period_end=end,
+            findings="Các yêu cầu của khách hàng được trả lời đúng hạn; một yêu cầu xóa trễ hạn.",
+            measures="Nhắc hạn hằng ngày cho bộ phận CSKH; rà soát thỏa thuận với bên nhận.",
+        ),
+        actor=actor,
+    )
