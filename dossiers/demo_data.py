@@ -67,6 +67,8 @@ def _draft_report(actor: Any, now: datetime.datetime) -> None:
     14(1)(c)): its figures are computed from the demo's records."""
     if actor is None or ComplianceReport.objects.exists():
         return
+    if not actor.has_perm("dossiers.add_compliancereport"):
+        return  # an existing account of that name, left outside the role
     today = now.date()
     quarter_start = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     end = quarter_start - datetime.timedelta(days=1)
