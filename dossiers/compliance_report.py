@@ -30,6 +30,7 @@ from complaints.models import (
     REQUEST_KINDS,
     Complaint,
     Incident,
+    Kind,
 )
 from complaints.models import Status as ComplaintStatus
 from customers.agreement_model import RecipientAgreement
@@ -383,33 +384,46 @@ def _day(iso: str | None) -> str:
     return local_date(datetime.date.fromisoformat(iso)) if iso else ""
 
 
-def _timed_lines(counts: dict[str, Any], article: str, *, prefix: str = "") -> list[Line]:
-    """Received, on time, late, open: the lines every timed obligation shares."""
-    head = f"{prefix}: " if prefix else ""
-    return [
-        Line(head + _("received"), _number(counts["received"]), article),
-        Line(head + _("answered on time"), _number(counts["on_time"]), article),
-        Line(head + _("answered late"), _number(counts["late"]), article, counts["late"] > 0),
-        Line(
-            head + _("still open past the due date"),
-            _number(counts["open_overdue"]),
-            article,
-            counts["open_overdue"] > 0,
-        ),
-        Line(head + _("still open, not yet due"), _number(counts["open_not_due"]), article),
-        Line(head + _("on-time rate"), _rate_shown(counts["on_time_rate"]), article),
+# The count each line shows, whether more than 0 is a warning: every timed obligation's lines.
+_TIMED = (
+    ("received", False),
+    ("on_time", False),
+    ("late", True),
+    ("open_overdue", True),
+    ("open_not_due", False),
+)
+
+
+def _timed_lines(
+    counts: dict[str, Any], article: str, labels: tuple[str, ...], *, first: str = "received"
+) -> list[Line]:
+    """Received (or ``first``), on time, late, open past and within the due date, the on-time
+    rate: the ``labels`` say them for this obligation."""
+    names = [first, *(name for name, _warn in _TIMED[1:])]
+    lines = [
+        Line(label, _number(counts[name]), article, warn and counts[name] > 0)
+        for label, name, (_name, warn) in zip(labels, names, _TIMED, strict=True)
     ]
+    return [*lines, Line(_("on-time rate"), _rate_shown(counts["on_time_rate"]), article)]
+
+
+def _answered_labels() -> tuple[str, ...]:
+    return (
+        _("received"),
+        _("answered on time"),
+        _("answered late"),
+        _("still open past the due date"),
+        _("still open, not yet due"),
+    )
 
 
 def report_sections(figures: dict[str, Any]) -> list[Section]:
     """The report's lines from its figures: each counted obligation and the article it meets."""
-    from complaints.models import Kind
-
     sections: list[Section] = []
     requests = figures["requests"]
     art5 = _("Decree 356/2025/NĐ-CP Art. 5")
     total = requests["total"]
-    lines = _timed_lines(total, art5)
+    lines = _timed_lines(total, art5, _answered_labels())
     lines += [
         Line(_("extended once, with the reason told"), _number(total["extended"]), art5),
         Line(
@@ -436,7 +450,7 @@ def report_sections(figures: dict[str, Any]) -> list[Section]:
         label = str(Kind(kind).label) if kind in Kind.values else kind
         lines += [
             Line(
-                _("%(kind)s: received %(received)s, on time %(on_time)s, late %(late)s")
+                _("%(kind)s: received %(received)s, on time %(on_time)s, late or overdue %(late)s")
                 % {
                     "kind": label,
                     "received": _number(counts["received"]),
@@ -453,7 +467,9 @@ def report_sections(figures: dict[str, Any]) -> list[Section]:
     sections.append(
         Section(
             _("Complaints"),
-            _timed_lines(figures["complaints"], _("Law 91/2025/QH15 Art. 4(1)(đ)")),
+            _timed_lines(
+                figures["complaints"], _("Law 91/2025/QH15 Art. 4(1)(đ)"), _answered_labels()
+            ),
         )
     )
 
@@ -463,26 +479,18 @@ def report_sections(figures: dict[str, Any]) -> list[Section]:
         Section(
             _("Breach incidents"),
             [
-                Line(_("detected"), _number(incidents["detected"]), art23),
-                Line(_("authority notified within 72 hours"), _number(incidents["on_time"]), art23),
-                Line(
-                    _("authority notified after 72 hours"),
-                    _number(incidents["late"]),
+                *_timed_lines(
+                    incidents,
                     art23,
-                    incidents["late"] > 0,
+                    (
+                        _("detected"),
+                        _("authority notified within 72 hours"),
+                        _("authority notified after 72 hours"),
+                        _("authority not notified, past 72 hours"),
+                        _("authority not yet notified, within 72 hours"),
+                    ),
+                    first="detected",
                 ),
-                Line(
-                    _("authority not notified, past 72 hours"),
-                    _number(incidents["open_overdue"]),
-                    art23,
-                    incidents["open_overdue"] > 0,
-                ),
-                Line(
-                    _("authority not yet notified, within 72 hours"),
-                    _number(incidents["open_not_due"]),
-                    art23,
-                ),
-                Line(_("on-time rate"), _rate_shown(incidents["on_time_rate"]), art23),
                 Line(_("customers affected"), _number(incidents["customers_affected"]), art23),
             ],
         )
@@ -509,19 +517,17 @@ def report_sections(figures: dict[str, Any]) -> list[Section]:
     sections.append(
         Section(
             _("Requests to act sent to recipients"),
-            [
-                Line(_("sent"), _number(asked["received"]), art14_3),
-                Line(_("confirmed on time"), _number(asked["on_time"]), art14_3),
-                Line(_("confirmed late"), _number(asked["late"]), art14_3, asked["late"] > 0),
-                Line(
+            _timed_lines(
+                asked,
+                art14_3,
+                (
+                    _("sent"),
+                    _("confirmed on time"),
+                    _("confirmed late"),
                     _("unconfirmed past the due date"),
-                    _number(asked["open_overdue"]),
-                    art14_3,
-                    asked["open_overdue"] > 0,
+                    _("unconfirmed, not yet due"),
                 ),
-                Line(_("unconfirmed, not yet due"), _number(asked["open_not_due"]), art14_3),
-                Line(_("on-time rate"), _rate_shown(asked["on_time_rate"]), art14_3),
-            ],
+            ),
         )
     )
 
