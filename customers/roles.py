@@ -184,6 +184,9 @@ ROLES: dict[str, Role] = {
                 # What the DPO writes into Mẫu số 09/10 (Decree 356/2025 Art. 18–19).
                 *_crud("dossiernarrative", "add", "change", "view", app="dossiers"),
                 *_crud("dossierrisk", "add", "change", "view", app="dossiers"),
+                # The DPO's periodic compliance report (Decree 356/2025 Art. 14(1)(c)).
+                *_crud("compliancereport", "add", "change", "view", app="dossiers"),
+                "dossiers.issue_compliancereport",
                 *_IMPORT,
             ),
         ),
@@ -210,6 +213,8 @@ ROLES: dict[str, Role] = {
                 *_crud("recipientagreement", "add", "change", "view"),
                 # The systems where personal data is stored: the administrator knows them.
                 *_crud("processingsystem", "add", "change", "view", app="dossiers"),
+                # Reads the DPO's compliance reports (Decree 356/2025 Art. 14(1)(c)).
+                *_crud("compliancereport", "view", app="dossiers"),
                 *_crud("accesslog", "view"),
                 *_crud("user", "add", "change", "delete", "view", app="auth"),
                 *_crud("group", "add", "change", "delete", "view", app="auth"),
@@ -261,6 +266,8 @@ FORBIDDEN_TO_ALL = (
     # An incident and who it affected are the proof of what was notified.
     "complaints.delete_incident",
     "complaints.delete_incidentcustomer",
+    # An issued compliance report is the DPO's evidence.
+    "dossiers.delete_compliancereport",
 )
 
 

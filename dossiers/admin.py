@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -22,8 +22,17 @@ from django.utils.translation import gettext_lazy as _
 from customers.admin.base import ServiceModelAdmin
 from customers.kernel import files, pdf
 from customers.personal_data import LegalItem
-from dossiers import documents, exemption, filings, register, services, transfers
+from dossiers import (
+    compliance_report,
+    documents,
+    exemption,
+    filings,
+    register,
+    services,
+    transfers,
+)
 from dossiers.models import (
+    ComplianceReport,
     DossierFiling,
     DossierNarrative,
     DossierRisk,
@@ -529,3 +538,140 @@ class DpoTrainingAdmin(ServiceModelAdmin):
         if upload is not None:
             obj.certificate_file = None  # the service stores the checked file
         return services.dpo_training_save(training=obj, actor=request.user, upload=upload)
+
+
+@admin.register(ComplianceReport)
+class ComplianceReportAdmin(ServiceModelAdmin):
+    """The DPO's periodic compliance report (Decree 356/2025/NĐ-CP Art. 14(1)(c)): a draft shows
+    its figures computed now; "save and issue" keeps them with the PDF, and the report is
+    read-only from then on."""
+
+    list_display = ("__str__", "period_start", "period_end", "issued_at", "issued_by")
+    list_filter = ()
+    list_select_related = ("issued_by",)
+    search_fields = ("findings", "measures")
+    fields = ("period_start", "period_end", "next_in_months", "findings", "measures")
+    change_form_template = "admin/dossiers/compliancereport/change_form.html"
+    change_list_template = "admin/dossiers/compliancereport/change_list.html"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_issued:
+            return False  # evidence: kept as it was issued
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_through_service(
+        self, request: HttpRequest, obj: ComplianceReport, values: dict[str, Any], change: bool
+    ) -> ComplianceReport:
+        return services.compliance_report_save(report=obj, actor=request.user)
+
+    def _issue_after_save(self, request: HttpRequest, obj: ComplianceReport) -> HttpResponse:
+        try:
+            services.compliance_report_issue(report=obj, actor=request.user)
+        except ValidationError as refused:
+            for message in refused.messages:
+                self.message_user(request, message, messages.ERROR)
+        else:
+            self.message_user(
+                request, _("The report was issued: its figures and PDF are kept."), messages.SUCCESS
+            )
+        return HttpResponseRedirect(
+            reverse("admin:dossiers_compliancereport_change", args=[obj.pk])
+        )
+
+    def response_add(
+        self, request: HttpRequest, obj: ComplianceReport, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        if "_issue" in request.POST:
+            return self._issue_after_save(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request: HttpRequest, obj: ComplianceReport) -> HttpResponse:
+        if "_issue" in request.POST:
+            return self._issue_after_save(request, obj)
+        return super().response_change(request, obj)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        due = compliance_report.compliance_report_due()
+        context = {
+            **(extra_context or {}),
+            "report_due": due,
+            "report_overdue": due is not None and due.overdue(timezone.localdate()),
+        }
+        return super().changelist_view(request, context)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        report = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if report is not None and self.has_view_permission(request, report):
+            context["shown"] = compliance_report.report_shown(report)
+            context["can_issue"] = (
+                not report.is_issued
+                and self.has_change_permission(request, report)
+                and request.user.has_perm("dossiers.issue_compliancereport")
+            )
+        return super().change_view(request, object_id, form_url, context)
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/print/",
+                view(self.document_view),
+                name="dossiers_compliancereport_print",
+            ),
+            path(
+                "<int:object_id>/pdf/",
+                view(functools.partial(self.document_view, as_pdf=True)),
+                name="dossiers_compliancereport_pdf",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(
+        self, request: HttpRequest, object_id: int, as_pdf: bool = False
+    ) -> HttpResponse | FileResponse:
+        """The report in Vietnamese: a page to print, or the PDF — for an issued report, the
+        very file kept when it was issued."""
+        report = ComplianceReport.objects.filter(pk=object_id).first()
+        if report is None or not self.has_view_permission(request, report):
+            raise PermissionDenied
+        filename = f"bao-cao-tuan-thu-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}"
+        if as_pdf and report.is_issued and report.document:
+            return FileResponse(
+                report.document.open("rb"), as_attachment=True, filename=f"{filename}.pdf"
+            )
+        with translation.override("vi"):
+            html = render_to_string(
+                "dossiers/compliance_report_document.html",
+                {"shown": compliance_report.report_shown(report)},
+            )
+        if not as_pdf:
+            return HttpResponse(html)
+        try:
+            content = pdf.html_to_pdf(html, title=filename)
+        except pdf.PdfUnavailable:
+            self.message_user(
+                request,
+                _(
+                    "The PDF cannot be made on this server (its PDF libraries are missing: "
+                    "make pdf-libs). Print the page instead."
+                ),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:dossiers_compliancereport_change", args=[report.pk])
+            )
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}-du-thao.pdf"'
+        return response

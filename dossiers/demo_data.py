@@ -12,8 +12,19 @@ from django.utils.translation import gettext as _
 
 from customers import roles
 from customers.models import Purpose
-from dossiers.models import DossierFiling, DossierNarrative, DossierRisk, ProcessingSystem
-from dossiers.services import dossier_narrative_save, dossier_risk_save, processing_system_save
+from dossiers.models import (
+    ComplianceReport,
+    DossierFiling,
+    DossierNarrative,
+    DossierRisk,
+    ProcessingSystem,
+)
+from dossiers.services import (
+    compliance_report_save,
+    dossier_narrative_save,
+    dossier_risk_save,
+    processing_system_save,
+)
 
 SYSTEMS: list[dict[str, Any]] = [
     {
@@ -133,3 +144,26 @@ def demo_data_load(*, logins: dict[str, Any], now: datetime.datetime, report: An
     # An existing account of that login outside the Legal group writes nothing (its role is kept).
     if legal is not None and legal.has_perm("dossiers.add_dossiernarrative"):
         report.made_by_apps.append((_("The DPO's part of the dossiers"), _dossiers_load(legal)))
+    _draft_report(logins.get(roles.LEGAL_COMPLIANCE), now)
+
+
+def _draft_report(actor: Any, now: datetime.datetime) -> None:
+    """A draft of the DPO's report for the last quarter before today (Decree 356/2025 Art.
+    14(1)(c)): its figures are computed from the demo's records."""
+    if actor is None or ComplianceReport.objects.exists():
+        return
+    if not actor.has_perm("dossiers.add_compliancereport"):
+        return  # an existing account of that name, left outside the role
+    today = now.date()
+    quarter_start = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    end = quarter_start - datetime.timedelta(days=1)
+    start = datetime.date(end.year, end.month - 2, 1)
+    compliance_report_save(
+        report=ComplianceReport(
+            period_start=start,
+            period_end=end,
+            findings="Các yêu cầu của khách hàng được trả lời đúng hạn; một yêu cầu xóa trễ hạn.",
+            measures="Nhắc hạn hằng ngày cho bộ phận CSKH; rà soát thỏa thuận với bên nhận.",
+        ),
+        actor=actor,
+    )

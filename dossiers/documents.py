@@ -477,7 +477,26 @@ def document_context(dossier: Dossier) -> dict[str, object]:
         "form_number": FORM_NUMBERS[Kind(dossier.kind)],
         "heading": heading,
         "part_b": part_b,
-        "compliance_report": "",
+        "compliance_report": _compliance_line(),
+    }
+
+
+def _compliance_line() -> str:
+    """§ A.II.12 (Mẫu 10) / 10 (Mẫu 09): the form, time and result of the last issued report."""
+    from dossiers.selectors import latest_compliance_report
+
+    report = latest_compliance_report()
+    if report is None or report.issued_at is None:
+        return ""
+    return _(
+        "The DPO's periodic compliance report (Decree 356/2025 Art. 14(1)(c)) for %(start)s–"
+        "%(end)s, issued on %(issued)s: findings: %(findings)s; measures proposed: %(measures)s"
+    ) % {
+        "start": local_date(report.period_start),
+        "end": local_date(report.period_end),
+        "issued": local_date(report.issued_at),
+        "findings": report.findings,
+        "measures": report.measures,
     }
 
 

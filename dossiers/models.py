@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.models import HistoricalRecords
 
 from customers import personal_data
@@ -525,3 +527,99 @@ class DossierRisk(models.Model):
 
     def __str__(self) -> str:
         return self.aspect[:80]
+
+
+@personal_data.declare(
+    personal={
+        # The figures name the DPO (a named employee, as DpoAppointment keeps them); the
+        # findings may name staff. The issued report is the company's evidence: kept.
+        "figures": PersonalField(Category.FREE_TEXT, legal=LegalItem.NAME, erasure=Erasure.KEEP),
+        "findings": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.KEEP
+        ),
+        "measures": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.KEEP
+        ),
+        "document": PersonalField(Category.FREE_TEXT, legal=LegalItem.NAME, erasure=Erasure.KEEP),
+    },
+    non_personal=[],
+)
+class ComplianceReport(models.Model):
+    """The DPO's periodic report on how the company met its obligations over a period (Decree
+    356/2025/NĐ-CP Art. 14(1)(c), 14(2)(c)): the figures computed from the records, the DPO's
+    findings and proposed measures. A draft recomputes; once issued, its figures and its PDF are
+    kept as they were and never change."""
+
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    findings = models.TextField(
+        _("findings"), blank=True, help_text=_("What the figures show: what went well, what not.")
+    )
+    measures = models.TextField(
+        _("proposed measures"),
+        blank=True,
+        help_text=_("To comply better, and to prevent and control the risks."),
+    )
+    next_in_months = models.PositiveSmallIntegerField(
+        _("next report after (months)"),
+        default=6,
+        help_text=_("The next report is due this many months after this period ends."),
+    )
+    # Filled once, when the report is issued (dossiers.compliance_report.FIGURES_VERSION).
+    figures = models.JSONField(_("figures as issued"), default=dict, blank=True, editable=False)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+        editable=False,
+    )
+    document = models.FileField(
+        _("the report as issued (PDF)"),
+        upload_to="dossiers/reports/%Y/",
+        blank=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("compliance report")
+        verbose_name_plural = _("compliance reports")
+        ordering = ["-period_end", "-id"]
+        permissions = [("issue_compliancereport", gettext_noop("Can issue compliance reports"))]
+
+    def __str__(self) -> str:
+        from customers.kernel.text import local_date
+
+        return _("Compliance report %(start)s – %(end)s") % {
+            "start": local_date(self.period_start),
+            "end": local_date(self.period_end),
+        }
+
+    def clean(self) -> None:
+        super().clean()
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError(
+                {
+                    "period_end": ValidationError(
+                        _("The period cannot end before it starts."), code="ends_before_start"
+                    )
+                }
+            )
+        if self.next_in_months is not None and not 1 <= self.next_in_months <= 12:
+            raise ValidationError(
+                {
+                    "next_in_months": ValidationError(
+                        _("Between 1 and 12 months."), code="next_in_months"
+                    )
+                }
+            )
+
+    @property
+    def is_issued(self) -> bool:
+        return self.issued_at is not None

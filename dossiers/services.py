@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.kernel import files, pdf
-from customers.kernel.writes import Actor, require_permission, save
+from customers.kernel.text import local_date, local_datetime
+from customers.kernel.writes import Actor, copy_saved, lock, require_permission, save, staff_or_none
 from dossiers.models import (
+    ComplianceReport,
     DossierFiling,
     DossierNarrative,
     DossierRisk,
@@ -189,3 +191,90 @@ def dpo_training_save(*, training: DpoTraining, actor: Actor, upload: object = N
         training.certificate_file = _document(upload, "certificate_file")
     save(training, actor=actor)
     return training
+
+
+def _report_stored(report: ComplianceReport) -> ComplianceReport | None:
+    return lock(report) if report.pk else None
+
+
+@transaction.atomic
+def compliance_report_save(*, report: ComplianceReport, actor: Actor) -> ComplianceReport:
+    """Open or change a draft report: its period, the months until the next one, the DPO's
+    findings and proposed measures. An issued report is evidence: it is never changed."""
+    permission = (
+        "dossiers.change_compliancereport" if report.pk else "dossiers.add_compliancereport"
+    )
+    require_permission(actor, permission, _("Your role may not keep compliance reports."))
+    stored = _report_stored(report)
+    if stored is not None and stored.is_issued:
+        raise ValidationError(
+            _("The report was issued on %(date)s: it is kept as it was and cannot be changed."),
+            code="issued",
+            params={"date": local_datetime(stored.issued_at)},
+        )
+    report.figures, report.issued_at, report.issued_by, report.document = {}, None, None, ""
+    save(report, actor=actor)
+    return report
+
+
+@transaction.atomic
+def compliance_report_issue(*, report: ComplianceReport, actor: Actor) -> ComplianceReport:
+    """Issue the report (Decree 356/2025/NĐ-CP Art. 14(1)(c)): the figures computed now are kept
+    as they are, with the PDF in Vietnamese; from then on nothing of it changes. Refused before
+    the period has ended, without findings and measures, or when the PDF cannot be made."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from customers.kernel import pdf
+    from dossiers import compliance_report
+
+    require_permission(
+        actor, "dossiers.issue_compliancereport", _("Your role may not issue compliance reports.")
+    )
+    stored = lock(report)
+    if stored.is_issued:
+        raise ValidationError(
+            _("The report was already issued on %(date)s."),
+            code="issued",
+            params={"date": local_datetime(stored.issued_at)},
+        )
+    today = timezone.localdate()
+    errors: dict[str, ValidationError] = {}
+    if stored.period_end >= today:
+        errors["period_end"] = ValidationError(
+            _("The period ends on %(date)s: issue the report once it is over."),
+            code="period_not_over",
+            params={"date": local_date(stored.period_end)},
+        )
+    for field, message in (
+        ("findings", _("Write the findings before issuing the report.")),
+        ("measures", _("Write the proposed measures before issuing the report.")),
+    ):
+        if not getattr(stored, field).strip():
+            errors[field] = ValidationError(message, code="required")
+    if errors:
+        raise ValidationError(errors)
+    stored.figures = compliance_report.compliance_figures(
+        start=stored.period_start, end=stored.period_end
+    )
+    stored.issued_at = timezone.now()
+    stored.issued_by = staff_or_none(actor)
+    with translation.override("vi"):
+        html = render_to_string(
+            "dossiers/compliance_report_document.html",
+            {"shown": compliance_report.report_shown(stored)},
+        )
+    try:
+        content = pdf.html_to_pdf(html, title=str(stored))
+    except pdf.PdfUnavailable as missing:
+        raise ValidationError(
+            _(
+                "The PDF cannot be made on this server (its PDF libraries are missing: "
+                "make pdf-libs): the report was not issued."
+            ),
+            code="pdf_unavailable",
+        ) from missing
+    stored.document = ContentFile(content, files.random_name("application/pdf"))
+    save(stored, actor=actor)
+    copy_saved(report, stored)
+    return report

@@ -48,6 +48,8 @@ def _systems(count: int, actor: Any) -> ProcessingSystem:
         "admin:dossiers_dossiernarrative_add",
         "admin:dossiers_dossierrisk_changelist",
         "admin:dossiers_dossierrisk_add",
+        "admin:dossiers_compliancereport_changelist",
+        "admin:dossiers_compliancereport_add",
     ],
 )
 def test_pages_run_a_bounded_number_of_queries(
@@ -109,3 +111,43 @@ def test_the_dossiers_run_the_same_queries_for_more_systems(
     with CaptureQueriesContext(connection) as more:
         assert admin_client.get(url).status_code == 200
     assert len(more) == len(few)
+
+
+def test_a_draft_report_page_runs_a_bounded_number_of_queries(
+    client: Client, controller: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The draft's figures are aggregates: as many queries with 3 customers as with 30."""
+    import datetime
+
+    from customers.roles import LEGAL_COMPLIANCE
+    from dossiers.models import ComplianceReport
+    from dossiers.services import compliance_report_save
+    from tests.factories import CustomerFactory, complaint_submit, role_member
+
+    legal = role_member(LEGAL_COMPLIANCE, "phap-che-trang")
+    report = compliance_report_save(
+        report=ComplianceReport(
+            period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 12, 31)
+        ),
+        actor=legal,
+    )
+    client.force_login(legal)
+    urls = [
+        reverse("admin:dossiers_compliancereport_change", args=[report.pk]),
+        reverse("admin:dossiers_compliancereport_print", args=[report.pk]),
+    ]
+    CustomerFactory.create_batch(3)
+    complaint_submit(kind="access")
+    for url in urls:
+        client.get(url)
+    counted = []
+    for url in urls:
+        with django_assert_max_num_queries(45) as few:
+            assert client.get(url).status_code == 200
+        counted.append(len(few))
+    CustomerFactory.create_batch(27)
+    for _ in range(5):
+        complaint_submit(kind="deletion")
+    for url, bound in zip(urls, counted, strict=True):
+        with django_assert_max_num_queries(bound):
+            assert client.get(url).status_code == 200

@@ -282,3 +282,26 @@ def test_a_new_data_item_makes_the_update_due(
     assert [change.what for change in status.changes] == ["Dữ liệu mới của Gửi email tiếp thị: 3.3"]
     # The 6-month mark passed before the change: the update is due at the 12-month one.
     assert status.due_on == filings.add_months(today, 12)
+
+
+def test_item_12_cites_the_last_issued_compliance_report(written: None, legal: Any) -> None:
+    from dossiers.models import ComplianceReport
+    from dossiers.services import compliance_report_issue, compliance_report_save
+
+    require_weasyprint()
+    html = documents.dossier_html(IMPACT)
+    assert "Báo cáo đánh giá" not in html  # no report issued yet: the DPO's own text only
+    today = timezone.localdate()
+    report = compliance_report_save(
+        report=ComplianceReport(
+            period_start=today - datetime.timedelta(days=90),
+            period_end=today - datetime.timedelta(days=1),
+            findings="Một yêu cầu xóa trễ hạn.",
+            measures="Nhắc hạn hằng ngày.",
+        ),
+        actor=legal,
+    )
+    compliance_report_issue(report=report, actor=legal)
+    html = documents.dossier_html(IMPACT)
+    assert "Một yêu cầu xóa trễ hạn." in html and "Nhắc hạn hằng ngày." in html
+    assert f"{today - datetime.timedelta(days=90):%d/%m/%Y}" in html

@@ -1,4 +1,5 @@
-"""Legal & compliance writes the DPO's part of the dossiers (customers/roles.py)."""
+"""Legal & compliance keeps and issues the compliance reports; the administrator reads them
+(customers/roles.py)."""
 
 from django.db import migrations
 
@@ -6,7 +7,7 @@ from customers import roles
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dossiers", "0011_dossier_documents")]
+    dependencies = [("dossiers", "0011_compliance_report")]
 
     operations = [
         migrations.RunPython(roles.migration_forwards, migrations.RunPython.noop, elidable=False),

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0010_remind_schedule'),
+        ('dossiers', '0012_roles_compliance_report'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
