@@ -46,7 +46,7 @@ NATIONAL_SENSITIVE = 10_000
 
 
 @dataclass(frozen=True)
-class Count_:
+class Group:
     label: str
     count: int
 
@@ -89,7 +89,7 @@ class Mode:
 
     number: str
     label: str
-    subjects: list[Count_]
+    subjects: list[Group]
 
     @property
     def checked(self) -> bool:
@@ -103,7 +103,7 @@ class Dossier:
     narrative: DossierNarrative
     dpo: DpoAppointment | None
     generated_at: datetime.datetime
-    subjects: list[Count_]
+    subjects: list[Group]
     flows: list[Flow]
     basic: list[Box]
     sensitive: list[Box]
@@ -158,7 +158,7 @@ def _boxes(codes: set[str]) -> tuple[list[Box], list[Box]]:
 
 def _agreements_in_force(today: datetime.date) -> dict[int, RecipientAgreement]:
     in_force: dict[int, RecipientAgreement] = {}
-    for agreement in RecipientAgreement.objects.order_by("starts_on"):
+    for agreement in RecipientAgreement.objects.select_related("recipient").order_by("starts_on"):
         if agreement.in_force_on(today):
             in_force[agreement.recipient_id] = agreement
     return in_force
@@ -294,7 +294,7 @@ def dossier_build(kind: str) -> Dossier:
             ),
         ):
             counts = [
-                Count_(
+                Group(
                     _("Customers (%(system)s, %(country)s)")
                     % {"system": system.name, "country": Country(system.country).label},
                     max((by_purpose.get(pk, 0) for pk in system_purposes[system.pk]), default=0),
@@ -309,7 +309,7 @@ def dossier_build(kind: str) -> Dossier:
                 "1.5",
                 _("Other: handed over to a recipient abroad"),
                 [
-                    Count_(
+                    Group(
                         _("Customers (%(recipient)s, %(country)s)")
                         % {"recipient": r.name, "country": Country(r.country).label},
                         received.get(r.pk, 0),
@@ -333,11 +333,9 @@ def dossier_build(kind: str) -> Dossier:
     else:
         codes = {item.code for row in rows for item in row.items}
 
-    subjects = [Count_(label, n) for label, n in built.customers_by_kind.items()]
+    subjects = [Group(label, n) for label, n in built.customers_by_kind.items()]
     if strangers:
-        subjects.append(
-            Count_(_("People who wrote to the desk without being customers"), strangers)
-        )
+        subjects.append(Group(_("People who wrote to the desk without being customers"), strangers))
     flows = []
     for row in rows:
         activities = [
