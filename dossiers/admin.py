@@ -157,6 +157,11 @@ class ProcessingSystemAdmin(ServiceModelAdmin):
                 name="dossiers_register_csv",
             ),
             path(
+                "register/xlsx/",
+                view(functools.partial(self.register_view, as_format="xlsx")),
+                name="dossiers_register_xlsx",
+            ),
+            path(
                 "register/pdf/",
                 view(functools.partial(self.register_view, as_format="pdf")),
                 name="dossiers_register_pdf",
@@ -187,6 +192,15 @@ class ProcessingSystemAdmin(ServiceModelAdmin):
         if as_format == "csv":
             response = HttpResponse(register.register_csv(built), content_type="text/csv")
             response["Content-Disposition"] = f'attachment; filename="so-dang-ky-xu-ly-{stamp}.csv"'
+            return response
+        if as_format == "xlsx":
+            response = HttpResponse(
+                register.register_xlsx(built),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = (
+                f'attachment; filename="so-dang-ky-xu-ly-{stamp}.xlsx"'
+            )
             return response
         if as_format == "pdf":
             with translation.override("vi"):

@@ -225,6 +225,26 @@ CSV_HEADER = (
 )
 
 
+def _cells(row: Row) -> list[object]:
+    return [
+        spreadsheet_cell(value)
+        for value in (
+            row.purpose.code,
+            row.purpose.name,
+            row.basis,
+            "; ".join(f"{item.label} ({item.article})" for item in row.items),
+            "x" if row.sensitive else "",
+            row.subjects,
+            "; ".join(
+                f"{line.name} ({line.country}): {', '.join(line.items)}" for line in row.recipients
+            ),
+            "; ".join(f"{line.name} ({line.country})" for line in row.systems),
+            "; ".join(str(country) for country in row.countries),
+            "; ".join(line.security_measures for line in row.systems if line.security_measures),
+        )
+    ]
+
+
 def register_csv(register: Register) -> str:
     """One row per purpose; lists joined with "; " (UTF-8 with BOM, for spreadsheets)."""
     buffer = io.StringIO()
@@ -232,26 +252,32 @@ def register_csv(register: Register) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for row in register.rows:
-        writer.writerow(
+        writer.writerow(_cells(row))
+    return buffer.getvalue()
+
+
+def register_xlsx(register: Register) -> bytes:
+    """The same rows as the CSV in an Excel workbook (openpyxl, write-only), with a second sheet
+    for the retention rules."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Register"))
+    sheet.append(list(CSV_HEADER))
+    for row in register.rows:
+        sheet.append(_cells(row))
+    retention = workbook.create_sheet(_("Retention"))
+    retention.append(["rule", "applies_to", "clock_start", "period_months", "then"])
+    for line in register.retention:
+        retention.append(
             [
-                spreadsheet_cell(value)
-                for value in (
-                    row.purpose.code,
-                    row.purpose.name,
-                    row.basis,
-                    "; ".join(f"{item.label} ({item.article})" for item in row.items),
-                    "x" if row.sensitive else "",
-                    row.subjects,
-                    "; ".join(
-                        f"{line.name} ({line.country}): {', '.join(line.items)}"
-                        for line in row.recipients
-                    ),
-                    "; ".join(f"{line.name} ({line.country})" for line in row.systems),
-                    "; ".join(str(country) for country in row.countries),
-                    "; ".join(
-                        line.security_measures for line in row.systems if line.security_measures
-                    ),
-                )
+                spreadsheet_cell(line.name),
+                line.applies_to,
+                line.clock_start,
+                line.period_months,
+                line.then,
             ]
         )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
     return buffer.getvalue()

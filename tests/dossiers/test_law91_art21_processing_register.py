@@ -104,3 +104,19 @@ def test_the_pdf_names_the_controller_the_purposes_and_the_counts(
     assert controller.legal_name in text
     assert "Gửi email tiếp thị" in text and "Giao đơn hàng" in text
     assert "Chủ thể dữ liệu: 2" in text and "Chủ thể dữ liệu: 3" in text
+
+
+def test_legal_downloads_it_as_an_excel_workbook(seeded: Any, client: Client) -> None:
+    from openpyxl import load_workbook
+
+    client.force_login(role_member(LEGAL_COMPLIANCE, "phap-che-excel"))
+    answer = client.get(reverse("admin:dossiers_register_xlsx"))
+    assert answer["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = load_workbook(io.BytesIO(answer.content), read_only=True)
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    header, lines = rows[0], rows[1:]
+    line = next(line for line in lines if line[0] == "marketing-email")
+    marketing = dict(zip(header, line, strict=True))
+    assert marketing["data_subjects"] == "2" and marketing["sensitive"] == "x"
+    assert "Hoa Kỳ" in marketing["countries"]
+    assert workbook.sheetnames == ["Sổ đăng ký", "Lưu trữ"]
