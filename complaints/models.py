@@ -288,6 +288,9 @@ class HolidayYear(models.Model):
         "submitter_name": PersonalField(
             Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.REDACT, item=DataItem.NAME
         ),
+        "submitter_name_folded": PersonalField(
+            Category.IDENTITY, legal=LegalItem.NAME, erasure=Erasure.CLEAR
+        ),
         # Hashed, not cleared: the customer can still follow the outcome of their request
         # with the tracking code and the phone or email it was filed with.
         "submitter_phone": PersonalField(
@@ -366,6 +369,9 @@ class Complaint(models.Model):
         default=settings.LANGUAGE_CODE,
     )
     submitter_name = models.CharField(_("name"), max_length=255)
+    # Lower case without diacritics, kept by the services, so that the queue finds "Nguyễn Văn
+    # An" by "nguyen van an" through an index (trigram on PostgreSQL).
+    submitter_name_folded = models.CharField(max_length=255, editable=False, default="")
     submitter_phone = PhoneNumberField(_("phone"), blank=True, db_index=True)
     submitter_email = models.EmailField(_("email"), blank=True, db_index=True)
     description = models.TextField(_("description"))

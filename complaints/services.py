@@ -39,7 +39,7 @@ from complaints.models import (
     Status,
 )
 from customers.kernel import events
-from customers.kernel.text import local_date, staff_text
+from customers.kernel.text import fold_vietnamese, local_date, staff_text
 from customers.kernel.writes import (
     Actor,
     call_errors,
@@ -277,6 +277,7 @@ def complaint_submit(
         channel=channel,
         language=language or settings.LANGUAGE_CODE,
         submitter_name=name,
+        submitter_name_folded=fold_vietnamese(name),
         submitter_phone=phone,
         submitter_email=email,
         description=description,

@@ -42,13 +42,14 @@ from customers.admin.base import (
     ReadOnlyAdminMixin,
     ReadOnlyInline,
     ServiceModelAdmin,
+    name_match,
     refusal_text,
 )
 from customers.kernel.forms import add_service_errors
 from customers.kernel.text import local_datetime
 from customers.models import RecipientRequest
 from customers.paginator import EstimatedCountPaginator
-from customers.validators import format_phone_national, phone_search_key
+from customers.validators import clean_digits, format_phone_national, phone_search_key
 
 VIEW_PERMISSION = "complaints.view_complaint"
 
@@ -218,7 +219,10 @@ class ComplaintAdmin(ServiceModelAdmin):
     list_select_related = ("assignee", "customer")
     # get_search_results does the searching (exact, indexed); these only name what it reads.
     search_fields = ("tracking_code", "submitter_phone", "submitter_email")
-    search_help_text = _("Tracking code, phone number or email the complaint was filed with.")
+    search_help_text = _(
+        "Tracking code, the submitter's name (with or without accents), phone number or its last"
+        " digits, or email."
+    )
     raw_id_fields = ("customer", "assignee", "duplicate_of", "incident")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
@@ -328,6 +332,13 @@ class ComplaintAdmin(ServiceModelAdmin):
             match |= Q(submitter_phone=phone)
         if "@" in term and " " not in term:
             match |= Q(submitter_email=term.lower())  # stored lower-case
+        digits = clean_digits(term)
+        if not phone and digits.isdigit() and 4 <= len(digits) <= 8 and digits == term.strip():
+            # The last digits of the phone the caller reads out ("…8539"); an erased phone is a
+            # keyed hash, never starting with "+".
+            match |= Q(submitter_phone__endswith=digits, submitter_phone__startswith="+")
+        if any(character.isalpha() for character in term) and "@" not in term:
+            match |= name_match(term, prefix="submitter_")
         if not match:
             return queryset.none(), False
         return queryset.filter(match), False

@@ -218,10 +218,30 @@ def test_search_finds_by_code_phone_and_email(legal: Any, typed: str) -> None:
     assert [row.pk for row in response.context["cl"].result_list] == [complaint.pk]
 
 
-def test_search_for_a_name_finds_nothing_rather_than_scanning(legal: Any) -> None:
-    submitted()
-    response = signed_in(legal).get(changelist(), {"q": "Trần Văn"})
+@pytest.mark.parametrize("typed", ["Nguyễn Thị Hoa", "nguyen thi hoa", "hoa NGUYEN", "5678"])
+def test_search_finds_by_name_without_accents_and_by_the_last_digits(
+    legal: Any, typed: str
+) -> None:
+    complaint = complaint_submit(name="Nguyễn Thị Hoa", phone="0912345678")
+    complaint_submit(name="Trần Văn Bảo", phone="0987654321")  # not found
+    response = signed_in(legal).get(changelist(), {"q": typed})
     assert response.status_code == 200
+    assert [row.pk for row in response.context["cl"].result_list] == [complaint.pk]
+
+
+def test_an_erased_submitter_is_not_found_by_name(legal: Any) -> None:
+    from retention.erasure import REDACTED, customer_erase
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(full_name="Nguyễn Thị Hoa")
+    complaint = complaint_submit(name="Nguyễn Thị Hoa")
+    services.complaint_link_customer(complaint=complaint, customer=customer, actor=legal)
+    customer_erase(customer=customer)
+
+    complaint.refresh_from_db()
+    assert (complaint.submitter_name, complaint.submitter_name_folded) == (REDACTED, "")
+    assert not Complaint.history.filter(submitter_name_folded__contains="hoa").exists()
+    response = signed_in(legal).get(changelist(), {"q": "nguyen thi hoa"})
     assert list(response.context["cl"].result_list) == []
 
 
