@@ -153,9 +153,31 @@ def test_pending_first_by_due_time(legal: Any) -> None:
     services.complaint_reject(complaint=closed, actor=legal, reason="Không liên quan.")
     late = submitted(when=now - datetime.timedelta(days=30))
     recent = submitted()
-    response = signed_in(legal).get(changelist())
-    shown = [row.tracking_code for row in response.context["cl"].result_list]
-    assert shown == [late.tracking_code, recent.tracking_code, closed.tracking_code]
+    client = signed_in(legal)
+
+    def shown(**params: str) -> list[str]:
+        response = client.get(changelist(), params)
+        return [row.tracking_code for row in response.context["cl"].result_list]
+
+    # The queue opens on the open items; "all" puts the closed ones after them.
+    assert shown() == [late.tracking_code, recent.tracking_code]
+    assert shown(open="all") == [late.tracking_code, recent.tracking_code, closed.tracking_code]
+    assert shown(open="closed") == [closed.tracking_code]
+    # A search finds a closed complaint too.
+    assert shown(q=closed.tracking_code) == [closed.tracking_code]
+
+
+def test_mine_and_assignees_by_full_name(legal: Any, care: Any) -> None:
+    care.first_name, care.last_name = "Lan", "Phạm Thị"
+    care.save()
+    mine = routed(submitted(), care)
+    submitted()
+    client = signed_in(care)
+    response = client.get(changelist(), {"mine": "1"})
+    assert [row.pk for row in response.context["cl"].result_list] == [mine.pk]
+    assert (
+        "Phạm Thị Lan" in response.content.decode() or "Lan Phạm Thị" in response.content.decode()
+    )
 
 
 def test_overdue_filter_and_badge(legal: Any) -> None:
