@@ -7,18 +7,26 @@ member who made it, so that the history rows say who, when and what.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import consent_evidence
 from customers.kernel import events
 from customers.kernel.text import fold_vietnamese, local_datetime
-from customers.kernel.writes import Actor, queue_after_commit, save, staff_or_none
+from customers.kernel.writes import (
+    Actor,
+    history_record_bulk,
+    queue_after_commit,
+    save,
+    staff_or_none,
+)
 from customers.models import (
     AccessLog,
     Channel,
@@ -144,27 +152,10 @@ def customer_upsert(
         if Customer.objects.filter(
             external_id=keyed_hash(external_id, length=64), status=Customer.Status.ERASED
         ).exists():
-            raise ValidationError(
-                {
-                    "external_id": ValidationError(
-                        _(
-                            "This customer was erased at their request: they are not created "
-                            "again. Delete them from the shop's systems too."
-                        ),
-                        code="erased",
-                    )
-                }
-            )
+            raise ValidationError({"external_id": _erased_error()})
         return customer_create(actor=actor, external_id=external_id, **fields), "created"
     if customer.status != Customer.Status.ACTIVE:
-        raise ValidationError(
-            {
-                "external_id": ValidationError(
-                    _("This customer is being erased: their data can no longer be changed."),
-                    code="erasure_pending",
-                )
-            }
-        )
+        raise ValidationError({"external_id": _erasure_pending_error()})
     before = {name: getattr(customer, name) for name in CUSTOMER_EDITABLE_FIELDS}
     _apply_customer_fields(customer, fields)
     full_clean(customer)  # normalises what was sent (a phone in any usual form) before comparing
@@ -174,6 +165,177 @@ def customer_upsert(
     save(customer, actor=actor)
     _corrected(customer, dict.fromkeys(changed), actor=actor)
     return customer, "updated"
+
+
+@dataclass
+class UpsertOutcome:
+    """What ``customer_upsert_batch`` did with one row: "created", "updated", "unchanged" or
+    "refused" (``error`` says why; ``customer`` is the existing customer a refused row is
+    about, if any)."""
+
+    external_id: str
+    result: str
+    customer: Customer | None = None
+    error: ValidationError | None = None
+
+
+# Rows per bulk statement: PostgreSQL's and SQLite's limits on parameters leave room for these.
+UPSERT_BULK_SIZE = 500
+
+
+@transaction.atomic
+def customer_upsert_batch(
+    *, rows: Sequence[dict[str, Any]], actor: Actor = None
+) -> list[UpsertOutcome]:
+    """``customer_upsert`` for many rows (each ``external_id`` plus the fields), with the same
+    result, error, history row, event and requests to recipients for each row as one call per
+    row would give — validated once per batch and written with a few bulk statements. A refused
+    row is not written at all and stops no other row. A shop id given twice in the batch: the
+    later rows go one by one after the others, as they would in a loop."""
+    outcomes: list[UpsertOutcome | None] = [None] * len(rows)
+    first: dict[str, int] = {}
+    later: list[tuple[int, str]] = []
+    for index, row in enumerate(rows):
+        external_id = (row.get("external_id") or "").strip()
+        if not external_id:
+            outcomes[index] = UpsertOutcome(
+                "",
+                "refused",
+                error=ValidationError(
+                    {
+                        "external_id": ValidationError(
+                            _("The shop's customer id is required."), code="required"
+                        )
+                    }
+                ),
+            )
+        elif external_id in first:
+            later.append((index, external_id))
+        else:
+            first[external_id] = index
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                written = _upsert_first_rows(rows, first, actor=actor)
+            break
+        except IntegrityError:
+            # Another writer created one of these shop ids after the lookup: once more, now
+            # that its row is visible (the unique index waited for its commit).
+            if attempt == 2:
+                raise
+    for index, outcome in written.items():
+        outcomes[index] = outcome
+    for index, external_id in later:
+        fields = {name: value for name, value in rows[index].items() if name != "external_id"}
+        try:
+            with transaction.atomic():
+                customer, result = customer_upsert(external_id=external_id, actor=actor, **fields)
+            outcomes[index] = UpsertOutcome(external_id, result, customer)
+        except ValidationError as error:
+            outcomes[index] = UpsertOutcome(external_id, "refused", error=error)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _upsert_first_rows(
+    rows: Sequence[dict[str, Any]], first: dict[str, int], *, actor: Actor
+) -> dict[int, UpsertOutcome]:
+    """The rows whose shop id comes first in the batch: one locked lookup of the existing ones,
+    one of the erased ones, each row validated, then bulk writes."""
+    existing = {
+        customer.external_id: customer
+        for customer in Customer.objects.select_for_update().filter(external_id__in=list(first))
+    }
+    hashed = {
+        keyed_hash(external_id, length=64): external_id
+        for external_id in first
+        if external_id not in existing
+    }
+    erased = {
+        hashed[value]
+        for value in Customer.objects.filter(
+            external_id__in=list(hashed), status=Customer.Status.ERASED
+        ).values_list("external_id", flat=True)
+    }
+    outcomes: dict[int, UpsertOutcome] = {}
+    created: list[Customer] = []
+    updated: list[tuple[Customer, list[str]]] = []
+    for external_id, index in first.items():
+        fields = {name: value for name, value in rows[index].items() if name != "external_id"}
+        customer = existing.get(external_id)
+        try:
+            if customer is None:
+                if external_id in erased:
+                    raise ValidationError({"external_id": _erased_error()})
+                customer = Customer()
+                _apply_customer_fields(customer, {"external_id": external_id, **fields})
+                # The shop id's uniqueness was checked for the batch by the lookup above.
+                full_clean(customer, unique=False)
+                created.append(customer)
+                outcomes[index] = UpsertOutcome(external_id, "created", customer)
+                continue
+            if customer.status != Customer.Status.ACTIVE:
+                raise ValidationError({"external_id": _erasure_pending_error()})
+            before = {name: getattr(customer, name) for name in CUSTOMER_EDITABLE_FIELDS}
+            _apply_customer_fields(customer, fields)
+            full_clean(customer, unique=False)
+            changed = [name for name, value in before.items() if getattr(customer, name) != value]
+        except ValidationError as error:
+            found = existing.get(external_id)
+            outcomes[index] = UpsertOutcome(external_id, "refused", found, error)
+            continue
+        if changed:
+            updated.append((customer, changed))
+        result = "updated" if changed else "unchanged"
+        outcomes[index] = UpsertOutcome(external_id, result, customer)
+    now = timezone.now()
+    Customer.objects.bulk_create(created, batch_size=UPSERT_BULK_SIZE)
+    history_record_bulk(created, actor=actor, created=True, when=now)
+    changed_rows = [customer for customer, _fields in updated]
+    Customer.objects.bulk_update(
+        changed_rows, [*CUSTOMER_EDITABLE_FIELDS, "name_folded"], batch_size=UPSERT_BULK_SIZE
+    )
+    history_record_bulk(changed_rows, actor=actor, created=False, when=now)
+    _corrected_many(updated, actor=actor)
+    return outcomes
+
+
+def _corrected_many(updated: list[tuple[Customer, list[str]]], *, actor: Actor) -> None:
+    """``_corrected`` for many customers: one event each, the requests to recipients asked once
+    per set of changed fields (Decree 356/2025 Art. 5(3))."""
+    if not updated:
+        return
+    events.emit_many(
+        events.EventName.CUSTOMER_CORRECTED,
+        [(customer.pk, {"fields": sorted(changed)}) for customer, changed in updated],
+    )
+    by_fields: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for customer, changed in updated:
+        by_fields[tuple(sorted(changed))].append(customer.pk)
+    for fields, customer_ids in by_fields.items():
+        recipient_requests_open(
+            customer_ids=customer_ids,
+            action=RecipientRequest.Action.CORRECT,
+            cause=RecipientRequest.Cause.CORRECTED,
+            changed_fields=fields,
+            actor=actor,
+        )
+
+
+def _erased_error() -> ValidationError:
+    return ValidationError(
+        _(
+            "This customer was erased at their request: they are not created "
+            "again. Delete them from the shop's systems too."
+        ),
+        code="erased",
+    )
+
+
+def _erasure_pending_error() -> ValidationError:
+    return ValidationError(
+        _("This customer is being erased: their data can no longer be changed."),
+        code="erasure_pending",
+    )
 
 
 def customer_touch(*, customer: Customer, when: Any = None) -> None:

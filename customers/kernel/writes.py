@@ -9,6 +9,7 @@ instance what was saved, and queues the follow-up task only once its work has co
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -41,6 +42,37 @@ def save(instance: models.Model, *, actor: Actor, exclude: list[str] | None = No
     full_clean(instance, exclude=exclude)
     attribute(instance, actor)
     instance.save()
+
+
+def history_record_bulk(
+    instances: Sequence[models.Model],
+    *,
+    actor: Actor,
+    created: bool,
+    when: datetime.datetime | None = None,
+    reason: str | None = None,
+) -> int:
+    """The history rows that ``save()`` would have written for these instances, in one INSERT:
+    for rows written by ``bulk_create`` (``created``) or ``bulk_update``. The same columns as
+    simple-history's own row (the tracked fields, the actor, the date, the type, the reason);
+    how many were written."""
+    if not instances:
+        return 0
+    history = type(instances[0]).history.model  # type: ignore[attr-defined]  # simple_history
+    user = staff_or_none(actor)
+    when = when or timezone.now()
+    rows = [
+        history(
+            history_date=when,
+            history_user=user,
+            history_change_reason=reason,
+            history_type="+" if created else "~",
+            **{field.attname: getattr(instance, field.attname) for field in history.tracked_fields},
+        )
+        for instance in instances
+    ]
+    history.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
 
 
 def require_permission(actor: Actor, permission: str, message: str) -> None:
