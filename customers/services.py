@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,7 +41,14 @@ from customers.models import (
 )
 from customers.personal_data import keyed_hash
 from customers.recipient_requests import recipient_requests_open
-from customers.selectors import policy_version_current
+from customers.restriction_model import Restriction
+from customers.selectors import (
+    CustomerProcessingState,
+    ProcessingCheck,
+    policy_version_current,
+    processing_check,
+    processing_decide,
+)
 from customers.validators import full_clean
 
 CUSTOMER_EDITABLE_FIELDS = (
@@ -757,3 +764,110 @@ def access_log_record(
     ]
     AccessLog.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+# The consent check (what a marketing tool asks before every send) --------------------------
+
+# How a check finds the customer: the shop's id, an email or a phone (normalised by the caller).
+CHECK_LOOKUPS = {"customer": "external_id", "email": "email", "phone": "phone"}
+# Customers sharing an email or a phone that one check reads at most.
+CHECK_CUSTOMERS = 20
+
+
+def consent_check_logged(
+    *, purpose_code: str, by: str, value: str, staff: Actor, detail: str
+) -> ProcessingCheck | None:
+    """May the shop process for the purpose now (customers.selectors.processing_check), with
+    the access-log row of every customer read, under ``staff`` (the API key's user): every
+    access to personal data is logged (the access log, a technical measure of Law 91/2025/QH15
+    Art. 3(4)) by the statement that reads it, never held back in memory where a crash would
+    lose it. None when no purpose in use has that code (nothing
+    is read, nothing logged). On PostgreSQL one statement answers and logs; elsewhere the ORM."""
+    if staff is None or staff.pk is None or not staff.is_authenticated:
+        raise ValueError("the access log names a signed-in staff member")
+    column = CHECK_LOOKUPS[by]
+    if connection.vendor == "postgresql":
+        return _consent_check_in_one_statement(purpose_code, column, value, staff.pk, detail)
+    purpose = Purpose.objects.filter(code=purpose_code, is_active=True).first()
+    if purpose is None:
+        return None
+    customers = list(
+        Customer.objects.filter(**{column: value}).exclude(status=Customer.Status.ERASED)[
+            :CHECK_CUSTOMERS
+        ]
+    )
+    with transaction.atomic():
+        check = processing_check(purpose=purpose, customers=customers)
+        if check.customer_ids:
+            access_log_record(
+                staff=staff,
+                customer_ids=check.customer_ids,
+                action=AccessLog.Action.API,
+                detail=detail,
+            )
+    return check
+
+
+def _consent_check_in_one_statement(
+    purpose_code: str, column: str, value: str, staff_id: int, detail: str
+) -> ProcessingCheck | None:
+    """The purpose, the customers (newest first, as the ORM orders them), their restrictions
+    in force and consents, and the access log's INSERT in a data-modifying CTE: PostgreSQL runs
+    the INSERT exactly once, in the statement's own transaction, whatever the SELECT reads."""
+    tables = {
+        "purpose": Purpose._meta.db_table,
+        "customer": Customer._meta.db_table,
+        "restriction": Restriction._meta.db_table,
+        "consent": Consent._meta.db_table,
+        "policy": PolicyVersion._meta.db_table,
+        "log": AccessLog._meta.db_table,
+    }
+    lookup = {field.name: field.column for field in Customer._meta.concrete_fields}[column]
+    sql = f"""
+        WITH p AS (
+            SELECT id, legal_basis FROM {tables["purpose"]} WHERE code = %s AND is_active
+        ), c AS (
+            SELECT id, status FROM {tables["customer"]}
+            WHERE {lookup} = %s AND status <> %s AND EXISTS (SELECT 1 FROM p)
+            ORDER BY id DESC LIMIT {CHECK_CUSTOMERS}
+        ), logged AS (
+            INSERT INTO {tables["log"]} (at, staff_id, customer_id, action, detail, ip_address)
+            SELECT %s, %s, c.id, %s, %s, NULL FROM c
+            RETURNING customer_id
+        )
+        SELECT p.legal_basis, c.id, c.status,
+            EXISTS (
+                SELECT 1 FROM {tables["restriction"]} r
+                WHERE r.customer_id = c.id AND r.lifted_at IS NULL
+                    AND (r.purpose_id IS NULL OR r.purpose_id = p.id)
+            ),
+            consent.status, consent.granted_at, policy.version
+        FROM p
+        LEFT JOIN c ON TRUE
+        LEFT JOIN {tables["consent"]} consent
+            ON consent.customer_id = c.id AND consent.purpose_id = p.id
+        LEFT JOIN {tables["policy"]} policy ON policy.id = consent.policy_version_id
+        ORDER BY c.id DESC
+    """  # noqa: S608  # the tables' names come from the models; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                purpose_code,
+                value,
+                Customer.Status.ERASED,
+                timezone.now(),
+                staff_id,
+                AccessLog.Action.API,
+                detail[:255],
+            ],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    states = [
+        CustomerProcessingState(pk, status, restricted, consent or "", granted_at, version or "")
+        for _basis, pk, status, restricted, consent, granted_at, version in rows
+        if pk is not None
+    ]
+    return processing_decide(legal_basis=rows[0][0], states=states)

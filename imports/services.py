@@ -3,10 +3,11 @@ through customers' services, the staff member who runs the import as the actor.
 
 A row is written whole or not at all and a refused row never stops the others: orders and
 consents row by row (a savepoint each), customers CUSTOMER_BATCH_ROWS at a time through
-customers.services.customer_upsert_batch, which refuses a row without writing any of it. A dry run runs the same services on the same batches of BATCH_ROWS rows and rolls each
-batch back: what it says would be created, updated or refused is what the import would do, and
-it writes nothing. (A row that depends on one more than BATCH_ROWS rows earlier in the same file,
-a withdrawal far below its consent, is tried without it.)
+customers.services.customer_upsert_batch, which refuses a row without writing any of it. A
+dry run runs the same services on the same batches and rolls each batch back: what it says
+would be created, updated or refused is what the import would do, and it writes nothing. (A
+row that depends on one more than BATCH_ROWS rows earlier in the same file, a withdrawal far
+below its consent, is tried without it.)
 """
 
 from __future__ import annotations
