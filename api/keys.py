@@ -60,7 +60,7 @@ class _Known:
         self._lock = threading.Lock()
         self._keys: dict[str, KnownKey] = {}
         self._users: dict[int, Any] = {}
-        self._touched: dict[int, float] = {}
+        self._touched: dict[str, float] = {}
         self._generation: object = None
         self._loaded_at = 0.0
 
@@ -73,9 +73,9 @@ class _Known:
         from api.models import ApiKey
 
         now = time.monotonic()
-        if now - self._touched.get(known.id, -TOUCH_EVERY) < TOUCH_EVERY:
+        if now - self._touched.get(known.secret_hash, -TOUCH_EVERY) < TOUCH_EVERY:
             return
-        self._touched[known.id] = now
+        self._touched[known.secret_hash] = now  # not the id: SQLite reuses a deleted key's
         ApiKey.objects.filter(pk=known.id).update(last_used_at=timezone.now())
 
     def get(self, prefix: str) -> KnownKey | None:
@@ -164,7 +164,8 @@ def authenticate_and_count(key: str) -> tuple[KnownKey | None, int]:
 
 
 def _counter(known: KnownKey) -> str:
-    return f"api-rate:{known.id}:{int(time.time() // 60)}"
+    # With the key's hash too: SQLite gives a deleted key's id to the next one.
+    return f"api-rate:{known.id}:{known.secret_hash[:12]}:{int(time.time() // 60)}"
 
 
 def _wait(known: KnownKey, count: int) -> int:
