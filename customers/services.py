@@ -23,6 +23,7 @@ from customers.kernel.text import fold_vietnamese, local_datetime
 from customers.kernel.writes import (
     Actor,
     history_record_bulk,
+    insert_bulk,
     queue_after_commit,
     save,
     staff_or_none,
@@ -295,7 +296,7 @@ def _upsert_first_rows(
         result = "updated" if changed else "unchanged"
         outcomes[index] = UpsertOutcome(external_id, result, customer)
     now = timezone.now()
-    Customer.objects.bulk_create(created, batch_size=UPSERT_BULK_SIZE)
+    insert_bulk(created)
     history_record_bulk(created, actor=actor, created=True, when=now)
     changed_rows = [customer for customer, _fields in updated]
     Customer.objects.bulk_update(
