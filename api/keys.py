@@ -174,13 +174,25 @@ def _wait(known: KnownKey, count: int) -> int:
     return 0
 
 
+_clients: dict[int, tuple[Any, Any]] = {}
+
+
+def _client(redis: RedisCache) -> Any:
+    """The Redis client of the cache's write pool, made once per process (Django makes one per
+    call, filling its table of ~170 response callbacks each time)."""
+    pool = redis._cache._get_connection_pool(write=True)  # type: ignore[attr-defined]  # private in django-stubs, public-shaped in Django
+    known = _clients.get(id(pool))
+    if known is None or known[0] is not pool:
+        known = _clients[id(pool)] = (pool, redis._cache.get_client(write=True))
+    return known[1]
+
+
 def _generation_and_count(redis: RedisCache, known: KnownKey) -> tuple[object, int]:
     """GET of the keys' generation, and the minute's counter created with its expiry when new,
     then counted (MULTI/EXEC): one round trip where Django's get(), add() and incr() take four."""
     generation_key = redis.make_and_validate_key(GENERATION_KEY)
     counter_key = redis.make_and_validate_key(_counter(known))
-    client = redis._cache.get_client(counter_key, write=True)
-    pipe = client.pipeline(transaction=True)
+    pipe = _client(redis).pipeline(transaction=True)
     pipe.get(generation_key)
     pipe.set(counter_key, 0, nx=True, ex=70)
     pipe.incr(counter_key)
@@ -195,7 +207,7 @@ def over_rate_limit(known: KnownKey) -> int:
     shared = caches["default"]
     if isinstance(shared, RedisCache):
         redis_key = shared.make_and_validate_key(counter)
-        pipe = shared._cache.get_client(redis_key, write=True).pipeline(transaction=True)
+        pipe = _client(shared).pipeline(transaction=True)
         pipe.set(redis_key, 0, nx=True, ex=70)
         pipe.incr(redis_key)
         return _wait(known, int(pipe.execute()[-1]))
