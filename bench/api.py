@@ -195,6 +195,7 @@ def child_batches(batches: int, trace: bool = False, run: int = 0) -> dict[str, 
     (shop ids ``u-<run>-…``, removed by child_cleanup); customers per second, or with ``trace``
     the peak traced memory (MB: tracemalloc slows Python several times, so the rate is
     measured in a run without it), and the process's peak RSS (MB)."""
+    import gc
     import resource
     import tracemalloc
 
@@ -235,8 +236,10 @@ def child_batches(batches: int, trace: bool = False, run: int = 0) -> dict[str, 
         assert response.status_code == 200 and response.json()["created"] == 1000, response.content
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] / 1e6 if trace else 0.0
+    gc.collect()
+    retained = tracemalloc.get_traced_memory()[0] / 1e6 if trace else 0.0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rate": batches * 1000 / seconds, "peak": peak, "rss": rss}
+    return {"rate": batches * 1000 / seconds, "peak": peak, "retained": retained, "rss": rss}
 
 
 def child_cleanup(runs: list[int]) -> dict[str, int]:
@@ -314,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the paced phase's rate, as a share of the check's measured back-to-back rate",
     )
     parser.add_argument(
-        "--batches", default="1,5,10", help="batch counts for the upsert's rate and memory"
+        "--batches", default="1,5,20", help="batch counts for the upsert's rate and memory"
     )
     parser.add_argument("--no-append", action="store_true")
     args = parser.parse_args(argv)
@@ -361,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         runs += [rate_run, trace_run]
         timed = in_child(env, f"child_batches({n}, trace=False, run={rate_run})")
         traced = in_child(env, f"child_batches({n}, trace=True, run={trace_run})")
-        upserts[n] = {"rate": timed["rate"], "peak": traced["peak"], "rss": traced["rss"]}  # type: ignore[dict-item]
+        upserts[n] = {"rate": timed["rate"], **{k: traced[k] for k in ("peak", "retained", "rss")}}  # type: ignore[dict-item]
     deleted = in_child(env, f"child_cleanup({runs!r})")
     flush_redis(args.cache_url)
 
@@ -410,10 +413,17 @@ def main(argv: list[str] | None = None) -> int:
                     "batches of 1,000",
                     "customers/s (untraced)",
                     "tracemalloc peak (MB)",
+                    "retained after the batches (MB)",
                     "peak RSS (MB)",
                 ],
                 [
-                    [n, f"{u['rate']:,.0f}", f"{u['peak']:.1f}", f"{u['rss']:.0f}"]
+                    [
+                        n,
+                        f"{u['rate']:,.0f}",
+                        f"{u['peak']:.1f}",
+                        f"{u['retained']:.2f}",
+                        f"{u['rss']:.0f}",
+                    ]
                     for n, u in upserts.items()
                 ],
             ),

@@ -249,9 +249,13 @@ def _upsert_first_rows(
 ) -> dict[int, UpsertOutcome]:
     """The rows whose shop id comes first in the batch: one locked lookup of the existing ones,
     one of the erased ones, each row validated, then bulk writes."""
+    # exclude(external_id=""): the unique index is partial (WHERE NOT external_id = ''), and
+    # PostgreSQL proves an IN list of more than 100 values implies it only when told so; without
+    # it, a thousand ids scan the whole table (250 ms at 1M customers).
+    by_shop_id = Customer.objects.exclude(external_id="")
     existing = {
         customer.external_id: customer
-        for customer in Customer.objects.select_for_update().filter(external_id__in=list(first))
+        for customer in by_shop_id.select_for_update().filter(external_id__in=list(first))
     }
     hashed = {
         keyed_hash(external_id, length=64): external_id
@@ -260,7 +264,7 @@ def _upsert_first_rows(
     }
     erased = {
         hashed[value]
-        for value in Customer.objects.filter(
+        for value in by_shop_id.filter(
             external_id__in=list(hashed), status=Customer.Status.ERASED
         ).values_list("external_id", flat=True)
     }
@@ -763,7 +767,7 @@ def access_log_record(
         )
         for customer_id in dict.fromkeys(customer_ids)  # each customer once, in order
     ]
-    AccessLog.objects.bulk_create(rows, batch_size=1000)
+    insert_bulk(rows, ids=False)
     return len(rows)
 
 

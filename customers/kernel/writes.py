@@ -96,19 +96,29 @@ _PLAIN_COLUMNS = {
 }
 
 
-def insert_bulk(instances: Sequence[models.Model]) -> None:
-    """``bulk_create`` for rows already validated, their ids set. On PostgreSQL: the ids taken
-    from the table's sequence in one query, then the rows by COPY (several times faster to
-    build and bind than one INSERT of a thousand rows); elsewhere ``bulk_create``."""
+# Fewer rows than this go in one INSERT: a COPY (and the ids' query) costs more round trips.
+COPY_FROM = 50
+
+
+def insert_bulk(instances: Sequence[models.Model], *, ids: bool = True) -> None:
+    """``bulk_create`` for rows already validated, with their ids set unless ``ids=False``. On
+    PostgreSQL, from COPY_FROM rows: the ids taken from the table's sequence in one query, then
+    the rows by COPY (several times faster to build and bind than one INSERT of a thousand
+    rows); otherwise ``bulk_create``."""
     if not instances:
         return
     model = type(instances[0])
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(instances) < COPY_FROM:
         model._default_manager.bulk_create(instances, batch_size=500)
         return
     meta = model._meta
     pk = meta.pk
     assert pk is not None  # every model has one
+    if not ids:
+        fields = [field for field in meta.concrete_fields if field is not pk]
+        rows: Iterable[tuple[list[Any], models.Model]] = (([], item) for item in instances)
+        _copy(meta.db_table, [str(field.column) for field in fields], fields, rows)
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -117,7 +127,7 @@ def insert_bulk(instances: Sequence[models.Model]) -> None:
         for instance, (new_id,) in zip(instances, cursor.fetchall(), strict=True):
             setattr(instance, pk.attname, new_id)
     fields = list(meta.concrete_fields)
-    rows: Iterable[tuple[list[Any], models.Model]] = (([], instance) for instance in instances)
+    rows = (([], instance) for instance in instances)
     _copy(meta.db_table, [str(field.column) for field in fields], fields, rows)
     for instance in instances:
         instance._state.adding = False
