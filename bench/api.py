@@ -382,32 +382,9 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for o in (bare, check, paced)
     ]
-    worst = min(u["rate"] for u in upserts.values())
-    report = "\n".join(
+    worst = min((u["rate"] for u in upserts.values()), default=0.0)
+    batch_lines = (
         [
-            f"## bench/api.py — {common.now_text()}",
-            "",
-            common.machine_description(),
-            f"Database: {queries['customers']:,} customers; gunicorn {args.workers} "
-            f"{args.worker_class} workers"
-            + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
-            + f", {args.clients} clients, {args.duration:g} s per phase in {args.rounds} rounds "
-            f"(the paced phase: {args.duration:g} s in one). Checks by {args.lookup} over "
-            f"{len(params):,} customers; answers of 200 of them: "
-            + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
-            + ".",
-            "",
-            common.markdown_table(
-                ["phase", "requests/s", "median ms", "p95 ms", "p99 ms", "errors"], rows
-            ),
-            "",
-            f"consents/check back to back: **{share:.0%} of the bare view** (target ≥ "
-            f"{TARGET_SHARE:.0%}), p95 **{p95:.1f} ms** at {args.clients} clients (target < "
-            f"{TARGET_P95_MS:g} ms); paced at {args.paced_share:.0%} of its capacity "
-            f"({paced_rate:,.0f}/s, {args.clients} clients each on a fixed schedule): p95 "
-            f"**{paced_p95:.1f} ms**. {queries['check']} SQL statement(s) per check, "
-            f"**{queries['key']} for the key** on a warm process (target 0).",
-            "",
             common.markdown_table(
                 [
                     "batches of 1,000",
@@ -434,6 +411,36 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{k} {v:,}" for k, v in deleted.items())
             + ".",
             "",
+        ]
+        if upserts
+        else []
+    )
+    report = "\n".join(
+        [
+            f"## bench/api.py — {common.now_text()}",
+            "",
+            common.machine_description(),
+            f"Database: {queries['customers']:,} customers; gunicorn {args.workers} "
+            f"{args.worker_class} workers"
+            + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
+            + f", {args.clients} clients, {args.duration:g} s per phase in {args.rounds} rounds "
+            f"(the paced phase: {args.duration:g} s in one). Checks by {args.lookup} over "
+            f"{len(params):,} customers; answers of 200 of them: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
+            + ".",
+            "",
+            common.markdown_table(
+                ["phase", "requests/s", "median ms", "p95 ms", "p99 ms", "errors"], rows
+            ),
+            "",
+            f"consents/check back to back: **{share:.0%} of the bare view** (target ≥ "
+            f"{TARGET_SHARE:.0%}), p95 **{p95:.1f} ms** at {args.clients} clients (target < "
+            f"{TARGET_P95_MS:g} ms); paced at {args.paced_share:.0%} of its capacity "
+            f"({paced_rate:,.0f}/s, {args.clients} clients each on a fixed schedule): p95 "
+            f"**{paced_p95:.1f} ms**. {queries['check']} SQL statement(s) per check, "
+            f"**{queries['key']} for the key** on a warm process (target 0).",
+            "",
+            *batch_lines,
         ]
     )
     print(report)
