@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -885,8 +886,14 @@ def _prepared(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     connection.close_if_health_check_failed()  # what connection.cursor() does first
     connection.ensure_connection()
     started = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+    raw = connection.connection
+    prepare = bool(getattr(settings, "DATABASE_PREPARED_STATEMENTS", True))
+    if prepare and raw.prepare_threshold is None:
+        # Django leaves automatic preparing off (for poolers); a huge threshold keeps it off
+        # while letting this statement, asked with prepare=True, be prepared.
+        raw.prepare_threshold = 2**31 - 1
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        cursor.execute(sql, params, prepare=prepare)
         rows = cursor.fetchall()
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
