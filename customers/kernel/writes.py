@@ -117,7 +117,7 @@ def insert_bulk(instances: Sequence[models.Model], *, ids: bool = True) -> None:
     if not ids:
         fields = [field for field in meta.concrete_fields if field is not pk]
         rows: Iterable[tuple[list[Any], models.Model]] = (([], item) for item in instances)
-        _copy(meta.db_table, [str(field.column) for field in fields], fields, rows)
+        _copy(meta.db_table, [str(field.column) for field in fields], fields, rows, adding=True)
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -128,7 +128,7 @@ def insert_bulk(instances: Sequence[models.Model], *, ids: bool = True) -> None:
             setattr(instance, pk.attname, new_id)
     fields = list(meta.concrete_fields)
     rows = (([], instance) for instance in instances)
-    _copy(meta.db_table, [str(field.column) for field in fields], fields, rows)
+    _copy(meta.db_table, [str(field.column) for field in fields], fields, rows, adding=True)
     for instance in instances:
         instance._state.adding = False
         instance._state.db = connection.alias
@@ -139,9 +139,12 @@ def _copy(
     columns: list[str],
     fields: list[Any],
     rows: Iterable[tuple[list[Any], models.Model]],
+    *,
+    adding: bool = False,
 ) -> None:
     """COPY ``rows`` — (leading values, instance) pairs, the instance giving ``fields`` — into
-    ``table``; errors raised as Django's (an IntegrityError for a duplicate)."""
+    ``table``; errors raised as Django's (an IntegrityError for a duplicate). ``adding``: the
+    rows are the instances' own, new (each field's pre_save runs, as an INSERT's would)."""
     prepare = [None if field.get_internal_type() in _PLAIN_COLUMNS else field for field in fields]
     quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
     sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
@@ -151,7 +154,10 @@ def _copy(
         cursor.cursor.copy(sql) as copy,
     ):
         for head, instance in rows:
-            values = [getattr(instance, field.attname) for field in fields]
+            if adding:
+                values = [field.pre_save(instance, True) for field in fields]
+            else:
+                values = [getattr(instance, field.attname) for field in fields]
             for index, field in enumerate(prepare):
                 if field is not None:
                     values[index] = field.get_db_prep_save(values[index], connection)
