@@ -15,10 +15,9 @@ class KeyAuth(HttpBearer):
     services check its permissions and the history names it."""
 
     def authenticate(self, request: HttpRequest, token: str) -> keys.KnownKey | None:
-        known = keys.authenticate(token)
+        known, wait = keys.authenticate_and_count(token)
         if known is None:
             return None
-        wait = keys.over_rate_limit(known)
         if wait:
             raise errors.RateLimited(wait)
         request.user = keys.KNOWN.user(known)

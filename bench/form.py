@@ -231,8 +231,10 @@ def manage(env: dict[str, str], *arguments: str) -> None:
 
 
 def gunicorn_command(args: argparse.Namespace) -> list[str]:
+    # The module when the venv has no script (gunicorn installed elsewhere on PYTHONPATH).
+    runner = [GUNICORN] if Path(GUNICORN).exists() else [PYTHON, "-m", "gunicorn"]
     command = [
-        GUNICORN,
+        *runner,
         "config.wsgi:application",
         "--bind",
         f"127.0.0.1:{args.port}",

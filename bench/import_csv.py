@@ -1,10 +1,11 @@
 """Importing a customers CSV as staff do (imports/): the file uploaded, its columns guessed, and
-the import run by the task's function in this process — every row through
-customers.services.customer_upsert with its history row, a savepoint per row, progress saved
-every imports.services.BATCH_ROWS rows. Each size runs in a child process of its own, so that
-its peak resident memory (VmHWM, which a new program starts afresh) is its own: flat memory
-means the same peak whatever the file's length. Also the reading alone (imports.readers on the
-same file, no writes), to tell the file's cost from the services'.
+the import run by the task's function in this process — the rows through
+customers.services.customer_upsert_batch with their history rows, imports.services.
+CUSTOMER_BATCH_ROWS a batch (one transaction, progress saved after each). Each size runs in a
+child process of its own, so that its peak resident memory (VmHWM, which a new program starts
+afresh) is its own: flat memory means the same peak whatever the file's length. Also the
+reading alone (imports.readers on the same file, no writes), to tell the file's cost from the
+services'.
 
     python -m bench.import_csv --database-url postgres://postgres@127.0.0.1:5432/bench_imports
 
@@ -223,11 +224,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     verdict = "met" if projected < TARGET_SECONDS else "missed"
     what = "Dry run" if options.dry_run else "Import"
+    from imports.services import CUSTOMER_BATCH_ROWS as batch
+
     report = f"""## bench/import_csv.py — {common.now_text()}
 
 {common.machine_description(version)}
-{what} of customers CSV files through the services (customer_upsert per row, with its history
-row and a savepoint), each size in its own process.
+{what} of customers CSV files through the services (customer_upsert_batch, {batch:,} rows a
+batch, with their history rows), each size in its own process.
 
 {table}
 

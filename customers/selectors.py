@@ -85,32 +85,66 @@ class ProcessingCheck:
     policy_version: str = ""
 
 
+@dataclass(frozen=True)
+class CustomerProcessingState:
+    """What the check reads of one customer: their status, whether a restriction in force stops
+    the purpose, and their consent to it (status "" when they gave none)."""
+
+    customer_id: int
+    status: str
+    restricted: bool
+    consent_status: str = ""
+    granted_at: object = None
+    policy_version: str = ""
+
+
 def processing_check(*, purpose: Purpose, customers: list[Customer]) -> ProcessingCheck:
     """Law 91/2025/QH15 Art. 9(4)(c), Art. 10: consent holds until withdrawn, and a restriction
     stops processing. Several customers may share an email or phone: the shop may process only
     when every one of them may be (the cautious answer; one "no" is enough to stop a send)."""
     from customers.restrictions import restriction_for
 
-    if not customers:
-        return ProcessingCheck(False, "unknown_customer")
-    ids = tuple(customer.pk for customer in customers)
-    if any(customer.status != Customer.Status.ACTIVE for customer in customers):
-        return ProcessingCheck(False, "not_active", ids)
-    if any(restriction_for(pk, purpose.pk) is not None for pk in ids):
-        return ProcessingCheck(False, "restricted", ids)
-    if purpose.legal_basis != Purpose.LegalBasis.CONSENT:
-        return ProcessingCheck(True, "legal_basis", ids)
+    ids = [customer.pk for customer in customers]
     consents = {
         consent.customer_id: consent
         for consent in Consent.objects.filter(customer_id__in=ids, purpose=purpose).select_related(
             "policy_version"
         )
     }
-    for pk in ids:
-        consent = consents.get(pk)
-        if consent is None:
+    states = []
+    for customer in customers:
+        consent = consents.get(customer.pk)
+        states.append(
+            CustomerProcessingState(
+                customer.pk,
+                customer.status,
+                restriction_for(customer.pk, purpose.pk) is not None,
+                consent.status if consent else "",
+                consent.granted_at if consent else None,
+                consent.policy_version.version if consent else "",
+            )
+        )
+    return processing_decide(legal_basis=purpose.legal_basis, states=states)
+
+
+def processing_decide(
+    *, legal_basis: str, states: list[CustomerProcessingState]
+) -> ProcessingCheck:
+    """The answer from what was read (processing_check, or the one statement of
+    customers.services.consent_check_logged): the first reason to say no, in this order."""
+    if not states:
+        return ProcessingCheck(False, "unknown_customer")
+    ids = tuple(state.customer_id for state in states)
+    if any(state.status != Customer.Status.ACTIVE for state in states):
+        return ProcessingCheck(False, "not_active", ids)
+    if any(state.restricted for state in states):
+        return ProcessingCheck(False, "restricted", ids)
+    if legal_basis != Purpose.LegalBasis.CONSENT:
+        return ProcessingCheck(True, "legal_basis", ids)
+    for state in states:
+        if not state.consent_status:
             return ProcessingCheck(False, "no_consent", ids)
-        if not consent.is_granted:
+        if state.consent_status != Consent.Status.GRANTED:
             return ProcessingCheck(False, "withdrawn", ids)
-    latest = max(consents.values(), key=lambda consent: consent.granted_at)
-    return ProcessingCheck(True, "granted", ids, latest.granted_at, latest.policy_version.version)
+    latest = max(states, key=lambda state: state.granted_at)  # type: ignore[arg-type,return-value]
+    return ProcessingCheck(True, "granted", ids, latest.granted_at, latest.policy_version)

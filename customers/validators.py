@@ -147,8 +147,9 @@ def reject_null_characters(instance: Any) -> None:
         raise ValidationError(errors)
 
 
-def full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
+def full_clean(instance: Any, *, exclude: list[str] | None = None, unique: bool = True) -> None:
     """instance.full_clean(), refusing NUL characters first: what every service runs before a
-    save."""
+    save. ``unique=False`` leaves out the uniqueness checks (a query each), for a caller that
+    checks them for a whole batch at once."""
     reject_null_characters(instance)
-    instance.full_clean(exclude=exclude)
+    instance.full_clean(exclude=exclude, validate_unique=unique, validate_constraints=unique)

@@ -18,7 +18,7 @@ from api.lookups import customer_by_shop_id, local, log_access
 from api.models import Scope
 from api.schemas import PROBLEMS, Text
 from customers import selectors, services
-from customers.models import Consent, Customer, PolicyVersion, Purpose
+from customers.models import Consent, PolicyVersion, Purpose
 from customers.restrictions import restricted_customer_ids
 from customers.validators import phone_search_key
 
@@ -73,19 +73,24 @@ class CustomerConsentsOut(Schema):
 def _purpose(code: str) -> Purpose:
     purpose = Purpose.objects.filter(code=code, is_active=True).first()
     if purpose is None:
-        raise ValidationError(
-            {
-                "purpose": ValidationError(
-                    _("No purpose in use has the code “%(code)s”."),
-                    params={"code": code},
-                    code="unknown_purpose",
-                )
-            }
-        )
+        raise _unknown_purpose(code)
     return purpose
 
 
-def _customers(query: CheckQuery) -> list[Customer]:
+def _unknown_purpose(code: str) -> ValidationError:
+    return ValidationError(
+        {
+            "purpose": ValidationError(
+                _("No purpose in use has the code “%(code)s”."),
+                params={"code": code},
+                code="unknown_purpose",
+            )
+        }
+    )
+
+
+def _lookup(query: CheckQuery) -> tuple[str, str]:
+    """How the check finds the customer: ("customer" | "email" | "phone", the value to match)."""
     given = [name for name in ("email", "phone", "customer") if getattr(query, name)]
     if len(given) != 1:
         raise ValidationError(
@@ -96,22 +101,20 @@ def _customers(query: CheckQuery) -> list[Customer]:
             }
         )
     if query.customer:
-        found = Customer.objects.filter(external_id=query.customer)
-    elif query.email:
-        found = Customer.objects.filter(email=query.email.strip().lower())
-    else:
-        phone = phone_search_key(query.phone or "")
-        if phone is None:
-            raise ValidationError(
-                {
-                    "phone": ValidationError(
-                        _("Enter a valid phone number, for example 0912 853 984."),
-                        code="invalid_phone",
-                    )
-                }
-            )
-        found = Customer.objects.filter(phone=phone)
-    return list(found.exclude(status=Customer.Status.ERASED)[:20])
+        return "customer", query.customer
+    if query.email:
+        return "email", query.email.strip().lower()
+    phone = phone_search_key(query.phone or "")
+    if phone is None:
+        raise ValidationError(
+            {
+                "phone": ValidationError(
+                    _("Enter a valid phone number, for example 0912 853 984."),
+                    code="invalid_phone",
+                )
+            }
+        )
+    return "phone", phone
 
 
 @router.get(
@@ -121,13 +124,20 @@ def _customers(query: CheckQuery) -> list[Customer]:
 )
 def consent_check(request: HttpRequest, query: Query[CheckQuery]) -> Any:
     actor = need(request, Scope.CONSENTS_READ)
-    purpose = _purpose(query.purpose)
-    check = selectors.processing_check(purpose=purpose, customers=_customers(query))
-    log_access(actor, list(check.customer_ids), f"GET /consents/check {purpose.code}")
+    by, value = _lookup(query)
+    check = services.consent_check_logged(
+        purpose_code=query.purpose,
+        by=by,
+        value=value,
+        staff=actor,
+        detail=f"GET /consents/check {query.purpose}",
+    )
+    if check is None:
+        raise _unknown_purpose(query.purpose)
     return {
         "allowed": check.allowed,
         "reason": check.reason,
-        "purpose": purpose.code,
+        "purpose": query.purpose,
         "granted_at": local(check.granted_at),
         "policy_version": check.policy_version or None,
     }

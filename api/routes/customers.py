@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -82,26 +81,35 @@ def _upsert(actor: Any, shop_id: str, fields: dict[str, Any]) -> tuple[Customer,
 def customer_batch(request: HttpRequest, payload: CustomerBatchIn) -> Any:
     """Each row is written whole or not at all: a refused row never stops the others."""
     actor = need(request, Scope.CUSTOMERS_WRITE)
+    batch = []
+    for row in payload.customers:
+        fields = given_fields(row, exclude={"shop_id"})
+        fields.setdefault("source_channel", "web_form")
+        batch.append({"external_id": row.shop_id, **fields})
+    outcomes = services.customer_upsert_batch(rows=batch, actor=actor)
     rows: list[dict[str, Any]] = []
     written: list[int] = []
-    for index, row in enumerate(payload.customers):
-        try:
-            with transaction.atomic():
-                customer, result = _upsert(
-                    actor, row.shop_id, given_fields(row, exclude={"shop_id"})
-                )
-        except ValidationError as error:
+    for index, (row, outcome) in enumerate(zip(payload.customers, outcomes, strict=True)):
+        if outcome.error is not None:
             rows.append(
                 {
                     "index": index,
                     "shop_id": row.shop_id,
                     "result": "refused",
-                    "errors": errors.field_errors(error),
+                    "errors": errors.field_errors(outcome.error),
                 }
             )
             continue
-        written.append(customer.pk)
-        rows.append({"index": index, "shop_id": row.shop_id, "result": result, "id": customer.pk})
+        assert outcome.customer is not None  # every row not refused has its customer
+        written.append(outcome.customer.pk)
+        rows.append(
+            {
+                "index": index,
+                "shop_id": row.shop_id,
+                "result": outcome.result,
+                "id": outcome.customer.pk,
+            }
+        )
     log_access(actor, written, "POST /customers/batch")
     counts = {key: sum(1 for row in rows if row["result"] == key) for key in RESULTS}
     return {"results": rows, **counts}

@@ -47,6 +47,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Created only when SQLite is used: a production image may have no writable var/.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The consent check's one statement is prepared once per connection on PostgreSQL (its planning
+# costs more than its run); off behind a pooler that cannot keep prepared statements.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database host that does not answer fails in seconds (and /healthz says so) instead
     # of hanging requests for the operating system's TCP timeout.

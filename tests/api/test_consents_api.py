@@ -164,3 +164,62 @@ def test_a_consent_is_withdrawn_through_the_api_once(api: ApiClient, setup: dict
     assert _check(api, customer="shop-1")["reason"] == "withdrawn"
     none = api.post("/consents/withdraw", {**body, "customer": "shop-2"})
     assert none.status_code == 422 and none.json()["errors"][0]["field"] == "purpose"
+
+
+def test_every_check_is_in_the_access_log_under_the_keys_name(
+    client, make_key, setup: dict
+) -> None:
+    """Law 91/2025/QH15 Art. 3(4): each call that reads a customer's data is logged, one row per
+    customer read; a call that reads no one (unknown purpose or customer) logs no one."""
+    key, secret = make_key("Email marketing tool", ["consents:read"])
+    tool = ApiClient(client, secret)
+    services.customer_upsert(external_id="shop-3", full_name="Lê Văn An", phone="0912853984")
+    logged = AccessLog.objects.filter(staff=key.user, action=AccessLog.Action.API)
+    for _ in range(3):
+        assert _check(tool, customer="shop-1")["allowed"] is True
+    assert logged.filter(customer=setup["an"]).count() == 3
+    assert set(logged.values_list("detail", flat=True)) == {"GET /consents/check marketing-email"}
+
+    shared = _check(tool, phone="0912 853 984")  # two customers have this phone
+    assert shared["reason"] == "no_consent"  # shop-3 gave none: the cautious answer
+    assert logged.count() == 5
+
+    assert tool.get("/consents/check", purpose="nope", customer="shop-1").status_code == 422
+    assert _check(tool, customer="nobody")["reason"] == "unknown_customer"
+    assert logged.count() == 5
+
+
+def test_on_redis_the_rate_limit_and_a_revocation_reach_the_next_call(
+    client, make_key, setup: dict, settings, require_redis: str
+) -> None:
+    """A warm process asks Redis once per call (the keys' generation and the minute's count):
+    the limit still holds and a key revoked elsewhere is refused at its next call."""
+    from django.core.cache import caches
+
+    from api import services as api_services
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": require_redis,
+        }
+    }
+    caches["default"].clear()
+    try:
+        limited_key, limited_secret = make_key(
+            "Limited", ["consents:read"], rate_limit_per_minute=3
+        )
+        key, secret = make_key("Email marketing tool", ["consents:read"])
+        limited, tool = ApiClient(client, limited_secret), ApiClient(client, secret)
+        for _ in range(3):
+            assert _check(limited, customer="shop-1")["allowed"] is True
+        refused = limited.get("/consents/check", purpose="marketing-email", customer="shop-1")
+        assert refused.status_code == 429 and int(refused["Retry-After"]) in range(1, 61)
+        assert AccessLog.objects.filter(staff=limited_key.user).count() == 3
+
+        assert _check(tool, customer="shop-1")["allowed"] is True
+        api_services.api_key_revoke(api_key=key, actor=setup["superuser"])
+        gone = tool.get("/consents/check", purpose="marketing-email", customer="shop-1")
+        assert gone.status_code == 401
+    finally:
+        caches["default"].clear()
