@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from customers.admin.base import PersonalDataAdminMixin, ReadOnlyAdminMixin
+from customers.admin.base import DateRangeFilter, PersonalDataAdminMixin, ReadOnlyAdminMixin
 from customers.models import AccessLog
 from customers.paginator import EstimatedCountPaginator
 
@@ -103,7 +103,7 @@ class AccessLogAdmin(ReadOnlyAdminMixin, PersonalDataAdminMixin, admin.ModelAdmi
 
     list_display = ("at", "staff", "customer_link", "action", "detail", "ip_address")
     personal_columns = {"customer_link": "customer"}
-    list_filter = ("staff", "action", "at")
+    list_filter = ("staff", "action", ("at", DateRangeFilter))
     list_select_related = ("staff", "customer")
     date_hierarchy = "at"
     # get_search_results does the searching: a customer's id.

@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 from django.forms import BaseModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -648,3 +649,82 @@ def name_match(term: str, prefix: str = "") -> Q:
     return reduce(
         operator.and_, (Q(**{f"{prefix}name_folded__contains": word}) for word in words), Q()
     )
+
+
+class DateRangeFilter(admin.FieldListFilter):
+    """From one day to another (both included, Vietnam time), typed in two date boxes, for
+    lists that grow by the day (the access log, the hand-overs): an indexed range on the moment,
+    never a cast of every row to its date."""
+
+    template = "admin/date_range_filter.html"
+
+    def __init__(
+        self,
+        field: Any,
+        request: HttpRequest,
+        params: dict[str, Any],
+        model: Any,
+        model_admin: Any,
+        field_path: str,
+    ) -> None:
+        self.parameter_from = f"{field_path}__from"
+        self.parameter_to = f"{field_path}__to"
+        self.request = request
+        super().__init__(field, request, params, model, model_admin, field_path)
+        for name in (self.parameter_from, self.parameter_to):
+            value = self.used_parameters.get(name)
+            if isinstance(value, list):  # Django 5 keeps every value a parameter was given
+                self.used_parameters[name] = value[-1] if value else ""
+
+    def expected_parameters(self) -> list[str | None]:
+        return [self.parameter_from, self.parameter_to]
+
+    def has_output(self) -> bool:
+        return True
+
+    def _day(self, name: str) -> datetime.date | None:
+        text = str(self.used_parameters.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            messages.error(
+                self.request,
+                _("%(value)s is not a date (dd/mm/yyyy): the list is not filtered by it.")
+                % {"value": text},
+            )
+            return None
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        start, end = self._day(self.parameter_from), self._day(self.parameter_to)
+        if start and end and end < start:
+            messages.error(request, _("The range ends before it starts: the list is not filtered."))
+            return queryset
+        zone = timezone.get_current_timezone()
+        if start:
+            moment = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
+            queryset = queryset.filter(**{f"{self.field_path}__gte": moment})
+        if end:
+            moment = datetime.datetime.combine(
+                end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+            )
+            queryset = queryset.filter(**{f"{self.field_path}__lt": moment})
+        return queryset
+
+    def choices(self, changelist: Any) -> Any:
+        kept = [
+            (name, value)
+            for name, value in changelist.get_filters_params().items()
+            if name not in (self.parameter_from, self.parameter_to)
+            for value in (value if isinstance(value, list) else [value])
+        ]
+        yield {
+            "parameter_from": self.parameter_from,
+            "parameter_to": self.parameter_to,
+            "value_from": self.used_parameters.get(self.parameter_from, ""),
+            "value_to": self.used_parameters.get(self.parameter_to, ""),
+            "kept": kept,
+            "query": changelist.query,
+            "clear": changelist.get_query_string(remove=[self.parameter_from, self.parameter_to]),
+        }

@@ -25,7 +25,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
 from customers import disclosures, masking
-from customers.admin.base import ACTION_LIMIT, CONFIRMATION_LIST_LIMIT, ServiceModelAdmin
+from customers.admin.base import (
+    ACTION_LIMIT,
+    CONFIRMATION_LIST_LIMIT,
+    DateRangeFilter,
+    ServiceModelAdmin,
+)
 from customers.http import client_ip
 from customers.kernel import files
 from customers.kernel.text import staff_text
@@ -209,7 +214,12 @@ class DisclosureAdmin(ServiceModelAdmin):
         "approved_by",
         "batch_reference",
     )
-    list_filter = ("recipient", RecipientKindFilter, "legal_basis", "disclosed_at")
+    list_filter = (
+        "recipient",
+        RecipientKindFilter,
+        "legal_basis",
+        ("disclosed_at", DateRangeFilter),
+    )
     list_select_related = ("customer", "recipient", "approved_by")
     # Masked like the customer's own page for staff without the full view (customers.masking).
     personal_columns = {"customer_link": "customer"}

@@ -376,3 +376,34 @@ def test_the_database_refuses_to_change_the_log(require_postgres: None, staff: A
     assert AccessLog.objects.get(pk=row.pk).detail == row.detail
     services.access_log_record(staff=staff, customer_ids=[customer.pk], action="print")
     assert AccessLog.objects.filter(customer=customer).count() == 2
+
+
+def test_the_log_is_filtered_from_one_day_to_another(client: Client, lan: Customer) -> None:
+    care = member_of(roles.CUSTOMER_CARE, "cskh-ngay")
+    for day in (1, 2, 3):
+        with time_machine.travel(
+            datetime.datetime(2026, 11, day, 23, 30, tzinfo=timezone.get_current_timezone())
+        ):
+            services.access_log_record(
+                staff=care,
+                customer_ids=[lan.pk],
+                action=AccessLog.Action.VIEW,
+                detail=f"ngày {day}",
+            )
+    client.force_login(member_of(roles.ADMINISTRATOR, "quan-tri-ngay"))
+    url = _url(AccessLog, "changelist")
+
+    def details(**params: str) -> tuple[set[str], str]:
+        response = client.get(url, params)
+        assert response.status_code == 200
+        shown = {entry.detail for entry in response.context["cl"].result_list}
+        return shown, response.content.decode()
+
+    # 23:30 Vietnam time is the same day, whatever UTC says.
+    assert details(at__from="2026-11-02", at__to="2026-11-02")[0] == {"ngày 2"}
+    assert details(at__from="2026-11-02")[0] == {"ngày 2", "ngày 3"}
+    assert details(at__to="2026-11-01")[0] == {"ngày 1"}
+    shown, page = details(at__from="2026-13-40")
+    assert shown == {"ngày 1", "ngày 2", "ngày 3"} and "is not a date" in page
+    shown, page = details(at__from="2026-11-03", at__to="2026-11-01")
+    assert len(shown) == 3 and "ends before it starts" in page
