@@ -95,7 +95,7 @@ DJANGO_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
+    "config.apps.PdpAdminConfig",  # django.contrib.admin, its menu in the order of use
 ]
 THIRD_PARTY_APPS = [
     "simple_history",

@@ -1,0 +1,65 @@
+"""The admin's menu in the order staff use it, not the alphabet's: the customers, the queue of
+complaints and requests, erasure, the DPO's dossiers first; the accounts and the machinery
+last. Within an app, the lists used every day come before the settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.admin import AdminSite
+from django.http import HttpRequest
+
+APP_ORDER = (
+    "customers",
+    "complaints",
+    "retention",
+    "dossiers",
+    "imports",
+    "api",
+    "auth",
+    "axes",
+    "django_celery_beat",
+)
+MODEL_ORDER = {
+    "customers": (
+        "Customer",
+        "Consent",
+        "Disclosure",
+        "RecipientRequest",
+        "Restriction",
+        "Order",
+        "DeliveryAddress",
+        "Recipient",
+        "RecipientAgreement",
+        "Purpose",
+        "PolicyVersion",
+        "Controller",
+        "AccessLog",
+        "OutboxTask",
+    ),
+    "complaints": (
+        "Complaint",
+        "Incident",
+        "IncidentCustomer",
+        "DeadlineRule",
+        "PublicHoliday",
+        "HolidayYear",
+    ),
+    "retention": ("ErasureRequest", "LegalHold", "ErasureReceipt", "PurgeRun", "RetentionRule"),
+}
+
+
+def _rank(order: tuple[str, ...], name: str) -> int:
+    return order.index(name) if name in order else len(order)
+
+
+class PdpAdminSite(AdminSite):
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
+        apps = super().get_app_list(request, app_label)
+        apps.sort(key=lambda app: _rank(APP_ORDER, app["app_label"]))
+        for app in apps:
+            order = MODEL_ORDER.get(app["app_label"], ())
+            app["models"].sort(
+                key=lambda model: (_rank(order, model["object_name"]), model["name"])
+            )
+        return apps
