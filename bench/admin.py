@@ -137,17 +137,6 @@ def _row_counts() -> dict[str, int]:
     return counts
 
 
-def _counter(queries: list[str]) -> Any:
-    """An execute wrapper that notes every query (the query log is off with DEBUG False and is
-    emptied when a request starts)."""
-
-    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    return wrapper
-
-
 def measure(database_url: str) -> dict[str, Any]:
     """The figures of one database (runs in the child process)."""
     common.setup_django(database_url)
@@ -176,7 +165,7 @@ def measure(database_url: str) -> dict[str, Any]:
             client.get(url, query)
         # Counted on the last warm-up request, with the caches as the timed ones find them.
         queries: list[str] = []
-        with connection.execute_wrapper(_counter(queries)):
+        with connection.execute_wrapper(common.query_counter(queries)):
             client.get(url, query)
         times = []
         for _ in range(REPEAT):

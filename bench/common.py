@@ -8,6 +8,7 @@ import os
 import platform
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -96,3 +97,14 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def query_counter(queries: list[str]) -> Any:
+    """An execute wrapper that notes every query (the query log is off with DEBUG False and is
+    emptied when a request starts): ``with connection.execute_wrapper(query_counter(seen))``."""
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    return wrapper

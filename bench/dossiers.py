@@ -85,14 +85,6 @@ def _pages(report_id: int) -> list[tuple[str, str]]:
     ]
 
 
-def _counter(queries: list[str]) -> Any:
-    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    return wrapper
-
-
 def measure(database_url: str) -> dict[str, Any]:
     common.setup_django(database_url)
     from django.contrib.auth import get_user_model
@@ -110,7 +102,7 @@ def measure(database_url: str) -> dict[str, Any]:
     results = []
     for label, url in _pages(report_id):
         queries: list[str] = []
-        with connection.execute_wrapper(_counter(queries)):
+        with connection.execute_wrapper(common.query_counter(queries)):
             response = client.get(url)
         if response.status_code != 200:
             raise SystemExit(f"{label}: {url} answered {response.status_code}")

@@ -44,6 +44,28 @@ from dossiers.models import (
 )
 
 
+def pdf_download(
+    model_admin: admin.ModelAdmin[Any], request: HttpRequest, html: str, filename: str, back: str
+) -> HttpResponse:
+    """The page as a PDF file to download, or back to ``back`` with a message when this server
+    cannot make PDF files (customers/kernel/pdf.py)."""
+    try:
+        content = pdf.html_to_pdf(html, title=filename)
+    except pdf.PdfUnavailable:
+        model_admin.message_user(
+            request,
+            _(
+                "The PDF cannot be made on this server (its PDF libraries are missing: "
+                "make pdf-libs). Print the page instead."
+            ),
+            messages.ERROR,
+        )
+        return HttpResponseRedirect(back)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+    return response
+
+
 @admin.register(ExemptionAssessment)
 class ExemptionAssessmentAdmin(admin.ModelAdmin):
     list_display = (
@@ -205,21 +227,9 @@ class ProcessingSystemAdmin(ServiceModelAdmin):
         if as_format == "pdf":
             with translation.override("vi"):
                 html = render_to_string("dossiers/register_document.html", {"register": built})
-            try:
-                content = pdf.html_to_pdf(html, title=f"so-dang-ky-xu-ly-{stamp}")
-            except pdf.PdfUnavailable:
-                self.message_user(
-                    request,
-                    _(
-                        "The PDF cannot be made on this server (its PDF libraries are missing: "
-                        "make pdf-libs). Print the page instead."
-                    ),
-                    messages.ERROR,
-                )
-                return HttpResponseRedirect(reverse("admin:dossiers_register"))
-            response = HttpResponse(content, content_type="application/pdf")
-            response["Content-Disposition"] = f'attachment; filename="so-dang-ky-xu-ly-{stamp}.pdf"'
-            return response
+            return pdf_download(
+                self, request, html, f"so-dang-ky-xu-ly-{stamp}", reverse("admin:dossiers_register")
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": _("The processing register"),
@@ -328,23 +338,15 @@ class DossierFilingAdmin(ServiceModelAdmin):
         html = documents.dossier_html(kind)
         if not as_pdf:
             return HttpResponse(html)
-        try:
-            content = pdf.html_to_pdf(html, title=documents.FORM_NUMBERS[DossierFiling.Kind(kind)])
-        except pdf.PdfUnavailable:
-            self.message_user(
-                request,
-                _(
-                    "The PDF cannot be made on this server (its PDF libraries are missing: "
-                    "make pdf-libs). Print the page instead."
-                ),
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(reverse("admin:dossiers_document", args=[kind]))
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response = HttpResponse(content, content_type="application/pdf")
         name = "mau-10" if kind == DossierFiling.Kind.IMPACT else "mau-09"
-        response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.pdf"'
-        return response
+        return pdf_download(
+            self,
+            request,
+            html,
+            f"{name}-{stamp}",
+            reverse("admin:dossiers_document", args=[kind]),
+        )
 
     def file_view(self, request: HttpRequest, object_id: str, which: str) -> FileResponse:
         """A kept file of a filing (media files are not served publicly)."""
@@ -672,20 +674,10 @@ class ComplianceReportAdmin(ServiceModelAdmin):
             )
         if not as_pdf:
             return HttpResponse(html)
-        try:
-            content = pdf.html_to_pdf(html, title=filename)
-        except pdf.PdfUnavailable:
-            self.message_user(
-                request,
-                _(
-                    "The PDF cannot be made on this server (its PDF libraries are missing: "
-                    "make pdf-libs). Print the page instead."
-                ),
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(
-                reverse("admin:dossiers_compliancereport_change", args=[report.pk])
-            )
-        response = HttpResponse(content, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{filename}-du-thao.pdf"'
-        return response
+        return pdf_download(
+            self,
+            request,
+            html,
+            f"{filename}-du-thao",
+            reverse("admin:dossiers_compliancereport_change", args=[report.pk]),
+        )

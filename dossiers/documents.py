@@ -156,14 +156,6 @@ def _boxes(codes: set[str]) -> tuple[list[Box], list[Box]]:
     return basic, sensitive
 
 
-def _agreements_in_force(today: datetime.date) -> dict[int, RecipientAgreement]:
-    in_force: dict[int, RecipientAgreement] = {}
-    for agreement in RecipientAgreement.objects.select_related("recipient").order_by("starts_on"):
-        if agreement.in_force_on(today):
-            in_force[agreement.recipient_id] = agreement
-    return in_force
-
-
 def _agreement_text(recipient: Recipient, agreement: RecipientAgreement | None) -> str:
     if agreement is not None:
         return _("%(reference)s of %(date)s") % {
@@ -244,7 +236,7 @@ def dossier_build(kind: str) -> Dossier:
         or DpoAppointment.objects.order_by("-appointed_on").first()
     )
     policy = policy_version_current()
-    agreements = _agreements_in_force(today)
+    agreements = register_module.agreements_in_force(today)
     recipients = list(
         Recipient.objects.filter(is_active=True)
         .exclude(kind=Recipient.Kind.AUTHORITY)

@@ -151,18 +151,19 @@ class ProcessingSystem(models.Model):
 
 
 @personal_data.declare(
-    personal={},
-    non_personal=[
-        "kind",
-        "form",
-        "number",
-        "reference",
-        "file",
-        "covering_letter",
-        "change_content",
-        "change_reason",
-        "notes",
-    ],
+    personal={
+        # The dossier and its covering letter name the DPO and their contact (a named employee,
+        # as DpoAppointment keeps them), and so may the changes found (a new contact's name):
+        # the filing is the company's evidence of what it told the authority, kept.
+        "file": PersonalField(Category.FREE_TEXT, legal=LegalItem.NAME, erasure=Erasure.KEEP),
+        "covering_letter": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.NAME, erasure=Erasure.KEEP
+        ),
+        "change_content": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.NAME, erasure=Erasure.KEEP
+        ),
+    },
+    non_personal=["kind", "form", "number", "reference", "change_reason", "notes"],
 )
 class DossierFiling(models.Model):
     """One filing of a dossier with the authority (Cục A05, Bộ Công an): the first (Mẫu số 02a for

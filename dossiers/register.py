@@ -114,6 +114,15 @@ def _item(code: str) -> Item:
     )
 
 
+def agreements_in_force(day: datetime.date) -> dict[int, RecipientAgreement]:
+    """Each recipient's agreement in force on ``day`` (the latest to start), by recipient id."""
+    in_force: dict[int, RecipientAgreement] = {}
+    for agreement in RecipientAgreement.objects.select_related("recipient").order_by("starts_on"):
+        if agreement.in_force_on(day):
+            in_force[agreement.recipient_id] = agreement
+    return in_force
+
+
 def register_build() -> Register:
     """Eight queries, each an aggregate or a small table, at 10 customers as at 1M."""
     purposes = list(Purpose.objects.filter(is_active=True).order_by("code"))
@@ -138,14 +147,12 @@ def register_build() -> Register:
         .annotate(n=Count("id"))
         .values_list("recipient_id", "n")
     )
-    today = timezone.localdate()
     in_force: dict[int, str] = {}
-    for agreement in RecipientAgreement.objects.order_by("starts_on"):
-        if agreement.in_force_on(today):
-            until = local_date(agreement.ends_on) if agreement.ends_on else ""
-            in_force[agreement.recipient_id] = (
-                f"{agreement.reference} ({until})" if until else agreement.reference
-            )
+    for recipient_id, agreement in agreements_in_force(timezone.localdate()).items():
+        until = local_date(agreement.ends_on) if agreement.ends_on else ""
+        in_force[recipient_id] = (
+            f"{agreement.reference} ({until})" if until else agreement.reference
+        )
     recipients: dict[int, list[RecipientLine]] = {}
     for recipient in Recipient.objects.filter(is_active=True).order_by("name"):
         recipients.setdefault(recipient.purpose_id, []).append(
