@@ -1144,12 +1144,20 @@ class AccessLog(models.Model):
         API = "api", _("Read or written through the API")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True, editable=False)
+    # No foreign-key constraint in the database, and no index of its own (the two below lead
+    # with it): PostgreSQL checks a constraint by locking the customer's and the staff member's
+    # rows FOR KEY SHARE, which rewrites the customer's table page (an 8 KB page image in the
+    # WAL after each checkpoint) and, for one API key's user locked by every worker at once,
+    # makes multixacts: a read that writes. PROTECT still stops Django deleting a named row;
+    # the rows are written only by access_log_record with ids it has just read.
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("staff member"),
         editable=False,
+        db_constraint=False,
+        db_index=False,
     )
     customer = models.ForeignKey(
         Customer,
@@ -1157,6 +1165,8 @@ class AccessLog(models.Model):
         related_name="access_logs",
         verbose_name=_("customer"),
         editable=False,
+        db_constraint=False,
+        db_index=False,
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices, editable=False)
     detail = models.CharField(_("detail"), max_length=255, blank=True, editable=False)
