@@ -1,7 +1,15 @@
-"""/healthz: ready when the database answers and the Celery broker accepts a connection."""
+"""/healthz: ready when the database answers and the Celery broker accepts a connection.
+
+A load balancer probes each node by its IP address (``GET http://10.0.0.5:8000/healthz``), a
+Host that ALLOWED_HOSTS rightly refuses everywhere else: the middleware answers the probe before
+the host is checked. The answer names what is down, never the addresses or the driver's message
+(``connection to server at "10.0.0.3", port 5432 failed``); those go to the log."""
+
+import logging
+from collections.abc import Callable
 
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -10,6 +18,14 @@ from config.celery_app import app as celery_app
 # A load balancer asks often and wants an answer, not a hung request: one connection attempt,
 # bounded in time, no retries.
 BROKER_TIMEOUT_SECONDS = 2
+PATH = "/healthz"
+
+logger = logging.getLogger(__name__)
+
+
+def _down(part: str, exc: Exception) -> str:
+    logger.warning("healthz: %s unreachable: %s: %s", part, exc.__class__.__name__, exc)
+    return f"{part} unreachable"
 
 
 def check_database() -> str | None:
@@ -18,7 +34,7 @@ def check_database() -> str | None:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # any driver error means "not ready"
-        return f"database unreachable: {exc.__class__.__name__}: {exc}"
+        return _down("database", exc)
     return None
 
 
@@ -38,7 +54,7 @@ def check_broker() -> str | None:
             # fails here, when its folders are missing or not writable).
             conn.default_channel  # noqa: B018  # the attribute opens the channel
     except Exception as exc:
-        return f"broker unreachable: {exc.__class__.__name__}: {exc}"
+        return _down("broker", exc)
     return None
 
 
@@ -49,3 +65,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if problems:
         return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+class HealthzMiddleware:
+    """Answers ``/healthz`` whatever the Host header, before any other middleware asks for it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info == PATH:
+            return healthz(request)
+        return self.get_response(request)

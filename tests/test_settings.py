@@ -23,7 +23,9 @@ PRODUCTION_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CACHE_URL": "redis://127.0.0.1:6379/2",
     "ALLOWED_HOSTS": "pdpdesk.example.vn",
+    "PUBLIC_BASE_URL": "https://shop.example.vn",
     "EMAIL_URL": "smtp+tls://pdpdesk:mail-password@smtp.example.vn:587",
     "SMS_BACKEND": "customers.kernel.sms.FileSender",
 }
@@ -59,6 +61,27 @@ def test_production_refuses_the_console_sms_sender(tmp_path: Path) -> None:
     result = run_python("import config.settings.production", env)
     assert result.returncode != 0
     assert "SMS_BACKEND=customers.kernel.sms.ConsoleSender is for development only" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("CACHE_URL", "filecache:///var/tmp/pdpdesk-cache", "CACHE_URL must be Redis"),
+        ("CACHE_URL", "locmemcache://", "CACHE_URL must be Redis"),
+        ("PUBLIC_BASE_URL", "/khieu-nai", "PUBLIC_BASE_URL must be a full address"),
+        ("PUBLIC_BASE_URL", "shop.example.vn", "PUBLIC_BASE_URL must be a full address"),
+    ],
+)
+def test_production_refuses_a_cache_or_address_one_machine_only(
+    name: str, value: str, message: str, tmp_path: Path
+) -> None:
+    """Two nodes with their own file caches would each hold "the only" purge lock; an email
+    with a path and no host opens nothing."""
+    env = clean_env(PDPDESK_VAR_DIR=str(tmp_path / "var"))
+    env.update({**PRODUCTION_ENV, name: value})
+    result = run_python("import config.settings.production", env)
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_production_passes_the_deployment_checks(tmp_path: Path) -> None:

@@ -117,6 +117,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # MIDDLEWARE
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
+    # First: a load balancer's probe by IP address is answered before ALLOWED_HOSTS refuses it.
+    "config.health.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on the public pages, Permissions-Policy everywhere.
     "config.security.SecurityHeadersMiddleware",

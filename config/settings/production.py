@@ -1,10 +1,14 @@
 """Production: every secret and endpoint comes from the environment, with no default.
-A missing SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL, ALLOWED_HOSTS, EMAIL_URL or
-SMS_BACKEND stops the start-up
-with ImproperlyConfigured naming the variable."""
+A missing SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL, CACHE_URL, ALLOWED_HOSTS,
+PUBLIC_BASE_URL, EMAIL_URL or SMS_BACKEND stops the start-up with ImproperlyConfigured naming
+the variable."""
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403  # settings layer on the base, as in cookiecutter-django
-from .base import env
+from .base import MIDDLEWARE, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -17,6 +21,60 @@ DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
 )
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}  # base.py's are the filesystem broker's folders
+# Queues by kind, each with its own workers (Procfile.production): an hour-long purge or a
+# 100,000-row import never delays a customer's acknowledgement or one-time code. Anything not
+# listed (the scheduled reminders, a breach's customers told) goes to the default "celery".
+CELERY_TASK_ROUTES = {
+    "complaints.tasks.send_acknowledgement": {"queue": "interactive"},
+    "complaints.tasks.send_customer_message": {"queue": "interactive"},
+    "complaints.tasks.send_data_export": {"queue": "interactive"},
+    "complaints.tasks.send_identity_code": {"queue": "interactive"},
+    "customers.tasks.send_consent_receipt": {"queue": "interactive"},
+    "customers.tasks.deliver_outbox": {"queue": "interactive"},
+    "retention.tasks.notify_erasure_refusal": {"queue": "interactive"},
+    "api.tasks.*": {"queue": "webhooks"},
+    "customers.tasks.send_recipient_request": {"queue": "webhooks"},
+    "retention.tasks.purge_expired": {"queue": "purges"},
+    "retention.tasks.execute_erasure_requests": {"queue": "purges"},
+    "imports.tasks.purge_import_files": {"queue": "purges"},
+    "imports.tasks.run_import": {"queue": "imports"},
+}
+
+# Shared by every machine: the scheduled jobs' locks, the API keys' rate counts and the public
+# forms' limits. A file cache is one machine's: two nodes would each run "the only" purge.
+CACHES = {"default": env.cache_url("CACHE_URL")}
+if not CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    raise ImproperlyConfigured(
+        "CACHE_URL must be Redis (redis://host:6379/2) in production: the job locks and rate "
+        "limits are shared by every machine"
+    )
+CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+
+# The links in emails to customers and staff are absolute: a path alone opens nothing.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL").rstrip("/")
+if (
+    urlsplit(PUBLIC_BASE_URL).scheme not in {"http", "https"}
+    or not urlsplit(PUBLIC_BASE_URL).netloc
+):
+    raise ImproperlyConfigured(
+        "PUBLIC_BASE_URL must be a full address such as https://shop.example.vn, "
+        f"not {PUBLIC_BASE_URL!r}"
+    )
+
+# STATIC FILES
+# ------------------------------------------------------------------------------
+# WhiteNoise serves what `collectstatic` (the release step) wrote: hashed names cached for a
+# year, compressed copies made once.
+# (Development's runserver serves them itself; WhiteNoise there would warn of a missing folder.)
+MIDDLEWARE = [
+    *MIDDLEWARE[: MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1],
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1 :],
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # SECURITY
 # ------------------------------------------------------------------------------
@@ -39,6 +97,4 @@ vars().update(env.email_url("EMAIL_URL"))
 # the customer's phone (customers/kernel/sms.py: FileSender, or the gateway's own class).
 SMS_BACKEND = env("SMS_BACKEND")
 if SMS_BACKEND.rsplit(".", 1)[-1] in {"ConsoleSender", "MemorySender"}:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(f"SMS_BACKEND={SMS_BACKEND} is for development only")
