@@ -222,6 +222,24 @@ def _pending_request(complaint: Complaint) -> None:
         )
 
 
+def _record_withheld(complaint: Complaint, customer: Customer, actor: Actor) -> None:
+    """What the copy leaves out, on the complaint's history for staff: who sent it, when, and
+    each withheld record (Law 91/2025/QH15 Art. 15(2)(a): no copy for the data subject where it
+    could harm national defence, security or public order — requests Legal marked
+    confidential). The customer's copy says nothing of it."""
+    from complaints.data_export import withheld_records
+
+    for withheld in withheld_records(customer):
+        complaint_event_record(
+            complaint,
+            action=ComplaintEvent.Action.DATA_WITHHELD,
+            actor=actor,
+            detail=staff_text(
+                gettext_noop("Law 91/2025/QH15 Art. 15(2)(a): %(what)s"), what=withheld.description
+            ),
+        )
+
+
 @transaction.atomic
 def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complaint:
     """Access request: email the customer a copy of their data (a readable page and a JSON
@@ -257,6 +275,7 @@ def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complai
         actor=actor,
         detail=customer.email,
     )
+    _record_withheld(stored, customer, actor)
     queue_after_commit(TASK_DATA_EXPORT, stored.pk)
     copy_saved(complaint, stored)
     return stored
