@@ -390,3 +390,31 @@ def test_who_received_my_data_as_a_pdf_is_the_customers_alone(
     # Another customer's disclosure is not theirs; the confidential request is withheld.
     assert "Lê Minh Khang" not in text and "55/CSĐT-PC02" not in text
     assert "77/CSĐT-PC02" not in text and POLICE not in text
+
+
+def test_only_legal_marks_a_request_confidential_from_the_disclosures_list(
+    customer: Customer, care: Any, legal: Any, police: Recipient
+) -> None:
+    secret = _to_police(customer, police, legal, "77/CSĐT-PC02")
+    changelist = reverse("admin:customers_disclosure_changelist")
+    assert "mark_confidential" not in signed_in(care).get(changelist).content.decode()
+    refused = signed_in(care).post(
+        changelist, {"action": "mark_confidential", "_selected_action": [secret.pk]}
+    )
+    assert refused.status_code in (200, 302)
+    secret.refresh_from_db()
+    assert not secret.confidential
+
+    client = signed_in(legal)
+    assert "mark_confidential" in client.get(changelist).content.decode()
+    done = client.post(
+        changelist,
+        {"action": "mark_confidential", "_selected_action": [secret.pk]},
+        follow=True,
+    )
+    assert done.status_code == 200
+    secret.refresh_from_db()
+    assert secret.confidential and secret.confidential_set_by == legal
+    assert secret.confidential_set_at is not None
+    shown = client.get(reverse("admin:customers_disclosure_change", args=[secret.pk]))
+    assert "phap-che-binh" in shown.content.decode()
