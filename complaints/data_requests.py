@@ -222,14 +222,16 @@ def _pending_request(complaint: Complaint) -> None:
         )
 
 
-def _record_withheld(complaint: Complaint, customer: Customer, actor: Actor) -> None:
-    """What the copy leaves out, on the complaint's history for staff: who sent it, when, and
-    each withheld record (Law 91/2025/QH15 Art. 15(2)(a): no copy for the data subject where it
-    could harm national defence, security or public order — requests Legal marked
-    confidential). The customer's copy says nothing of it."""
+@transaction.atomic
+def complaint_record_withheld(*, complaint: Complaint, customer: Customer, actor: Actor) -> int:
+    """What a copy of the data leaves out, on the complaint's history for staff: who issued the
+    copy, when, and each withheld record (Law 91/2025/QH15 Art. 15(2)(a): no copy for the data
+    subject where it could harm national defence, security or public order — requests Legal
+    marked confidential). The customer's copy says nothing of it. How many were withheld."""
     from complaints.data_export import withheld_records
 
-    for withheld in withheld_records(customer):
+    records = withheld_records(customer)
+    for withheld in records:
         complaint_event_record(
             complaint,
             action=ComplaintEvent.Action.DATA_WITHHELD,
@@ -238,6 +240,7 @@ def _record_withheld(complaint: Complaint, customer: Customer, actor: Actor) -> 
                 gettext_noop("Law 91/2025/QH15 Art. 15(2)(a): %(what)s"), what=withheld.description
             ),
         )
+    return len(records)
 
 
 @transaction.atomic
@@ -275,7 +278,7 @@ def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complai
         actor=actor,
         detail=customer.email,
     )
-    _record_withheld(stored, customer, actor)
+    complaint_record_withheld(complaint=stored, customer=customer, actor=actor)
     queue_after_commit(TASK_DATA_EXPORT, stored.pk)
     copy_saved(complaint, stored)
     return stored

@@ -598,6 +598,10 @@ def export_view(
                 return HttpResponseRedirect(
                     reverse("admin:complaints_complaint_change", args=[complaint.pk])
                 )
+            # The letter is printed or handed over: what it withholds goes on the record.
+            data_requests.complaint_record_withheld(
+                complaint=complaint, customer=customer, actor=request.user
+            )
             response = HttpResponse(content, content_type="application/pdf")
             response["Content-Disposition"] = (
                 f'attachment; filename="personal-data-{complaint.tracking_code}.pdf"'

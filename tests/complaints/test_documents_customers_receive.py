@@ -292,6 +292,15 @@ def test_a_confidential_authority_request_is_withheld_and_the_withholding_record
     page = signed_in(legal).get(reverse("admin:complaints_complaint_change", args=[complaint.pk]))
     assert "77/CSĐT-PC02" in page.content.decode()
 
+    # The same letter downloaded to print and hand over withholds it too, and says so again.
+    download = signed_in(care).get(
+        reverse("admin:complaints_complaint_export_pdf", args=[complaint.pk])
+    )
+    assert download["Content-Type"] == "application/pdf"
+    printed = " ".join(pdf_text(download.content).split())
+    assert "12/CSĐT-PC02" in printed and "77/CSĐT-PC02" not in printed
+    assert complaint.events.filter(action=ComplaintEvent.Action.DATA_WITHHELD).count() == 2
+
     # "Who received my data" leaves it out too, and tells staff it did.
     report = signed_in(legal).get(
         reverse("admin:customers_customer_disclosure_report", args=[customer.pk])
