@@ -78,6 +78,8 @@ GROUPS: dict[str, tuple[int, Any]] = {
     "retention.ErasureRequest": (80, gettext_lazy("Erasure requests")),
 }
 OTHER_GROUP = 90
+TABLE_FROM_RECORDS = 3
+TABLE_MAX_COLUMNS = 8
 
 
 def _rows_for_subject(model: type[models.Model]) -> Q:
@@ -102,6 +104,23 @@ class Section:
     entries: list[list[tuple[str, str]]] = field(default_factory=list)
     group: str = ""
     order: int = OTHER_GROUP
+
+    @property
+    def as_table(self) -> bool:
+        """Many records of few fields (a customer's orders) read better as a table."""
+        return (
+            len(self.entries) > TABLE_FROM_RECORDS and len(self.table_headers) <= TABLE_MAX_COLUMNS
+        )
+
+    @property
+    def table_headers(self) -> list[str]:
+        filled = {label for entries in self.entries for label, _text in entries}
+        return [label for _name, label in self.columns if label in filled]
+
+    @property
+    def table_rows(self) -> list[list[str]]:
+        headers = self.table_headers
+        return [[dict(entries).get(label, "") for label in headers] for entries in self.entries]
 
 
 @dataclass
