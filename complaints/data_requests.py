@@ -223,6 +223,27 @@ def _pending_request(complaint: Complaint) -> None:
 
 
 @transaction.atomic
+def complaint_record_withheld(*, complaint: Complaint, customer: Customer, actor: Actor) -> int:
+    """What a copy of the data leaves out, on the complaint's history for staff: who issued the
+    copy, when, and each withheld record (Law 91/2025/QH15 Art. 15(2)(a): no copy for the data
+    subject where it could harm national defence, security or public order — requests Legal
+    marked confidential). The customer's copy says nothing of it. How many were withheld."""
+    from complaints.data_export import withheld_records
+
+    records = withheld_records(customer)
+    for withheld in records:
+        complaint_event_record(
+            complaint,
+            action=ComplaintEvent.Action.DATA_WITHHELD,
+            actor=actor,
+            detail=staff_text(
+                gettext_noop("Law 91/2025/QH15 Art. 15(2)(a): %(what)s"), what=withheld.description
+            ),
+        )
+    return len(records)
+
+
+@transaction.atomic
 def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complaint:
     """Access request: email the customer a copy of their data (a readable page and a JSON
     file), built from the personal-data declaration, once this is committed."""
@@ -257,6 +278,7 @@ def complaint_send_data_export(*, complaint: Complaint, actor: Actor) -> Complai
         actor=actor,
         detail=customer.email,
     )
+    complaint_record_withheld(complaint=stored, customer=customer, actor=actor)
     queue_after_commit(TASK_DATA_EXPORT, stored.pk)
     copy_saved(complaint, stored)
     return stored

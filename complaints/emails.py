@@ -127,10 +127,12 @@ def customer_message_send(*, message_id: int) -> bool:
 
 
 def data_export_send(*, complaint_id: int) -> bool:
-    """Email the export (called by the task): the page and the JSON file as attachments."""
+    """Email the export (called by the task): the letter as a PDF file and the JSON file. A
+    server without WeasyPrint's libraries sends the letter as a page to print instead."""
     from django.utils import translation
 
     from complaints import data_export
+    from customers.kernel import pdf
 
     complaint = Complaint.objects.filter(pk=complaint_id, customer__isnull=False).first()
     if complaint is None or complaint.customer is None:
@@ -142,13 +144,21 @@ def data_export_send(*, complaint_id: int) -> bool:
     context = controller_context()
     with translation.override(complaint.language):
         export = data_export.customer_data(customer)
-        page = data_export.render_html(export)
+        try:
+            letter: tuple[str, bytes | str, str] = (
+                "personal-data.pdf",
+                data_export.render_pdf(export),
+                "application/pdf",
+            )
+        except pdf.PdfUnavailable as missing:
+            logger.error("export of complaint %s sent without its PDF: %s", complaint.pk, missing)
+            letter = ("personal-data.html", data_export.render_html(export), "text/html")
         subject = _("A copy of your personal data — %(code)s") % {"code": complaint.tracking_code}
         body = render_to_string(
             "complaints/email/data_export.txt", {**context, "complaint": complaint}
         )
     email = EmailMessage(subject=str(subject), body=body, to=[address])
-    email.attach("personal-data.html", page, "text/html")
+    email.attach(*letter)
     email.attach("personal-data.json", data_export.render_json(export), "application/json")
     email.send()
     return True

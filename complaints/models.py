@@ -325,7 +325,7 @@ class HolidayYear(models.Model):
         ),
         # How staff checked who is asking ("called back 0912 *** 984"): it may name the person.
         "identity_note": PersonalField(
-            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.REDACT
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.REDACT, internal=True
         ),
         # A parent or guardian filing for the customer (Law 91/2025/QH15 Art. 24(2)).
         "representative_name": PersonalField(
@@ -618,6 +618,8 @@ class ComplaintEvent(models.Model):
         DEADLINE_CORRECTED = "deadline_corrected", _("Deadline corrected to the law's")
         INCIDENT_OPENED = "incident_opened", _("Breach incident opened")
         THIRD_PARTIES_ASKED = "third_parties_asked", _("Recipients asked to act")
+        # Law 91/2025/QH15 Art. 15(2)(a): what the copy of the data left out, as evidence.
+        DATA_WITHHELD = "data_withheld", _("Withheld from the copy of the data")
 
     complaint = models.ForeignKey(
         Complaint, on_delete=models.CASCADE, related_name="events", verbose_name=_("complaint")

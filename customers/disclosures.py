@@ -42,6 +42,8 @@ from customers.validators import format_phone_national
 ADD_DISCLOSURE = "customers.add_disclosure"
 # Seeds §4: police investigation agencies, procuracy, courts — recorded by Legal & compliance only.
 RECORD_AUTHORITY_DISCLOSURE = "customers.record_authority_disclosure"
+# Law 91/2025/QH15 Art. 15(2)(a): which authority requests the customer's copy withholds.
+MARK_CONFIDENTIAL = "customers.mark_disclosure_confidential"
 
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 # What a scan of a written request may be, told by its first bytes (not by its name).
@@ -358,6 +360,50 @@ def disclosure_create(
     return disclosure
 
 
+@transaction.atomic
+def disclosure_mark_confidential(
+    *, disclosure: Disclosure, actor: Actor, confidential: bool = True
+) -> Disclosure:
+    """Mark an authority's request confidential (or lift it): the customer's copy of their data
+    and the "who received my data" report then leave it out. Law 91/2025/QH15 Art. 15(2)(a): a
+    copy for the data subject is refused where it could harm national defence, security or
+    public order. Who set it and when stay on the record and in its history."""
+    require_permission(
+        actor,
+        MARK_CONFIDENTIAL,
+        _("Only Legal & compliance may mark an authority's request confidential."),
+    )
+    stored = (
+        Disclosure.objects.select_for_update().select_related("recipient").get(pk=disclosure.pk)
+    )
+    if stored.recipient.kind != Recipient.Kind.AUTHORITY:
+        raise ValidationError(
+            _("Only a disclosure to a state authority can be confidential."),
+            code="not_authority",
+        )
+    if stored.confidential == confidential:
+        return stored
+    stored.confidential = confidential
+    stored.confidential_set_by_id = staff_or_none(actor).pk
+    stored.confidential_set_at = timezone.now()
+    save(stored, actor=actor)
+    disclosure.confidential = stored.confidential
+    disclosure.confidential_set_by_id = stored.confidential_set_by_id
+    disclosure.confidential_set_at = stored.confidential_set_at
+    return stored
+
+
+def disclosures_for_subject(*, customer: Customer) -> QuerySet[Disclosure]:
+    """The disclosures the customer's own copies show: all but the authorities' requests Legal
+    marked confidential (Law 91/2025/QH15 Art. 15(2)(a))."""
+    return disclosure_list_for_customer(customer=customer).exclude(confidential=True)
+
+
+def disclosures_withheld(*, customer: Customer) -> QuerySet[Disclosure]:
+    """The customer's disclosures their copies withhold (Law 91/2025/QH15 Art. 15(2)(a))."""
+    return disclosure_list_for_customer(customer=customer).filter(confidential=True)
+
+
 # Shipping hand-over ------------------------------------------------------------------------
 
 
@@ -636,7 +682,7 @@ def disclosure_report_get(*, customer: Customer) -> DisclosureReport:
             request_number=d.request_number,
             request_date=d.request_date,
         )
-        for d in disclosure_list_for_customer(customer=customer)
+        for d in disclosures_for_subject(customer=customer)
     ]
     return DisclosureReport(
         customer=customer, controller=controller_get(), lines=lines, issued_at=timezone.now()

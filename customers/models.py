@@ -255,6 +255,7 @@ class Controller(models.Model):
             legal=LegalItem.OTHER_BASIC,
             erasure=Erasure.CLEAR,
             item=DataItem.NOTES,
+            internal=True,
         ),
         # The shop's account id: hashed on erasure, so that a shop system pushing the erased
         # customer again is told so instead of bringing them back.
@@ -1020,6 +1021,7 @@ class Recipient(models.Model):
             legal=LegalItem.OTHER_BASIC,
             erasure=Erasure.CLEAR,
             item=DataItem.NOTES,
+            internal=True,
         ),
         # The evidence of the customer's own instruction may quote their email or name.
         "customer_instruction": PersonalField(
@@ -1085,6 +1087,25 @@ class Disclosure(models.Model):
         verbose_name=_("approved by"),
     )
     disclosed_at = models.DateTimeField(_("disclosed at"), default=timezone.now, db_index=True)
+    # Law 91/2025/QH15 Art. 15(2)(a): a copy for the data subject leaves out what could harm
+    # national defence, security or public order — an authority's request Legal marks so.
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_(
+            "Set by Legal & compliance: the authority's request is withheld from the customer's "
+            "copy of their data and from the “who received my data” report."
+        ),
+    )
+    confidential_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("confidentiality set by"),
+    )
+    confidential_set_at = models.DateTimeField(_("confidentiality set at"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -1098,6 +1119,8 @@ class Disclosure(models.Model):
         permissions = [
             # Seeds §4: police investigation agencies, procuracy, courts. Only Legal & compliance.
             ("record_authority_disclosure", _("Can record a disclosure to a state authority")),
+            # Law 91/2025/QH15 Art. 15(2)(a): Legal & compliance only.
+            ("mark_disclosure_confidential", _("Can mark an authority's request confidential")),
         ]
 
     def __str__(self) -> str:

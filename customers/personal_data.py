@@ -150,6 +150,9 @@ class PersonalField:
     # A record for which the value names no person (an organization's name): shown unmasked.
     # Erasure still treats it as declared.
     names_no_person: Callable[[Any], bool] | None = None
+    # Staff's own working note about the person (how their identity was checked, a remark on
+    # their file): erased with the rest, but left out of the copy the customer receives.
+    internal: bool = False
 
     @property
     def sensitivity(self) -> Sensitivity:

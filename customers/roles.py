@@ -151,6 +151,8 @@ ROLES: dict[str, Role] = {
                 *_crud("restriction", "add", "change", "view"),
                 # Seeds §4: police investigation agencies, procuracy, courts.
                 "customers.record_authority_disclosure",
+                # Law 91/2025/QH15 Art. 15(2)(a): which requests the customer's copy withholds.
+                "customers.mark_disclosure_confidential",
                 *_crud("recipient", "add", "change", "view"),
                 # Decree 356/2025 Art. 7(1): the agreements hand-overs rest on.
                 *_crud("recipientagreement", "add", "change", "view"),

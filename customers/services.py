@@ -7,6 +7,7 @@ member who made it, so that the history rows say who, when and what.
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -65,6 +66,8 @@ CUSTOMER_EDITABLE_FIELDS = (
     "notes",
     "external_id",
 )
+
+logger = logging.getLogger(__name__)
 
 
 def _normalize_email(value: str) -> str:
@@ -715,6 +718,8 @@ def consent_receipt_send_email(*, customer_id: int) -> bool:
     from django.template.loader import render_to_string
     from django.utils import translation
 
+    from customers.documents import consent_receipt_pdf
+    from customers.kernel.pdf import PdfUnavailable
     from customers.selectors import consent_receipt_get
 
     customer = Customer.objects.filter(pk=customer_id, status=Customer.Status.ACTIVE).first()
@@ -732,6 +737,15 @@ def consent_receipt_send_email(*, customer_id: int) -> bool:
         html = render_to_string("customers/email/consent_receipt.html", context)
     message = EmailMultiAlternatives(subject=str(subject), body=text, to=[customer.email])
     message.attach_alternative(html, "text/html")
+    try:
+        with translation.override("vi"):
+            content = consent_receipt_pdf(receipt)
+    except PdfUnavailable as missing:  # the email's own page still carries the receipt
+        logger.error(
+            "consent receipt of customer %s sent without its PDF: %s", customer_id, missing
+        )
+    else:
+        message.attach("phieu-dong-y.pdf", content, "application/pdf")
     message.send()
     return True
 

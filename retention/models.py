@@ -139,7 +139,7 @@ class PurgeRun(models.Model):
     personal={
         # Staff type free text here; it may name the person or their situation.
         "verification_note": PersonalField(
-            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR, internal=True
         ),
         # Sent to the customer; once the customer is erased later (by a rule), it goes too.
         "refusal_reason": PersonalField(
@@ -329,7 +329,7 @@ class ErasureRequest(models.Model):
         ),
         # A customer is erased only after every hold is lifted; staff notes go with them.
         "note": PersonalField(
-            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR, internal=True
         ),
         "lift_reason": PersonalField(
             Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR

@@ -8,11 +8,13 @@ services check again, and their refusals come back as form errors or messages.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -34,13 +36,15 @@ from complaints.models import (
 from customers import masking
 from customers.admin.steps import ConfirmForm, Step, Steps, record_or_404
 from customers.http import client_ip
-from customers.kernel import files
+from customers.kernel import files, pdf
 from customers.kernel.text import local_datetime, staff_text
 from customers.models import AccessLog, Customer
 from customers.services import access_log_record
 
 if TYPE_CHECKING:
     from complaints.admin.complaints import ComplaintAdmin
+
+logger = logging.getLogger(__name__)
 
 FULL_VIEW = masking.FULL_VIEW_PERMISSION
 
@@ -466,6 +470,13 @@ def change_page_context(
             )
             links.append(
                 (
+                    "export-pdf",
+                    _("Download the letter (PDF)"),
+                    reverse("admin:complaints_complaint_export_pdf", args=[complaint.pk]),
+                )
+            )
+            links.append(
+                (
                     "export-json",
                     _("Download the export (JSON)"),
                     reverse("admin:complaints_complaint_export_json", args=[complaint.pk]),
@@ -546,10 +557,11 @@ def evidence_view(
 
 
 def export_view(
-    model_admin: ComplaintAdmin, request: HttpRequest, object_id: str, *, as_json: bool
+    model_admin: ComplaintAdmin, request: HttpRequest, object_id: str, *, as_format: str
 ) -> HttpResponse:
     """An access request's copy of the customer's data, as the customer will receive it: the
-    printable page, or the JSON file (Law 91/2025/QH15 Art. 4(1)(d)). Logged as an export."""
+    printable letter, its PDF file, or the JSON file (Law 91/2025/QH15 Art. 4(1)(d)). Logged as
+    an export. What Legal marked confidential is withheld (Art. 15(2)(a)), as in the email."""
     from complaints import data_export
 
     complaint = record_or_404(model_admin, request, object_id)
@@ -564,21 +576,37 @@ def export_view(
         )
     if customer is None:
         raise Http404(_("The complaint has no linked customer."))
-    access_log_record(
-        staff=request.user,
-        customer_ids=[customer.pk],
-        action=AccessLog.Action.EXPORT,
-        detail=staff_text(
-            gettext_noop("access request %(code)s: JSON file")
-            if as_json
-            else gettext_noop("access request %(code)s: preview"),
-            code=complaint.tracking_code,
-        ),
-        ip_address=client_ip(request),
-    )
+    details = {
+        "json": gettext_noop("access request %(code)s: JSON file"),
+        "pdf": gettext_noop("access request %(code)s: PDF letter"),
+    }
     with translation.override(complaint.language):
         export = data_export.customer_data(customer)
-        if as_json:
+        if as_format == "pdf":
+            try:
+                content = data_export.render_pdf(export)
+            except pdf.PdfUnavailable as missing:
+                logger.error("PDF of the export of %s not made: %s", complaint.pk, missing)
+                model_admin.message_user(
+                    request,
+                    _(
+                        "The PDF cannot be made on this server (its PDF libraries are missing: "
+                        "make pdf-libs). Print the page instead."
+                    ),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:complaints_complaint_change", args=[complaint.pk])
+                )
+            # The letter is printed or handed over: what it withholds goes on the record.
+            data_requests.complaint_record_withheld(
+                complaint=complaint, customer=customer, actor=request.user
+            )
+            response = HttpResponse(content, content_type="application/pdf")
+            response["Content-Disposition"] = (
+                f'attachment; filename="personal-data-{complaint.tracking_code}.pdf"'
+            )
+        elif as_format == "json":
             response = HttpResponse(
                 data_export.render_json(export), content_type="application/json; charset=utf-8"
             )
@@ -587,6 +615,16 @@ def export_view(
             )
         else:
             response = HttpResponse(data_export.render_html(export))
+    access_log_record(
+        staff=request.user,
+        customer_ids=[customer.pk],
+        action=AccessLog.Action.EXPORT,
+        detail=staff_text(
+            details.get(as_format, gettext_noop("access request %(code)s: preview")),
+            code=complaint.tracking_code,
+        ),
+        ip_address=client_ip(request),
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     return response

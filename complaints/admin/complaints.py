@@ -512,6 +512,11 @@ class ComplaintAdmin(ServiceModelAdmin):
                 wrap(self.export_json_view),
                 name="complaints_complaint_export_json",
             ),
+            path(
+                "<path:object_id>/export/pdf/",
+                wrap(self.export_pdf_view),
+                name="complaints_complaint_export_pdf",
+            ),
         ]
         return [*complaint_pages.STEPS.urls(self), *urls, *super().get_urls()]
 
@@ -519,10 +524,13 @@ class ComplaintAdmin(ServiceModelAdmin):
         return complaint_pages.evidence_view(self, request, object_id, evidence_id)
 
     def export_preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return complaint_pages.export_view(self, request, object_id, as_json=False)
+        return complaint_pages.export_view(self, request, object_id, as_format="page")
 
     def export_json_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return complaint_pages.export_view(self, request, object_id, as_json=True)
+        return complaint_pages.export_view(self, request, object_id, as_format="json")
+
+    def export_pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return complaint_pages.export_view(self, request, object_id, as_format="pdf")
 
     # Staff record a complaint received by phone, email, letter or in person -------------------
 

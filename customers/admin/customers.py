@@ -9,6 +9,7 @@ erasure has its own service and its own checks.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
 from django.contrib import admin, messages
@@ -19,7 +20,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import ModelForm
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -27,7 +28,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
-from customers import exports, masking, selectors, services
+from customers import documents, exports, masking, selectors, services
 from customers.admin.base import (
     ACTION_LIMIT,
     PHONE_FORMFIELD,
@@ -40,6 +41,7 @@ from customers.admin.base import (
     name_match,
 )
 from customers.http import client_ip
+from customers.kernel import pdf
 from customers.kernel.text import local_date, staff_text
 from customers.kernel.writes import copy_saved
 from customers.models import (
@@ -53,6 +55,8 @@ from customers.models import (
 from customers.paginator import EstimatedCountPaginator
 from customers.restrictions import restricted_customer_ids, restrictions_in_force
 from customers.validators import phone_search_key
+
+logger = logging.getLogger(__name__)
 
 # Inlines -----------------------------------------------------------------------------------
 
@@ -412,7 +416,23 @@ class CustomerAdmin(ServiceModelAdmin):
             self.admin_site.admin_view(self.disclosure_report_view),
             name="customers_customer_disclosure_report",
         )
-        return [receipt, disclosure_report, *super().get_urls()]
+        receipt_pdf = path(
+            "<path:object_id>/consent-receipt/pdf/",
+            self.admin_site.admin_view(self.consent_receipt_pdf_view),
+            name="customers_customer_consent_receipt_pdf",
+        )
+        disclosure_report_pdf = path(
+            "<path:object_id>/who-received-my-data/pdf/",
+            self.admin_site.admin_view(self.disclosure_report_pdf_view),
+            name="customers_customer_disclosure_report_pdf",
+        )
+        return [
+            receipt,
+            receipt_pdf,
+            disclosure_report,
+            disclosure_report_pdf,
+            *super().get_urls(),
+        ]
 
     def disclosure_report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The "who received my data" page, built by customers.admin.disclosures (Law 91/2025/QH15
@@ -421,9 +441,20 @@ class CustomerAdmin(ServiceModelAdmin):
 
         return disclosure_report_view(self, request, object_id)
 
-    def consent_receipt_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+    def disclosure_report_pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        from customers.admin.disclosures import disclosure_report_view
+
+        return disclosure_report_view(self, request, object_id, as_pdf=True)
+
+    def consent_receipt_pdf_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.consent_receipt_view(request, object_id, as_pdf=True)
+
+    def consent_receipt_view(
+        self, request: HttpRequest, object_id: str, *, as_pdf: bool = False
+    ) -> HttpResponse:
         """The printable consent receipt (Law 91/2025/QH15 Art. 9; Decree 356/2025 Art. 6: consent
-        in a form that can be printed or copied)."""
+        in a form that can be printed or copied), or its PDF file for the customer (full view
+        only: the file is the customer's, never masked)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         customer = self.get_object(request, unquote(object_id))
@@ -435,6 +466,18 @@ class CustomerAdmin(ServiceModelAdmin):
             customer=customer,
             base_url=selectors.public_base_url() or request.build_absolute_uri("/").rstrip("/"),
         )
+        if as_pdf:
+            page = reverse("admin:customers_customer_consent_receipt", args=[customer.pk])
+            if not masking.can_see_full(request.user):
+                return customer_document_refused(self, request, page, pdf_missing=None)
+            try:
+                content = documents.consent_receipt_pdf(receipt)
+            except pdf.PdfUnavailable as missing:
+                return customer_document_refused(self, request, page, pdf_missing=missing)
+            self.access_log_print(
+                request, customer, detail=staff_text(gettext_noop("consent receipt (PDF)"))
+            )
+            return customer_document_pdf(content, f"phieu-dong-y-{customer.pk}")
         if masking.can_see_full(request.user):
             shown = str(customer)
             self.access_log_print(
@@ -563,3 +606,35 @@ class OrderAdmin(ServiceModelAdmin):
         if change:
             return services.order_update(order=obj, actor=request.user, **values)
         return services.order_create(actor=request.user, **values)
+
+
+def customer_document_pdf(content: bytes, filename: str) -> HttpResponse:
+    """A document for the customer as a PDF file to download."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def customer_document_refused(
+    modeladmin: admin.ModelAdmin[Customer],
+    request: HttpRequest,
+    page: str,
+    *,
+    pdf_missing: Exception | None,
+) -> HttpResponse:
+    """Back to the printable page with a message, never an error page: the role sees the
+    customer masked (the file is the customer's own, in full), or the server cannot make PDFs."""
+    if pdf_missing is not None:
+        logger.error("customer document PDF not made: %s", pdf_missing)
+        message = _(
+            "The PDF cannot be made on this server (its PDF libraries are missing: "
+            "make pdf-libs). Print the page instead."
+        )
+    else:
+        message = _(
+            "Your role sees this customer masked: only staff with the full view issue the PDF."
+        )
+    modeladmin.message_user(request, message, messages.ERROR)
+    return HttpResponseRedirect(page)

@@ -213,11 +213,13 @@ class DisclosureAdmin(ServiceModelAdmin):
         "legal_basis",
         "approved_by",
         "batch_reference",
+        "confidential",
     )
     list_filter = (
         "recipient",
         RecipientKindFilter,
         "legal_basis",
+        "confidential",
         ("disclosed_at", DateRangeFilter),
     )
     list_select_related = ("customer", "recipient", "approved_by")
@@ -273,11 +275,55 @@ class DisclosureAdmin(ServiceModelAdmin):
         ),
         (
             _("Written request of a state authority"),
-            {"fields": ("request_issuer", "request_number", "request_date", "request_scan")},
+            {
+                "fields": (
+                    "request_issuer",
+                    "request_number",
+                    "request_date",
+                    "request_scan",
+                    "confidential",
+                    "confidential_set_by",
+                    "confidential_set_at",
+                )
+            },
         ),
         (_("At the customer's own request"), {"fields": ("customer_instruction",)}),
         (None, {"fields": ("notes",)}),
     )
+
+    actions = ("mark_confidential", "lift_confidential")
+
+    def has_mark_confidential_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(disclosures.MARK_CONFIDENTIAL))
+
+    def _set_confidential(
+        self, request: HttpRequest, queryset: QuerySet[Disclosure], *, confidential: bool
+    ) -> None:
+        self.act_on_each(
+            request,
+            queryset.select_related("recipient"),
+            lambda disclosure: disclosures.disclosure_mark_confidential(
+                disclosure=disclosure, actor=request.user, confidential=confidential
+            ),
+            too_many=_("Select at most %(limit)d disclosures at a time.") % {"limit": ACTION_LIMIT},
+            done=lambda count: (
+                ngettext("%(count)d disclosure updated.", "%(count)d disclosures updated.", count)
+                % {"count": count}
+            ),
+            describe=lambda disclosure: f"#{disclosure.pk} {disclosure.recipient}",
+        )
+
+    # Law 91/2025/QH15 Art. 15(2)(a): withheld from the customer's copy of their data.
+    @admin.action(
+        description=_("Mark confidential: withhold from the customer's copy"),
+        permissions=["mark_confidential"],
+    )
+    def mark_confidential(self, request: HttpRequest, queryset: QuerySet[Disclosure]) -> None:
+        self._set_confidential(request, queryset, confidential=True)
+
+    @admin.action(description=_("Lift confidentiality"), permissions=["mark_confidential"])
+    def lift_confidential(self, request: HttpRequest, queryset: QuerySet[Disclosure]) -> None:
+        self._set_confidential(request, queryset, confidential=False)
 
     def get_fieldsets(self, request: HttpRequest, obj: Disclosure | None = None) -> Any:
         if obj is None:
@@ -519,11 +565,21 @@ def _report_handover(
 
 
 def disclosure_report_view(
-    modeladmin: admin.ModelAdmin[Customer], request: HttpRequest, object_id: str
+    modeladmin: admin.ModelAdmin[Customer],
+    request: HttpRequest,
+    object_id: str,
+    *,
+    as_pdf: bool = False,
 ) -> HttpResponse:
     """Every disclosure of the customer's data, to print or send to them (Law 91/2025/QH15
-    Art. 9: the right to know who received it). Issued in full, it is logged as a print; staff
-    without the full view see the customer's name masked, like on the consent receipt."""
+    Art. 9: the right to know who received it), or its PDF file (full view only). Issued in
+    full, it is logged as a print; staff without the full view see the customer's name masked,
+    like on the consent receipt. Requests Legal marked confidential are left out (Art.
+    15(2)(a)); the page tells staff how many."""
+    from customers.admin.customers import customer_document_pdf, customer_document_refused
+    from customers.documents import disclosure_report_pdf
+    from customers.kernel import pdf
+
     if not modeladmin.has_view_permission(request):
         raise PermissionDenied
     customer = modeladmin.get_object(request, unquote(object_id))
@@ -531,6 +587,18 @@ def disclosure_report_view(
         raise Http404(_("No such customer."))
     if not modeladmin.has_view_permission(request, customer):
         raise PermissionDenied
+    if as_pdf:
+        page = reverse("admin:customers_customer_disclosure_report", args=[customer.pk])
+        if not masking.can_see_full(request.user):
+            return customer_document_refused(modeladmin, request, page, pdf_missing=None)
+        try:
+            content = disclosure_report_pdf(disclosures.disclosure_report_get(customer=customer))
+        except pdf.PdfUnavailable as missing:
+            return customer_document_refused(modeladmin, request, page, pdf_missing=missing)
+        disclosures.disclosure_report_issue(
+            actor=request.user, customer=customer, ip_address=client_ip(request)
+        )
+        return customer_document_pdf(content, f"ai-da-nhan-du-lieu-{customer.pk}")
     if masking.can_see_full(request.user):
         report = disclosures.disclosure_report_issue(
             actor=request.user, customer=customer, ip_address=client_ip(request)
@@ -551,6 +619,7 @@ def disclosure_report_view(
         "original": customer,
         "original_shown": shown,
         "report": report,
+        "withheld_count": disclosures.disclosures_withheld(customer=customer).count(),
     }
     request.current_app = modeladmin.admin_site.name
     return TemplateResponse(request, "admin/customers/customer/disclosure_report.html", context)
