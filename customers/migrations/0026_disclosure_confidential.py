@@ -10,7 +10,7 @@ from customers import roles
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0024_role_agreements'),
+        ('customers', '0025_accesslog_no_row_locks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
