@@ -226,7 +226,7 @@ def incident_attention_items(user: Any, now: datetime.datetime | None = None) ->
             }
         items.append(
             Item(
-                label=incident.reference,
+                label=f"{incident.reference} — {incident.title[:80]}",
                 count=1,
                 url=reverse("admin:complaints_incident_change", args=[incident.pk]),
                 figure=f"{hours} h",
@@ -290,7 +290,7 @@ def request_trends(months: list[datetime.date]) -> list[Any]:
         Trend(
             _("Answered on time (%)"),
             months,
-            [Series(_("On time"), on_time)],
+            [Series(_("Answered on time"), on_time)],
             unit="percent",
         ),
     ]

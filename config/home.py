@@ -103,10 +103,13 @@ MAX_SERIES = 6
 
 
 def _nice_top(value: float) -> float:
-    if value <= 0:
+    """The axis' top: a round number that four gridlines divide into whole numbers."""
+    if value <= 4:
         return 4
+    if value <= 20:
+        return 4 * math.ceil(value / 4)
     magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (2, 4, 8, 10):
         if value <= step * magnitude:
             return step * magnitude
     return 10 * magnitude

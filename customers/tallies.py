@@ -38,3 +38,43 @@ def tallies_since(*, metric: str, since: datetime.date) -> list[tuple[datetime.d
         .order_by("month", "key")
         .values_list("month", "key", "count")
     )
+
+
+def tallies_rebuild() -> int:
+    """Count the months again from the consents and the hand-overs as they stand (once, for
+    data that was there before the tallies: a re-granted consent counts its last grant only).
+    Reads each table once; returns the number of tallies written."""
+    from django.db import transaction
+    from django.db.models import Count, DateField
+    from django.db.models.functions import TruncMonth
+
+    from customers.models import Consent, Disclosure
+
+    sources = (
+        (Metric.CONSENT_GRANTED, Consent.objects.all(), "granted_at", "purpose__code"),
+        (
+            Metric.CONSENT_WITHDRAWN,
+            Consent.objects.filter(withdrawn_at__isnull=False),
+            "withdrawn_at",
+            "purpose__code",
+        ),
+        (Metric.DISCLOSURE, Disclosure.objects.all(), "disclosed_at", "recipient_id"),
+    )
+    tallies = []
+    for metric, rows, moment, key in sources:
+        grouped = (
+            rows.annotate(tally_month=TruncMonth(moment, output_field=DateField()))
+            .values("tally_month", key)
+            .annotate(total=Count("pk"))
+            .order_by()
+        )
+        tallies += [
+            MonthlyTally(
+                metric=metric, key=str(row[key]), month=row["tally_month"], count=row["total"]
+            )
+            for row in grouped
+        ]
+    with transaction.atomic():
+        MonthlyTally.objects.all().delete()
+        MonthlyTally.objects.bulk_create(tallies, batch_size=1000)
+    return len(tallies)

@@ -283,3 +283,23 @@ def test_the_home_reads_a_bounded_number_of_queries(
     home(client)
     with django_assert_max_num_queries(40):
         home(client)
+
+
+def test_the_tallies_are_rebuilt_from_the_consents_as_they_stand(
+    policy: Any, marketing: Any
+) -> None:
+    from customers.tallies import tallies_rebuild
+
+    for _ in range(2):
+        customer_services.consent_grant(
+            customer=CustomerFactory.create(),
+            purpose=marketing,
+            channel=Channel.WEB_FORM,
+            form_reference="WF-2026-000124",
+            ip_address="203.113.5.7",
+            user_agent="Mozilla/5.0",
+        )
+    before = set(MonthlyTally.objects.values_list("metric", "key", "month", "count"))
+    MonthlyTally.objects.all().delete()
+    assert tallies_rebuild() == 1
+    assert set(MonthlyTally.objects.values_list("metric", "key", "month", "count")) == before
