@@ -205,7 +205,10 @@ class WebhookDelivery(models.Model):
                 fields=["endpoint", "id"],
                 name="webhook_pending_idx",
                 condition=models.Q(status="pending"),
-            )
+            ),
+            models.Index(
+                fields=["id"], name="webhook_failed_idx", condition=models.Q(status="failed")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -494,7 +494,15 @@ class Complaint(models.Model):
             ("reject_complaint", gettext_noop("Can reject complaints or mark them duplicate")),
             ("extend_complaint", gettext_noop("Can extend a complaint's deadline")),
         ]
-        indexes = [models.Index(fields=["status", "due_at"], name="complaint_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="complaint_status_due"),
+            # The home's counts read the pending complaints only (a few among many closed).
+            models.Index(
+                fields=["due_at"],
+                name="complaint_pending_due",
+                condition=models.Q(status__in=["received", "awaiting_customer", "routed"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.tracking_code

@@ -54,6 +54,14 @@ def _rank(order: tuple[str, ...], name: str) -> int:
 
 
 class PdpAdminSite(AdminSite):
+    # The home says what needs doing today (config/home.py), above the menu.
+    index_template = "admin/home.html"
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        from config.home import home_context
+
+        return super().index(request, {**home_context(request.user), **(extra_context or {})})
+
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
         apps = super().get_app_list(request, app_label)
         apps.sort(key=lambda app: _rank(APP_ORDER, app["app_label"]))

@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CustomersConfig(AppConfig):
+    # Two configs in this module: without this, "customers" in INSTALLED_APPS gets a plain
+    # AppConfig and the menu says "Customers" in English.
+    default = True
     name = "customers"
     verbose_name = _("Customers and consents")
 

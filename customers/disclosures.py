@@ -27,6 +27,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from customers import tallies
 from customers.agreements import agreement_error
 from customers.kernel import files
 from customers.kernel.text import fold_vietnamese, local_date, spreadsheet_cell, staff_text
@@ -343,6 +344,9 @@ def disclosure_create(
     if request_scan:
         disclosure.request_scan = _scan_stored(request_scan)
     save(disclosure, actor=actor)
+    tallies.tally_add(
+        metric=tallies.Metric.DISCLOSURE, key=recipient.pk, when=disclosure.disclosed_at
+    )
     # The detail names the recipient and the items, never a personal value.
     items = ", ".join(staff_text(DataItem(item).label) for item in chosen)
     detail = staff_text(

@@ -31,6 +31,7 @@ from customers.personal_data import (
 )
 from customers.recipient_request_model import RecipientRequest  # noqa: F401  # imported to register it
 from customers.restriction_model import Restriction  # noqa: F401  # imported to register it
+from customers.tally_model import MonthlyTally  # noqa: F401  # imported to register it
 from customers.validators import format_phone_national, is_citizen_id
 
 

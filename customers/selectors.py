@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from customers.kernel.attention import Item, Series, Trend
 from customers.models import Consent, Controller, Customer, PolicyVersion, Purpose
 
 
@@ -148,3 +151,81 @@ def processing_decide(
             return ProcessingCheck(False, "withdrawn", ids)
     latest = max(states, key=lambda state: state.granted_at)  # type: ignore[arg-type,return-value]
     return ProcessingCheck(True, "granted", ids, latest.granted_at, latest.policy_version)
+
+
+# The admin's home -------------------------------------------------------------------------------
+
+
+def recipient_request_attention_items(user: Any) -> list[Item]:
+    """Requests to act sent to recipients and not confirmed by their deadline (Decree 356/2025
+    Art. 5(2)–(4)), over the open requests' partial index."""
+    from django.utils.translation import gettext_lazy as _
+
+    from customers.models import RecipientRequest
+
+    if not user.has_perm("customers.view_recipientrequest"):
+        return []
+    count = (
+        RecipientRequest.objects.exclude(status=RecipientRequest.Status.CONFIRMED)
+        .filter(due_at__lt=timezone.now())
+        .count()
+    )
+    return [
+        Item(
+            _("Requests to recipients past their deadline"),
+            count,
+            reverse("admin:customers_recipientrequest_changelist") + "?deadline=overdue",
+            tone="danger" if count else "",
+            section=_("Recipients"),
+        )
+    ]
+
+
+def consent_trends(months: list[datetime.date]) -> list[Trend]:
+    """Consents granted and withdrawn per month, per purpose, from the monthly tallies the
+    consent services keep (never a count over the consents)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from customers.tallies import Metric, tallies_since
+
+    names = {purpose.code: str(purpose.name) for purpose in Purpose.objects.all()}
+    trends: list[Trend] = []
+    for metric, title in (
+        (Metric.CONSENT_GRANTED, _("Consents granted per month, by purpose")),
+        (Metric.CONSENT_WITHDRAWN, _("Consents withdrawn per month, by purpose")),
+    ):
+        trends.append(
+            Trend(
+                title, months, _series(tallies_since(metric=metric, since=months[0]), months, names)
+            )
+        )
+    return trends
+
+
+def disclosure_trends(months: list[datetime.date]) -> list[Trend]:
+    """Hand-overs per recipient per month, from the monthly tallies the disclosure service keeps."""
+    from django.utils.translation import gettext_lazy as _
+
+    from customers.models import Recipient
+    from customers.tallies import Metric, tallies_since
+
+    names = {str(pk): name for pk, name in Recipient.objects.values_list("pk", "name")}
+    rows = tallies_since(metric=Metric.DISCLOSURE, since=months[0])
+    return [Trend(_("Hand-overs per month, by recipient"), months, _series(rows, months, names))]
+
+
+def _series(
+    rows: list[tuple[datetime.date, str, int]],
+    months: list[datetime.date],
+    names: dict[str, str],
+) -> list[Series]:
+
+    index = {month: position for position, month in enumerate(months)}
+    values: dict[str, list[float]] = {}
+    for month, key, count in rows:
+        if month in index:
+            values.setdefault(key, [0.0] * len(months))[index[month]] += count
+    return [
+        Series(names.get(key, key), values[key])
+        for key in sorted(values, key=lambda k: names.get(k, k))
+    ]

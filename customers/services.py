@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers import consent_evidence
+from customers import consent_evidence, tallies
 from customers.kernel import events
 from customers.kernel.text import fold_vietnamese, local_datetime
 from customers.kernel.writes import (
@@ -614,6 +614,7 @@ def consent_grant(
     consent.recorded_by = staff_or_none(actor)
     save(consent, actor=actor)
     customer_touch(customer=customer, when=when)
+    tallies.tally_add(metric=tallies.Metric.CONSENT_GRANTED, key=purpose.code, when=when)
     events.emit(
         events.EventName.CONSENT_GRANTED,
         customer_id=customer.pk,
@@ -678,6 +679,7 @@ def consent_withdraw(
     )
     save(consent, actor=actor)
     customer_touch(customer=consent.customer, when=when)
+    tallies.tally_add(metric=tallies.Metric.CONSENT_WITHDRAWN, key=consent.purpose.code, when=when)
     events.emit(
         events.EventName.CONSENT_WITHDRAWN,
         customer_id=consent.customer_id,

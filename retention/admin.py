@@ -633,7 +633,7 @@ class PurgeRunAdmin(ReadOnlyAdmin):
         "customers_erased",
         "customers_held",
     )
-    list_filter = ("status", "trigger", "dry_run")
+    list_filter = ("status", "trigger", "dry_run", ("started_at", admin.DateFieldListFilter))
     list_select_related = ()
     search_fields = ("task",)
     date_hierarchy = None

@@ -122,6 +122,13 @@ class PurgeRun(models.Model):
         verbose_name = _("purge run")
         verbose_name_plural = _("purge runs")
         ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["started_at"],
+                name="purgerun_failed_idx",
+                condition=models.Q(status="failed"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_label} {local_datetime(self.started_at)}"
@@ -381,7 +388,14 @@ class LegalHold(models.Model):
         verbose_name = _("legal hold")
         verbose_name_plural = _("legal holds")
         ordering = ["-placed_at", "-id"]
-        indexes = [models.Index(fields=["customer", "lifted_at"], name="legalhold_active_idx")]
+        indexes = [
+            models.Index(fields=["customer", "lifted_at"], name="legalhold_active_idx"),
+            models.Index(
+                fields=["placed_at"],
+                name="legalhold_in_force_idx",
+                condition=models.Q(lifted_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return _("Hold on customer #%(id)s") % {"id": self.customer_id}

@@ -68,6 +68,7 @@ class AcknowledgementFilter(admin.SimpleListFilter):
         return [
             ("to_call", _("To call (no email address)")),
             ("pending", _("Not answered yet")),
+            ("due", _("Not answered yet, still in time")),
             ("late", _("Late")),
         ]
 
@@ -79,6 +80,8 @@ class AcknowledgementFilter(admin.SimpleListFilter):
             return waiting
         if self.value() == "late":
             return waiting.filter(acknowledge_due_at__lt=timezone.now())
+        if self.value() == "due":
+            return waiting.filter(acknowledge_due_at__gte=timezone.now())
         return queryset
 
 
@@ -92,6 +95,8 @@ class OverdueFilter(admin.SimpleListFilter):
         return [
             ("overdue", _("Overdue")),
             ("soon", _("Due within a day")),
+            ("today", _("Due today")),
+            ("next_2_days", _("Due in the next 2 days")),
             ("on_time", _("On time")),
         ]
 
@@ -105,6 +110,17 @@ class OverdueFilter(admin.SimpleListFilter):
                 status__in=PENDING_STATUSES,
                 due_at__gte=now,
                 due_at__lt=now + datetime.timedelta(days=1),
+            )
+        bounds = selectors.deadline_bounds(now)
+        if self.value() == "today":
+            return queryset.filter(
+                status__in=PENDING_STATUSES, due_at__gte=now, due_at__lte=bounds["today_end"]
+            )
+        if self.value() == "next_2_days":
+            return queryset.filter(
+                status__in=PENDING_STATUSES,
+                due_at__gt=bounds["today_end"],
+                due_at__lte=bounds["two_days_end"],
             )
         if self.value() == "on_time":
             return queryset.exclude(overdue)

@@ -164,6 +164,9 @@ class Steps:
             except ValidationError as error:
                 add_service_errors(form, error, step.field_names)
             else:
+                # Django's "recent actions" and the object's admin history name the step; the
+                # record's own history (simple-history) holds what changed.
+                model_admin.log_change(request, record, _("Step: %(step)s") % {"step": step.title})
                 model_admin.message_user(request, done, messages.SUCCESS)
                 return HttpResponseRedirect(change_url)
         context = {
