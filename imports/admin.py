@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -88,6 +89,14 @@ RESULT_LABELS = {
         "refused": gettext_lazy("Would be refused"),
     },
 }
+
+
+def progress_text(job: ImportJob) -> str:
+    return _("%(done)s of %(total)s rows read, %(failed)s refused.") % {
+        "done": number_format(job.done, force_grouping=True),
+        "total": number_format(job.total, force_grouping=True),
+        "failed": number_format(job.failed, force_grouping=True),
+    }
 
 
 @admin.register(ImportJob)
@@ -219,12 +228,14 @@ class ImportJobAdmin(admin.ModelAdmin):
             "only_refused": only_refused,
             "running": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
             "progress_url": reverse("admin:imports_importjob_progress", args=[job.pk]),
+            "progress_text": progress_text(job),
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/imports/importjob/job.html", context)
 
     def progress_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
-        """What the page's progress bar shows, for a script or a monitor to poll."""
+        """What the page's progress bar shows, for its script or a monitor to poll: counts only,
+        never a row's content (the rows name customers)."""
         job = self._job(request, object_id)
         return JsonResponse(
             {
@@ -240,5 +251,6 @@ class ImportJobAdmin(admin.ModelAdmin):
                 "percent": job.percent,
                 "finished": job.is_finished,
                 "error": job.error,
+                "text": progress_text(job),
             }
         )
