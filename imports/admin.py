@@ -13,11 +13,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.kernel.forms import add_service_errors
+from customers.kernel.text import whole_number
 from imports import services
 from imports.columns import columns_for
 from imports.models import ImportJob, ImportRow, Kind
@@ -93,9 +93,9 @@ RESULT_LABELS = {
 
 def progress_text(job: ImportJob) -> str:
     return _("%(done)s of %(total)s rows read, %(failed)s refused.") % {
-        "done": number_format(job.done, force_grouping=True),
-        "total": number_format(job.total, force_grouping=True),
-        "failed": number_format(job.failed, force_grouping=True),
+        "done": whole_number(job.done),
+        "total": whole_number(job.total),
+        "failed": whole_number(job.failed),
     }
 
 

@@ -25,7 +25,6 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
@@ -42,7 +41,7 @@ from customers.admin.base import (
 from customers.admin.steps import ConfirmForm, Step, Steps, record_or_404
 from customers.http import client_ip
 from customers.kernel import pdf
-from customers.kernel.text import local_date, spreadsheet_cell, staff_text
+from customers.kernel.text import local_date, spreadsheet_cell, staff_text, whole_number
 from customers.models import AccessLog
 from customers.paginator import EstimatedCountPaginator
 from customers.personal_data import Category
@@ -680,7 +679,7 @@ def notify_progress_text(counts: dict[str, int]) -> str:
         "%(done)s of %(total)s customers handled: %(emailed)s emailed, %(to_call)s on the "
         "phone list, %(failed)s failed (retried)."
     ) % {
-        name: number_format(value, force_grouping=True)
+        name: whole_number(value)
         for name, value in {
             "done": done,
             "total": counts["affected"],
