@@ -48,7 +48,10 @@ def batch_size() -> int:
 def _close_orphaned_runs(task: str, *, keep: int | None = None) -> None:
     """Runs of this task still "running" while we hold its lock were killed: say so (all but
     `keep`, the run staff started, which waited for this worker)."""
-    for run in PurgeRun.objects.filter(task=task, status=PurgeRun.Status.RUNNING).exclude(pk=keep):
+    runs = PurgeRun.objects.filter(task=task, status=PurgeRun.Status.RUNNING)
+    if keep is not None:
+        runs = runs.exclude(pk=keep)
+    for run in runs:
         run.status = PurgeRun.Status.FAILED
         run.finished_at = timezone.now()
         run.errors = [*run.errors, {"error": "interrupted"}]
