@@ -216,3 +216,24 @@ def test_a_pasted_line_with_neither_phone_nor_email_is_refused_where_it_was_type
     assert "2: “Nguyễn Văn A”" in errors[0] and "3: “0912 85”" in errors[0]
     assert pasted in response.content.decode()  # what was pasted is kept
     assert not IncidentCustomer.objects.filter(incident=incident).exists()
+
+
+def test_while_the_customers_are_told_the_incident_page_polls_its_progress(
+    incident: Incident, legal: Any, affected: list[Any]
+) -> None:
+    incidents.incident_start_notifying(
+        incident=incident, actor=legal, subject="Thông báo", text=TEXT
+    )  # queued, no worker runs it here
+    client = signed_in(legal)
+    page = client.get(reverse("admin:complaints_incident_change", args=[incident.pk]))
+    content = page.content.decode()
+    assert 'src="/static/pdpdesk/progress.js"' in content and "<noscript><meta" in content
+    assert "data-running" in content and 'max="4"' in content and 'value="0"' in content
+    state = client.get(reverse("admin:complaints_incident_progress", args=[incident.pk])).json()
+    assert (state["done"], state["total"], state["running"], state["finished"]) == (
+        0,
+        4,
+        True,
+        False,
+    )
+    assert state["text"].startswith("0 of 4 customers handled")
