@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import logging
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -47,8 +48,11 @@ from customers.kernel.writes import (
 )
 from customers.models import AccessLog, Customer, Disclosure, Recipient
 from customers.personal_data import Category
+from customers.validators import phone_search_key
 
 logger = logging.getLogger(__name__)
+# Good enough to tell an email from a phone in a pasted line; the match is exact anyway.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 PERM_ADD = "complaints.add_incident"
 PERM_CHANGE = "complaints.change_incident"
@@ -88,6 +92,7 @@ class Selection:
     ACCESS_WINDOW = "access_window"  # every customer whose data staff opened in a window
     IDS = "ids"  # a list of customer ids
     ALL = "all"  # every customer not erased
+    CONTACTS = "contacts"  # the phones and emails of a leaked file (incident_select_by_contacts)
 
     KINDS = (RECIPIENT, ACCESS_WINDOW, IDS, ALL)
 
@@ -830,6 +835,192 @@ def incident_start_notifying(
 
 def _personalised(text: str, customer: Customer) -> str:
     return text.replace("{name}", customer.full_name or "")
+
+
+@dataclass(frozen=True)
+class NoticePlan:
+    """What starting (or resuming) the telling would do now: emails sent, customers to call."""
+
+    emails: int
+    calls: int
+
+
+def _can_email() -> Q:
+    return ~Q(customer__email="") & ~Q(customer__status=Customer.Status.ERASED)
+
+
+def notice_plan(incident: Incident) -> NoticePlan:
+    """One aggregate over the customers not yet told: those with an email address get the
+    email, the others go on the phone list (incident_notify_batch decides the same way)."""
+    from django.db.models import Count
+
+    pending = IncidentCustomer.objects.filter(incident=incident, notified_at__isnull=True)
+    email = _can_email() & ~Q(channel=IncidentCustomer.Channel.PHONE)
+    counts = pending.aggregate(emails=Count("pk", filter=email), calls=Count("pk", filter=~email))
+    return NoticePlan(emails=counts["emails"], calls=counts["calls"])
+
+
+def notice_preview_customer(incident: Incident) -> Customer | None:
+    """The customer the preview is written for: the first one still to be emailed, else the
+    first affected."""
+    rows = IncidentCustomer.objects.filter(incident=incident).select_related("customer")
+    row = (
+        rows.filter(_can_email(), notified_at__isnull=True).order_by("pk").first()
+        or rows.order_by("pk").first()
+    )
+    return row.customer if row is not None else None
+
+
+def notice_personalised(text: str, customer: Customer) -> str:
+    return _personalised(text, customer)
+
+
+def incident_notice_test_send(*, incident: Incident, actor: Actor, subject: str, text: str) -> str:
+    """Send the customers' email to the staff member's own address, {name} filled with their
+    own name (no customer's data leaves in a test); returns the address it went to."""
+    from django.core.mail import EmailMessage
+
+    _require(actor, PERM_NOTIFY)
+    user: Any = actor
+    address = (getattr(user, "email", "") or "").strip()
+    if not address:
+        raise ValidationError(
+            _("Your account has no email address: ask an administrator to add it."),
+            code="no_email",
+        )
+    name = (user.get_full_name() or user.get_username()).strip()
+    EmailMessage(
+        subject=_("[TEST] %(subject)s") % {"subject": subject.strip()},
+        body=(text or "").strip().replace("{name}", name),
+        to=[address],
+    ).send()
+    return str(address)
+
+
+# Choosing customers from a leaked file's phones and emails ----------------------------------
+
+_CELL_SEPARATORS = re.compile(r"[\t;,|]+")
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    number: int  # 1-based, as the staff member counts the pasted lines
+    text: str
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]  # E.164, as customers' phones are stored
+
+
+def contact_lines(text: str) -> tuple[list[ContactLine], list[tuple[int, str]]]:
+    """Each non-empty line's emails and phones (normalised as customers.validators stores
+    them); the lines where neither could be read, by number."""
+    lines: list[ContactLine] = []
+    unreadable: list[tuple[int, str]] = []
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        emails: list[str] = []
+        phones: list[str] = []
+        for cell in (part.strip().strip("\"'") for part in _CELL_SEPARATORS.split(line)):
+            if not cell:
+                continue
+            if "@" in cell:
+                if _EMAIL.fullmatch(cell):
+                    emails.append(cell.lower())
+                continue
+            number_found = phone_search_key(cell)
+            if number_found:
+                phones.append(number_found)
+        if emails or phones:
+            lines.append(ContactLine(number, line, tuple(emails), tuple(phones)))
+        else:
+            unreadable.append((number, line))
+    return lines, unreadable
+
+
+@dataclass(frozen=True)
+class ContactsResult:
+    added: int
+    affected: int
+    matched_lines: int
+    unmatched: list[ContactLine]
+
+
+def unreadable_lines_error(unreadable: list[tuple[int, str]]) -> ValidationError:
+    shown = "; ".join(f"{number}: “{line[:60]}”" for number, line in unreadable[:20])
+    more = len(unreadable) - 20
+    message = _(
+        "These lines hold neither a phone number nor an email address (line: text): %(lines)s."
+    ) % {"lines": shown}
+    if more > 0:
+        message += " " + _("And %(count)d more.") % {"count": more}
+    return ValidationError(message, code="unreadable")
+
+
+@transaction.atomic
+def incident_select_by_contacts(*, incident: Incident, actor: Actor, text: str) -> ContactsResult:
+    """Choose the affected customers by the phones and emails of a leaked file, pasted one
+    line per record. A line that holds neither is refused (nothing is chosen); a line that
+    matches no customer is returned, for staff to see, never dropped. The incident keeps only
+    how many lines matched, not the contacts."""
+    _require(actor, PERM_CHANGE)
+    stored = lock(incident)
+    if stored.status == Incident.Status.CLOSED:
+        raise ValidationError(_("A closed incident cannot be changed."), code="closed")
+    lines, unreadable = contact_lines(text)
+    if unreadable:
+        raise ValidationError({"contacts": unreadable_lines_error(unreadable)})
+    if not lines:
+        raise ValidationError(
+            {"contacts": ValidationError(_("Paste at least one phone or email."), code="empty")}
+        )
+    emails = {email for line in lines for email in line.emails}
+    phones = {phone for line in lines for phone in line.phones}
+    found = (
+        Customer.objects.exclude(status=Customer.Status.ERASED)
+        .filter(Q(email__in=emails) | Q(phone__in=phones))
+        .values_list("pk", "email", "phone")
+    )
+    by_email: dict[str, int] = {}
+    by_phone: dict[str, int] = {}
+    for pk, email, phone in found:
+        if email:
+            by_email.setdefault(email.lower(), pk)
+        if phone:
+            by_phone.setdefault(str(phone), pk)
+    ids: set[int] = set()
+    unmatched: list[ContactLine] = []
+    for line in lines:
+        hits = {by_email[e] for e in line.emails if e in by_email} | {
+            by_phone[p] for p in line.phones if p in by_phone
+        }
+        if hits:
+            ids |= hits
+        else:
+            unmatched.append(line)
+    before = stored.affected_count
+    if ids:
+        already = IncidentCustomer.objects.filter(incident=stored).values("customer_id")
+        _insert_affected(stored, Customer.objects.filter(pk__in=ids).exclude(pk__in=already))
+    stored.selection = {
+        "choices": [
+            *stored.selection.get("choices", []),
+            {
+                "kind": Selection.CONTACTS,
+                "lines": len(lines),
+                "matched_lines": len(lines) - len(unmatched),
+            },
+        ],
+    }
+    stored.affected_count = IncidentCustomer.objects.filter(incident=stored).count()
+    save(stored, actor=actor)
+    copy_saved(incident, stored)
+    return ContactsResult(
+        added=stored.affected_count - before,
+        affected=stored.affected_count,
+        matched_lines=len(lines) - len(unmatched),
+        unmatched=unmatched,
+    )
 
 
 def incident_notify_batch(*, incident_id: int, batch_size: int | None = None) -> int:

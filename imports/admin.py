@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.kernel.forms import add_service_errors
+from customers.kernel.text import whole_number
 from imports import services
 from imports.columns import columns_for
 from imports.models import ImportJob, ImportRow, Kind
@@ -88,6 +89,14 @@ RESULT_LABELS = {
         "refused": gettext_lazy("Would be refused"),
     },
 }
+
+
+def progress_text(job: ImportJob) -> str:
+    return _("%(done)s of %(total)s rows read, %(failed)s refused.") % {
+        "done": whole_number(job.done),
+        "total": whole_number(job.total),
+        "failed": whole_number(job.failed),
+    }
 
 
 @admin.register(ImportJob)
@@ -219,12 +228,14 @@ class ImportJobAdmin(admin.ModelAdmin):
             "only_refused": only_refused,
             "running": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
             "progress_url": reverse("admin:imports_importjob_progress", args=[job.pk]),
+            "progress_text": progress_text(job),
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/imports/importjob/job.html", context)
 
     def progress_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
-        """What the page's progress bar shows, for a script or a monitor to poll."""
+        """What the page's progress bar shows, for its script or a monitor to poll: counts only,
+        never a row's content (the rows name customers)."""
         job = self._job(request, object_id)
         return JsonResponse(
             {
@@ -240,5 +251,6 @@ class ImportJobAdmin(admin.ModelAdmin):
                 "percent": job.percent,
                 "finished": job.is_finished,
                 "error": job.error,
+                "text": progress_text(job),
             }
         )

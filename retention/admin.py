@@ -12,13 +12,13 @@ from typing import Any
 
 from django import forms
 from django.apps import apps as django_apps
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseModelForm
-from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
@@ -30,12 +30,12 @@ from complaints.admin.complaint_forms import CallForm
 from complaints.models import Complaint, Kind
 from complaints.selectors import unlinked_complaints_matching
 from customers import masking
-from customers.admin.base import ACTION_LIMIT, ReadOnlyAdminMixin, ServiceModelAdmin
+from customers.admin.base import ACTION_LIMIT, ReadOnlyAdminMixin, ServiceModelAdmin, refusal_text
 from customers.admin.steps import ConfirmForm, Step, StepForm, Steps
-from customers.kernel.text import local_datetime
+from customers.kernel.text import local_datetime, whole_number
 from customers.models import Customer
 from customers.paginator import EstimatedCountPaginator
-from retention import erasure, selectors, services
+from retention import erasure, jobs, selectors, services
 from retention.models import (
     JOB_ADMIN,
     ErasureReceipt,
@@ -618,6 +618,33 @@ def record_counts(counts: dict[str, Any] | None) -> str:
     return "; ".join(shown) or "—"
 
 
+def purge_progress(run: PurgeRun) -> dict[str, Any]:
+    finished = run.status != PurgeRun.Status.RUNNING
+    total = max(run.total, run.done)
+    return {
+        "status": run.status,
+        "status_label": str(run.get_status_display()),
+        "total": total,
+        "done": run.done if not finished or run.status == PurgeRun.Status.FAILED else total,
+        "failed": len(run.errors or []),
+        "customers_erased": run.customers_erased,
+        "customers_held": run.customers_held,
+        "percent": run.percent,
+        "finished": finished,
+        "text": gettext(
+            "%(done)s of %(total)s records due handled; %(erased)s customers erased, "
+            "%(held)s held back; %(failed)s errors."
+        )
+        % {
+            "done": whole_number(run.done),
+            "total": whole_number(total),
+            "erased": whole_number(run.customers_erased),
+            "held": whole_number(run.customers_held),
+            "failed": whole_number(len(run.errors or [])),
+        },
+    }
+
+
 @admin.register(PurgeRun)
 class PurgeRunAdmin(ReadOnlyAdmin):
     """Each run of a purge or of the request executor: counts, duration, errors; no personal
@@ -654,6 +681,63 @@ class PurgeRunAdmin(ReadOnlyAdmin):
         "errors_shown",
     )
     readonly_fields = fields
+    change_list_template = "admin/retention/purgerun/change_list.html"
+    change_form_template = "admin/retention/purgerun/change_form.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("run/", wrap(self.run_view), name="retention_purgerun_run"),
+            path(
+                "<path:object_id>/progress/",
+                wrap(self.progress_view),
+                name="retention_purgerun_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        user: Any = request.user
+        extra = {"can_run_purge": user.has_perm(jobs.PERM_RUN_PURGE), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        run = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if run is not None:
+            extra["purge_progress"] = purge_progress(run)
+            extra["purge_progress_url"] = reverse(
+                "admin:retention_purgerun_progress", args=[run.pk]
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
+    def run_view(self, request: HttpRequest) -> HttpResponse:
+        """Start the purge now (a POST from the list's button); its page shows how far it is."""
+        changelist = reverse("admin:retention_purgerun_changelist")
+        if request.method != "POST":
+            return HttpResponseRedirect(changelist)
+        try:
+            run = jobs.purge_start(actor=request.user)
+        except PermissionDenied as denied:
+            self.message_user(request, refusal_text(denied), messages.ERROR)
+            return HttpResponseRedirect(changelist)
+        self.message_user(
+            request,
+            gettext("The purge is running in the background: this page shows how far."),
+            messages.INFO,
+        )
+        return HttpResponseRedirect(reverse("admin:retention_purgerun_change", args=[run.pk]))
+
+    def progress_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        """What the run's progress bar shows: counts only (a run holds no personal data)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        run = self.get_object(request, object_id)
+        if run is None:
+            raise Http404(gettext("No such purge run."))
+        return JsonResponse(purge_progress(run))
 
     @admin.display(description=_("task"), ordering="task")
     def task_shown(self, obj: PurgeRun) -> str:

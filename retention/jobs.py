@@ -12,9 +12,12 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.kernel.locks import JobLock, job_lock
+from customers.kernel.writes import Actor, queue_after_commit, require_permission
 from retention.models import (  # the names the jobs record runs under
     JOB_EXECUTE_REQUESTS,
     TASK_EXECUTE_REQUESTS,
@@ -42,9 +45,13 @@ def batch_size() -> int:
     return int(getattr(settings, "RETENTION_PURGE_BATCH_SIZE", 500))
 
 
-def _close_orphaned_runs(task: str) -> None:
-    """Runs of this task still "running" while we hold its lock were killed: say so."""
-    for run in PurgeRun.objects.filter(task=task, status=PurgeRun.Status.RUNNING):
+def _close_orphaned_runs(task: str, *, keep: int | None = None) -> None:
+    """Runs of this task still "running" while we hold its lock were killed: say so (all but
+    `keep`, the run staff started, which waited for this worker)."""
+    runs = PurgeRun.objects.filter(task=task, status=PurgeRun.Status.RUNNING)
+    if keep is not None:
+        runs = runs.exclude(pk=keep)
+    for run in runs:
         run.status = PurgeRun.Status.FAILED
         run.finished_at = timezone.now()
         run.errors = [*run.errors, {"error": "interrupted"}]
@@ -58,16 +65,30 @@ def run_locked(
     trigger: str,
     lock_timeout: int,
     work: Callable[[PurgeRun, JobLock], Any],
+    run_id: int | None = None,
 ) -> PurgeRun | None:
     """Run `work(run, lock)` under the task's lock with a PurgeRun of its own (running →
-    finished or failed). None, and nothing written, when another run holds the lock."""
+    finished or failed), or with the one staff started (run_id, purge_start). None, and
+    nothing written, when another run holds the lock (staff's run then says so)."""
     name = task.rsplit(".", 1)[-1]
     with job_lock(name, timeout=lock_timeout) as lock:
         if lock is None:
             logger.warning("%s skipped: another run holds its lock", name)
+            if run_id is not None:
+                PurgeRun.objects.filter(pk=run_id, status=PurgeRun.Status.RUNNING).update(
+                    status=PurgeRun.Status.FAILED,
+                    finished_at=timezone.now(),
+                    errors=[{"error": "another run was under way"}],
+                )
             return None
-        _close_orphaned_runs(task)
-        run = PurgeRun.objects.create(trigger=trigger, task=task, status=PurgeRun.Status.RUNNING)
+        _close_orphaned_runs(task, keep=run_id)
+        run = None
+        if run_id is not None:
+            run = PurgeRun.objects.filter(pk=run_id, status=PurgeRun.Status.RUNNING).first()
+        if run is None:
+            run = PurgeRun.objects.create(
+                trigger=trigger, task=task, status=PurgeRun.Status.RUNNING
+            )
         try:
             work(run, lock)
         except BaseException as error:
@@ -90,7 +111,9 @@ def run_locked(
         return run
 
 
-def purge_expired_run(*, trigger: str = PurgeRun.Trigger.SCHEDULE) -> PurgeRun | None:
+def purge_expired_run(
+    *, trigger: str = PurgeRun.Trigger.SCHEDULE, run_id: int | None = None
+) -> PurgeRun | None:
     """The daily purge: what the retention rules say must go now (retention.purge)."""
 
     def work(run: PurgeRun, lock: JobLock) -> None:
@@ -101,7 +124,26 @@ def purge_expired_run(*, trigger: str = PurgeRun.Trigger.SCHEDULE) -> PurgeRun |
         trigger=trigger,
         lock_timeout=PURGE_TIME_LIMIT + LOCK_MARGIN,
         work=work,
+        run_id=run_id,
     )
+
+
+# Who keeps the rules may run them now rather than at the night's schedule.
+PERM_RUN_PURGE = "retention.change_retentionrule"
+
+
+@transaction.atomic
+def purge_start(*, actor: Actor) -> PurgeRun:
+    """A purge run started by staff from the admin: its PurgeRun now (the page follows its
+    progress), the work by a worker once this commits."""
+    require_permission(
+        actor, PERM_RUN_PURGE, _("Only those who keep the retention rules may run the purge.")
+    )
+    run = PurgeRun.objects.create(
+        trigger=PurgeRun.Trigger.STAFF, task=TASK_PURGE_EXPIRED, status=PurgeRun.Status.RUNNING
+    )
+    queue_after_commit(TASK_PURGE_EXPIRED, run.pk)
+    return run
 
 
 def execute_erasure_requests_run(*, trigger: str = PurgeRun.Trigger.SCHEDULE) -> PurgeRun | None:

@@ -114,6 +114,10 @@ class PurgeRun(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     customers_erased = models.PositiveIntegerField(_("customers erased"), default=0)
     customers_held = models.PositiveIntegerField(_("customers held back"), default=0)
+    # The records the rules reached when the run began, and those handled so far (saved once
+    # per batch, with the counts): the progress bar of a run started from the admin.
+    total = models.PositiveIntegerField(_("records due"), default=0)
+    done = models.PositiveIntegerField(_("records handled"), default=0)
     # {"customers.Customer": 12, "customers.HistoricalCustomer": 40, ...}
     counts = models.JSONField(_("rows per record type"), default=dict, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
@@ -140,6 +144,12 @@ class PurgeRun(models.Model):
     @property
     def duration(self) -> object:
         return (self.finished_at - self.started_at) if self.finished_at else None
+
+    @property
+    def percent(self) -> int:
+        if self.status != self.Status.RUNNING:
+            return 100
+        return min(100, int(100 * self.done / self.total)) if self.total else 0
 
 
 @personal_data.declare(

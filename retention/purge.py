@@ -470,7 +470,9 @@ def _add_counts(run: PurgeRun, counts: dict[str, int]) -> None:
 
 
 def _save_progress(run: PurgeRun) -> None:
-    run.save(update_fields=["counts", "customers_erased", "customers_held", "errors"])
+    run.save(
+        update_fields=["counts", "customers_erased", "customers_held", "errors", "total", "done"]
+    )
 
 
 def _erase_due_customers(
@@ -500,6 +502,7 @@ def _erase_due_customers(
             run.customers_erased += len(outcome.erased)
             run.customers_held += len(outcome.held)
             _add_counts(run, outcome.counts)
+        run.done += len(ids)
         _save_progress(run)
         on_batch()
 
@@ -551,6 +554,7 @@ def _anonymize_due(
                 run,
                 {model._meta.label: changed, history_model._meta.label: history_changed},
             )
+        run.done += len(ids)
         _save_progress(run)
         on_batch()
 
@@ -583,6 +587,7 @@ def _anonymize_records(
             )
         else:
             _add_counts(run, dict(counts))
+        run.done += len(ids)
         _save_progress(run)
         on_batch()
 
@@ -612,6 +617,7 @@ def purge_execute(
         for group in rule_plan.held:
             held_back.update(group.queryset.values_list("pk", flat=True))
     run.customers_held += len(held_back)
+    run.total = sum(rule_plan.due_count for rule_plan in plan.rules)
     _save_progress(run)
     # Customers first: their erasure also empties their orders and deletes their consents.
     for rule_plan in plan.for_record(Record.CUSTOMER):

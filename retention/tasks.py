@@ -38,8 +38,11 @@ def _summary(run: PurgeRun | None) -> dict[str, Any]:
 
 
 @shared_task(acks_late=True, soft_time_limit=PURGE_SOFT_TIME_LIMIT, time_limit=PURGE_TIME_LIMIT)
-def purge_expired() -> dict[str, Any]:
-    """Daily (02:30, Asia/Ho_Chi_Minh): erase and anonymize what the retention rules reach."""
+def purge_expired(run_id: int | None = None) -> dict[str, Any]:
+    """Daily (02:30, Asia/Ho_Chi_Minh): erase and anonymize what the retention rules reach;
+    or now, the run staff started from the admin (run_id)."""
+    if run_id is not None:
+        return _summary(purge_expired_run(trigger=PurgeRun.Trigger.STAFF, run_id=run_id))
     return _summary(purge_expired_run())
 
 

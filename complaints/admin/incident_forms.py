@@ -121,6 +121,10 @@ class SelectCustomersForm(StepForm):
                 _("Those whose data staff opened within a window"),
             ),
             (incidents.Selection.IDS, _("The customers with these ids")),
+            (
+                incidents.Selection.CONTACTS,
+                _("The customers with these phones or emails (pasted from the leaked file)"),
+            ),
             (incidents.Selection.ALL, _("All customers")),
         ],
     )
@@ -139,6 +143,28 @@ class SelectCustomersForm(StepForm):
         required=False,
         help_text=_("Separated by commas, spaces or new lines."),
     )
+    contacts = forms.CharField(
+        label=_("Phones or emails of the leaked file"),
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 60}),
+        required=False,
+        max_length=2_000_000,
+        help_text=_(
+            "One record a line: a phone number (0912 853 984, +84 912 853 984) or an email, or "
+            "both separated by a comma, a semicolon or a tab. Lines that match no customer are "
+            "listed once the customers are chosen."
+        ),
+    )
+
+    def clean_contacts(self) -> str:
+        text: str = self.cleaned_data.get("contacts") or ""
+        if self.data.get("kind") != incidents.Selection.CONTACTS:
+            return text
+        lines, unreadable = incidents.contact_lines(text)
+        if unreadable:
+            raise incidents.unreadable_lines_error(unreadable)
+        if not lines:
+            raise forms.ValidationError(_("Paste at least one phone or email."), code="empty")
+        return text
 
     def clean_ids(self) -> list[int]:
         text = self.cleaned_data.get("ids") or ""
@@ -163,6 +189,8 @@ class SelectCustomersForm(StepForm):
             selection["to"] = data["end"]
         if data["kind"] == incidents.Selection.IDS:
             selection["ids"] = data.get("ids") or []
+        if data["kind"] == incidents.Selection.CONTACTS:
+            selection["contacts"] = data.get("contacts") or ""
         return selection
 
 

@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -41,7 +41,7 @@ from customers.admin.base import (
 from customers.admin.steps import ConfirmForm, Step, Steps, record_or_404
 from customers.http import client_ip
 from customers.kernel import pdf
-from customers.kernel.text import local_date, spreadsheet_cell, staff_text
+from customers.kernel.text import local_date, spreadsheet_cell, staff_text, whole_number
 from customers.models import AccessLog
 from customers.paginator import EstimatedCountPaginator
 from customers.personal_data import Category
@@ -96,6 +96,7 @@ def affected_counts(incident: Incident) -> dict[str, int]:
         to_call=Count("pk", filter=phone & ~told),
         called=Count("pk", filter=phone & told),
         pending=Count("pk", filter=~told & ~phone),
+        failed=Count("pk", filter=~told & ~Q(error="")),
     )
     return {"affected": incident.affected_count, **counts}
 
@@ -103,7 +104,12 @@ def affected_counts(incident: Incident) -> dict[str, int]:
 # The steps ----------------------------------------------------------------------------------
 
 
+UNMATCHED_SHOWN = 200
+
+
 def _select(request: HttpRequest, incident: Incident, form: Any) -> str:
+    if form.cleaned_data["kind"] == incidents.Selection.CONTACTS:
+        return _select_by_contacts(request, incident, form)
     before = incident.affected_count
     count = incidents.incident_select_customers(
         incident=incident, actor=request.user, selection=form.selection()
@@ -112,6 +118,29 @@ def _select(request: HttpRequest, incident: Incident, form: Any) -> str:
         "added": count - before,
         "count": count,
     }
+
+
+def _select_by_contacts(request: HttpRequest, incident: Incident, form: Any) -> str:
+    result = incidents.incident_select_by_contacts(
+        incident=incident, actor=request.user, text=form.cleaned_data["contacts"]
+    )
+    if result.unmatched:
+        shown = "; ".join(
+            f"{line.number}: {line.text[:80]}" for line in result.unmatched[:UNMATCHED_SHOWN]
+        )
+        text = ngettext(
+            "%(count)d line matched no customer (line: text): %(lines)s",
+            "%(count)d lines matched no customer (line: text): %(lines)s",
+            len(result.unmatched),
+        ) % {"count": len(result.unmatched), "lines": shown}
+        if len(result.unmatched) > UNMATCHED_SHOWN:
+            text += " " + _("… and %(count)d more.") % {
+                "count": len(result.unmatched) - UNMATCHED_SHOWN
+            }
+        messages.warning(request, text)
+    return _(
+        "%(matched)d pasted lines matched; %(added)d customers added; %(count)d affected in all."
+    ) % {"matched": result.matched_lines, "added": result.added, "count": result.affected}
 
 
 def _record_notice(request: HttpRequest, incident: Incident, form: Any) -> str:
@@ -147,6 +176,56 @@ def _notify(request: HttpRequest, incident: Incident, form: Any) -> str:
         "The customers are being told, in batches. Those without an email address go on the "
         "phone list."
     )
+
+
+def _review_notice(request: HttpRequest, incident: Incident, form: Any) -> dict[str, Any] | None:
+    """Before the customers are told: the email as one affected customer will read it, a test
+    to the staff member's own address, then a confirmation of how many emails and calls it
+    means. None (go on and send) only once that confirmation is posted with the same counts."""
+    action = request.POST.get("_action", "preview")
+    data = form.cleaned_data
+    plan = incidents.notice_plan(incident)
+    if action == "send":
+        confirmed = request.POST.get("emails") == str(plan.emails) and request.POST.get(
+            "calls"
+        ) == str(plan.calls)
+        if confirmed:
+            return None
+        messages.warning(
+            request,
+            _("The numbers changed since the confirmation was shown: check them again."),
+        )
+    context: dict[str, Any] = {
+        "notice_plan": plan,
+        "notice_stage": "confirm" if action in ("confirm", "send") else "preview",
+    }
+    customer = incidents.notice_preview_customer(incident)
+    if customer is not None:
+        context["notice_preview"] = {
+            "customer": customer,
+            "subject": data["subject"],
+            "body": incidents.notice_personalised(data["text"], customer),
+        }
+        access_log_record(
+            staff=request.user,
+            customer_ids=[customer.pk],
+            action=AccessLog.Action.VIEW,
+            detail=staff_text(
+                gettext_noop("incident %(reference)s: preview of the customers' email"),
+                reference=incident.reference,
+            ),
+            ip_address=client_ip(request),
+        )
+    if action == "test":
+        address = incidents.incident_notice_test_send(
+            incident=incident, actor=request.user, subject=data["subject"], text=data["text"]
+        )
+        messages.success(
+            request,
+            _("A test email was sent to your address %(address)s: check how it reads.")
+            % {"address": address},
+        )
+    return context
 
 
 def _close(request: HttpRequest, incident: Incident, form: Any) -> str:
@@ -225,6 +304,7 @@ STEPS = Steps(
             _notify,
             permissions=(incidents.PERM_NOTIFY,),
             prepare_form=_default_notice,
+            review=_review_notice,
             available=lambda incident: _not_closed(incident) and incident.affected_count > 0,
             explanation=gettext_lazy(
                 "Each affected customer with an email address is emailed this text once; the "
@@ -524,6 +604,11 @@ class IncidentAdmin(ServiceModelAdmin):
                 name="complaints_incident_minutes_pdf",
             ),
             path(
+                "<path:object_id>/progress/",
+                wrap(self.notify_progress_view),
+                name="complaints_incident_progress",
+            ),
+            path(
                 "<path:object_id>/phones/",
                 wrap(self.phone_list_view),
                 name="complaints_incident_phones",
@@ -559,8 +644,50 @@ class IncidentAdmin(ServiceModelAdmin):
     def phone_list_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return phone_list_view(self, request, object_id)
 
+    def notify_progress_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        """How far the customers' telling is, for the page's progress bar: counts only."""
+        return JsonResponse(notify_progress(self.incident_or_404(request, object_id)))
+
     def phone_csv_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return phone_csv_view(self, request, object_id)
+
+
+def notify_progress(incident: Incident, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    """Done: emailed, or put on the phone list; failures: an email that failed and waits for
+    its retry. One aggregate over the incident's rows (they are written anyway as each
+    customer is told), so nothing more is written to follow the progress."""
+    counts = counts or affected_counts(incident)
+    total = counts["affected"]
+    done = counts["emailed"] + counts["to_call"] + counts["called"]
+    finished = incident.notifying_finished_at is not None
+    return {
+        "total": total,
+        "done": done,
+        "failed": counts["failed"],
+        "emailed": counts["emailed"],
+        "to_call": counts["to_call"],
+        "percent": int(100 * done / total) if total else 0,
+        "running": incident.notifying_started_at is not None and not finished,
+        "finished": finished,
+        "text": notify_progress_text(counts),
+    }
+
+
+def notify_progress_text(counts: dict[str, int]) -> str:
+    done = counts["emailed"] + counts["to_call"] + counts["called"]
+    return _(
+        "%(done)s of %(total)s customers handled: %(emailed)s emailed, %(to_call)s on the "
+        "phone list, %(failed)s failed (retried)."
+    ) % {
+        name: whole_number(value)
+        for name, value in {
+            "done": done,
+            "total": counts["affected"],
+            "emailed": counts["emailed"],
+            "to_call": counts["to_call"],
+            "failed": counts["failed"],
+        }.items()
+    }
 
 
 def _affected_url(incident: Incident) -> str:
@@ -609,12 +736,17 @@ def change_page_context(request: HttpRequest, incident: Incident) -> dict[str, A
         )
     if incident.affected_count and user.has_perm("complaints.view_incidentcustomer"):
         links.append(("affected", _("Affected customers"), _affected_url(incident)))
+    counts = affected_counts(incident)
     return {
+        "incident_notify_progress": notify_progress(incident, counts)
+        if incident.notifying_started_at is not None
+        else None,
+        "incident_progress_url": reverse("admin:complaints_incident_progress", args=[incident.pk]),
         "incident_steps": STEPS.buttons(request, incident),
         "incident_links": links,
         "incident_clock": clock_html(incident),
         "incident_clock_state": clock_state(incident),
-        "incident_counts": affected_counts(incident),
+        "incident_counts": counts,
     }
 
 

@@ -63,6 +63,9 @@ class Step:
     service_judges_state: bool = False
     # Fills or adjusts the form before it is shown (initial text, masked choices).
     prepare_form: Callable[[HttpRequest, Any, StepForm], None] | None = None
+    # Before the step is done, a page of its own (a preview, a confirmation): given the valid
+    # form, the context to show the step's page again with, or None to go on and run it.
+    review: Callable[[HttpRequest, Any, StepForm], dict[str, Any] | None] | None = None
 
     def allowed_for(self, user: Any) -> bool:
         return all(user.has_perm(name) for name in self.permissions)
@@ -155,20 +158,27 @@ class Steps:
         form = step.form(request.POST if posted else None, record=record)
         if step.prepare_form is not None:
             step.prepare_form(request, record, form)
+        reviewed: dict[str, Any] | None = None
         if posted and form.is_valid():
             try:
-                done = step.run(request, record, form)
+                if step.review is not None:
+                    reviewed = step.review(request, record, form)
+                if reviewed is None:
+                    done = step.run(request, record, form)
             except PermissionDenied as denied:
                 model_admin.message_user(request, refusal_text(denied), messages.ERROR)
                 return HttpResponseRedirect(change_url)
             except ValidationError as error:
                 add_service_errors(form, error, step.field_names)
             else:
-                # Django's "recent actions" and the object's admin history name the step; the
-                # record's own history (simple-history) holds what changed.
-                model_admin.log_change(request, record, _("Step: %(step)s") % {"step": step.title})
-                model_admin.message_user(request, done, messages.SUCCESS)
-                return HttpResponseRedirect(change_url)
+                if reviewed is None:
+                    # Django's "recent actions" and the object's admin history name the step;
+                    # the record's own history (simple-history) holds what changed.
+                    model_admin.log_change(
+                        request, record, _("Step: %(step)s") % {"step": step.title}
+                    )
+                    model_admin.message_user(request, done, messages.SUCCESS)
+                    return HttpResponseRedirect(change_url)
         context = {
             **model_admin.admin_site.each_context(request),
             "title": step.title,
@@ -179,6 +189,7 @@ class Steps:
             "step": step,
             "change_url": change_url,
             **(self.context(request, record) if self.context else {}),
+            **(reviewed or {}),
         }
         request.current_app = model_admin.admin_site.name
         return TemplateResponse(request, self.template, context)

@@ -42,6 +42,11 @@ def local_date(moment: datetime.datetime | datetime.date | None, *, empty: str =
     return moment.strftime(DATE_FORMAT)
 
 
+def whole_number(value: int) -> str:
+    """A count written the Vietnamese way, dots between thousands: 12.500."""
+    return f"{value:,}".replace(",", ".")
+
+
 def spreadsheet_cell(value: object) -> str:
     """A CSV cell that a spreadsheet shows as text and never runs as a formula."""
     text = str(value)
