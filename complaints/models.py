@@ -126,12 +126,34 @@ def grouped_kind_choices() -> list[tuple[object, list[tuple[str, object]]]]:
     ]
 
 
-class Department(models.TextChoices):
-    CUSTOMER_CARE = "customer_care", _("Customer care")
-    SALES_MARKETING = "sales_marketing", _("Sales and marketing")
-    LEGAL_COMPLIANCE = "legal_compliance", _("Legal and compliance")
-    IT_SECURITY = "it_security", _("IT and security")
-    LOGISTICS = "logistics", _("Orders and delivery")
+@personal_data.declare(personal={}, non_personal=["code", "name"])
+class Department(models.Model):
+    """A department complaints are routed to (seed 004 §7, step 2): a list Legal & compliance
+    keeps. A department no longer used is switched off, never deleted: the complaints routed
+    to it keep it."""
+
+    # The departments the first migration created, by code (complaints/migrations/0018).
+    CUSTOMER_CARE = "customer_care"
+    SALES_MARKETING = "sales_marketing"
+    LEGAL_COMPLIANCE = "legal_compliance"
+    IT_SECURITY = "it_security"
+    LOGISTICS = "logistics"
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only active departments are offered for routing.")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Status(models.TextChoices):
@@ -403,8 +425,17 @@ class Complaint(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
     )
-    department = models.CharField(
-        _("department"), max_length=30, choices=Department.choices, blank=True, db_index=True
+    # The column keeps the department's code (to_field): what was routed before the list of
+    # departments became rows reads the same.
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        to_field="code",
+        db_column="department",
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("department"),
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -33,6 +33,7 @@ from complaints.models import (
     Complaint,
     ComplaintEvent,
     ComplaintMessage,
+    Department,
     Evidence,
     Kind,
     ResponseChannel,
@@ -442,7 +443,7 @@ def complaint_route(
     *,
     complaint: Complaint,
     actor: Actor,
-    department: str,
+    department: str | Department,
     assignee: Any = None,
     kind: str | None = None,
     third_party_involved: bool | None = None,
@@ -452,7 +453,9 @@ def complaint_route(
     The due date follows the kind and whether a third party must also act."""
     require_permission(actor, PERM_ROUTE, _("Your role may not route complaints."))
     stored, from_status = _move(complaint, Status.ROUTED, actor=actor)
-    if department not in Complaint.Department.values:
+    code = department.code if isinstance(department, Department) else department
+    routed_to = Department.objects.filter(code=code, is_active=True).first()
+    if routed_to is None:
         raise ValidationError(
             {"department": ValidationError(_("Choose a department."), code="department")}
         )
@@ -463,7 +466,7 @@ def complaint_route(
         stored.kind = kind
     if third_party_involved is not None:
         stored.third_party_involved = third_party_involved
-    stored.department = department
+    stored.department = routed_to
     stored.assignee = assignee
     stored.due_at = deadlines.resolve_due(
         stored.kind,
@@ -478,7 +481,7 @@ def complaint_route(
             body=note.strip(),
             author=staff_or_none(actor),
         )
-    detail = staff_text(Complaint.Department(department).label)
+    detail = routed_to.name
     if assignee is not None:
         detail = f"{detail} — {assignee.get_username()}"
     return _finish_move(stored, complaint, from_status, actor=actor, detail=str(detail))
@@ -728,3 +731,16 @@ def complaint_add_message(
     return ComplaintMessage.objects.create(
         complaint=stored, visibility=visibility, body=text, author=staff_or_none(actor)
     )
+
+
+# Departments --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def department_save(*, department: Department, actor: Actor) -> Department:
+    """Add or change a department complaints are routed to (Legal & compliance keep the list).
+    Switched off rather than deleted: the complaints routed to it keep it."""
+    permission = "complaints.change_department" if department.pk else "complaints.add_department"
+    require_permission(actor, permission, _("Your role may not change the list of departments."))
+    save(department, actor=actor)
+    return department

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.admin import AdminSite
-from django.http import HttpRequest
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.http import HttpRequest, HttpResponse
 
 APP_ORDER = (
     "customers",
@@ -53,6 +54,18 @@ def _rank(order: tuple[str, ...], name: str) -> int:
     return order.index(name) if name in order else len(order)
 
 
+class PdpAutocompleteJsonView(AutocompleteJsonView):
+    """The choices of an autocomplete field as the chosen model's admin words them
+    (``autocomplete_text``): a customer by id, name and phone, masked for staff without the
+    full view — never str() alone, which is the full name."""
+
+    def serialize_result(self, obj: Any, to_field_name: str) -> dict[str, Any]:
+        text = getattr(self.model_admin, "autocomplete_text", None)
+        if text is None:
+            return super().serialize_result(obj, to_field_name)
+        return {"id": str(getattr(obj, to_field_name)), "text": text(self.request, obj)}
+
+
 class PdpAdminSite(AdminSite):
     # The home says what needs doing today (config/home.py), above the menu.
     index_template = "admin/home.html"
@@ -61,6 +74,9 @@ class PdpAdminSite(AdminSite):
         from config.home import home_context
 
         return super().index(request, {**home_context(request.user), **(extra_context or {})})
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        return PdpAutocompleteJsonView.as_view(admin_site=self)(request)  # type: ignore[return-value]  # a view's response
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
         apps = super().get_app_list(request, app_label)

@@ -246,6 +246,7 @@ DEMO_STAFF: tuple[tuple[str, str], ...] = (
     (roles.SALES, "sales"),
     (roles.LEGAL_COMPLIANCE, "dpo"),
     (roles.ADMINISTRATOR, "sysadmin"),
+    (roles.ACCOUNTING, "ketoan"),
 )
 DEMO_STAFF_EMAIL_DOMAIN = "pdpdesk.example.com"
 

@@ -186,6 +186,15 @@ class Controller(models.Model):
         default=False,
         help_text=_("Processing personal data for others is its business."),
     )
+    # Four eyes on erasure: whoever checked the requester's identity does not also approve.
+    erasure_four_eyes = models.BooleanField(
+        _("verifier and approver of an erasure must be different people"),
+        default=False,
+        help_text=_(
+            "When ticked, the staff member who verified a requester's identity may not also "
+            "approve the erasure."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords()

@@ -42,6 +42,7 @@ CUSTOMER_CARE = "customer_care"
 SALES = "sales"
 LEGAL_COMPLIANCE = "legal_compliance"
 ADMINISTRATOR = "administrator"
+ACCOUNTING = "accounting"
 
 _SEE_CUSTOMERS = (
     *_crud("customer", "view"),
@@ -174,6 +175,8 @@ ROLES: dict[str, Role] = {
                 *_crud("deadlinerule", "change", app="complaints"),
                 *_HOLIDAYS,
                 *_INCIDENTS,
+                # The departments complaints are routed to (seed 004 §7, step 2).
+                *_crud("department", "add", "change", "view", app="complaints"),
                 # Whether the small-enterprise exemption applies (Decree 356/2025 Art. 41).
                 *_crud("exemptionassessment", "view", app="dossiers"),
                 # The systems the register names, and the register itself (Law 91/2025 Art. 21).
@@ -244,6 +247,17 @@ ROLES: dict[str, Role] = {
                 *_crud("webhookendpoint", "add", "change", "view", app="api"),
                 *_crud("webhookdelivery", "change", "view", app="api"),
             ),
+        ),
+        Role(
+            code=ACCOUNTING,
+            group_name="Kế toán",
+            description=(
+                "Accounting: sees orders and their amounts, the customer masked; nothing else "
+                "personal."
+            ),
+            # Law on Accounting 2015 Art. 41: the orders are accounting records; who bought is
+            # not the accountants' business (seed 004 §8: only what the role needs).
+            permissions=_crud("order", "view"),
         ),
     )
 }
@@ -327,7 +341,8 @@ def role_groups_delete(*, apps: Apps = global_apps, using: str = DEFAULT_DB_ALIA
 
 
 def group_for(code: str) -> Group:
-    """The group of a role ("customer_care", "sales", "legal_compliance", "administrator")."""
+    """The group of a role ("customer_care", "sales", "legal_compliance", "administrator",
+    "accounting")."""
     from django.contrib.auth.models import Group
 
     role = ROLES[code]

@@ -193,7 +193,11 @@ def _what_is_erased(request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]
     customer = obj.customer
     unlinked = unlinked_complaints_matching(Customer.objects.filter(pk=obj.customer_id))
     origin = obj.complaint
+    preview = None
+    if obj.status in selectors.OPEN_STATUSES and customer.status != Customer.Status.ERASED:
+        preview = _preview_shown(erasure.erasure_preview(obj.customer_id))
     return {
+        "erasure_preview": preview,
         "erased_customer": f"#{customer.pk} "
         + (str(customer) if masking.can_see_full(request.user) else masking.masked_str(customer)),
         "origin_complaint": (
@@ -206,6 +210,22 @@ def _what_is_erased(request: HttpRequest, obj: ErasureRequest) -> dict[str, Any]
             (c.tracking_code, reverse("admin:complaints_complaint_change", args=[c.pk]))
             for c in unlinked.order_by("received_at")[:UNLINKED_SHOWN]
         ],
+    }
+
+
+def _preview_shown(preview: erasure.ErasurePreview) -> dict[str, Any]:
+    """The preview as Legal reads it: record types by their names, the fields a kept row keeps."""
+
+    def kept_fields(line: erasure.PreviewLine) -> str:
+        model = django_apps.get_model(line.label)
+        return ", ".join(str(model._meta.get_field(name).verbose_name) for name in line.kept_fields)
+
+    return {
+        "deleted": [(record_type_name(line.label), line.rows) for line in preview.deleted],
+        "kept": [
+            (record_type_name(line.label), line.rows, kept_fields(line)) for line in preview.kept
+        ],
+        "files": preview.files,
     }
 
 
@@ -301,7 +321,7 @@ class ErasureRequestAdmin(ServiceModelAdmin):
     list_select_related = ("customer", "verified_by", "approved_by")
     search_fields = ("customer__id",)  # get_search_results does the searching
     search_help_text = _("A customer's id: 123 or #123.")
-    raw_id_fields = ("customer",)
+    autocomplete_fields = ("customer",)  # by name or phone (CustomerAdmin's search)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -504,7 +524,7 @@ class LegalHoldAdmin(ServiceModelAdmin):
     list_select_related = ("customer", "placed_by", "lifted_by")
     search_fields = ("customer__id",)  # get_search_results does the searching
     search_help_text = _("A customer's id: 123 or #123.")
-    raw_id_fields = ("customer",)
+    autocomplete_fields = ("customer",)  # by name or phone (CustomerAdmin's search)
     show_facets = admin.ShowFacets.NEVER
     actions = ("lift_selected",)
     access_log_views = True  # the page names the customer and the authority's case
@@ -601,20 +621,7 @@ class LegalHoldAdmin(ServiceModelAdmin):
 def record_counts(counts: dict[str, Any] | None) -> str:
     """{"customers.Customer": 2, "customers.HistoricalCustomer": 5} as staff read it:
     "khách hàng: 2; lịch sử của khách hàng: 5"."""
-    shown = []
-    for label, number in (counts or {}).items():
-        try:
-            model = django_apps.get_model(label)
-        except (LookupError, ValueError):
-            name = label
-        else:
-            source = getattr(model, "instance_type", None)
-            name = (
-                gettext("history of %(records)s") % {"records": source._meta.verbose_name_plural}
-                if source is not None
-                else str(model._meta.verbose_name_plural)
-            )
-        shown.append(f"{name}: {number}")
+    shown = [f"{record_type_name(label)}: {n}" for label, n in (counts or {}).items()]
     return "; ".join(shown) or "—"
 
 
@@ -643,6 +650,20 @@ def purge_progress(run: PurgeRun) -> dict[str, Any]:
             "failed": whole_number(len(run.errors or [])),
         },
     }
+
+
+def record_type_name(label: str) -> str:
+    """ "customers.HistoricalCustomer" as staff read it: "lịch sử của khách hàng"."""
+    if label == erasure.FILES:
+        return gettext("files")
+    try:
+        model = django_apps.get_model(label)
+    except (LookupError, ValueError):
+        return label
+    source = getattr(model, "instance_type", None)
+    if source is not None:
+        return gettext("history of %(records)s") % {"records": source._meta.verbose_name_plural}
+    return str(model._meta.verbose_name_plural)
 
 
 @admin.register(PurgeRun)

@@ -16,10 +16,14 @@ class RetentionConfig(AppConfig):
         # A deletion request's status page shows how its erasure ended: retention adds that part
         # to complaints' page, so that complaints never names retention.
         from complaints.views import STATUS_SECTIONS, StatusSection
+        from customers.customer_summary import register_summary
+        from retention.customer_summary import retention_sections
 
         STATUS_SECTIONS.append(
             StatusSection("retention/complaint_status_erasure.html", _erasure_status)
         )
+        # A customer's page shows their legal holds and open erasure requests.
+        register_summary(retention_sections)
 
 
 def _erasure_status(complaint: Any) -> dict[str, Any] | None:

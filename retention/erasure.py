@@ -265,6 +265,69 @@ def _all_file_columns() -> tuple[tuple[type[models.Model], str], ...]:
     )
 
 
+# What an erasure would do -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    label: str  # "customers.Order", "customers.HistoricalCustomer", …
+    rows: int
+    deleted: bool  # the rows go; otherwise they stay without the person's data
+    kept_fields: tuple[str, ...] = ()  # what stays on a row that stays (field names)
+
+
+@dataclass(frozen=True)
+class ErasurePreview:
+    lines: tuple[PreviewLine, ...]
+    files: int
+
+    @property
+    def deleted(self) -> list[PreviewLine]:
+        return [line for line in self.lines if line.deleted]
+
+    @property
+    def kept(self) -> list[PreviewLine]:
+        return [line for line in self.lines if not line.deleted]
+
+
+def erasure_preview(customer_id: int) -> ErasurePreview:
+    """What erasing the customer now would do, counted by the plans and the count the erasure
+    itself runs (erasure_plans, _count_rows): rows deleted, rows kept without the person (an
+    order stays for the accountants, Law on Accounting 2015 Art. 41), and the files deleted.
+    Reads only; one query for the rows, one per file column of a model that has rows."""
+    plans = erasure_plans()
+    per_customer: dict[int, Counter[str]] = {customer_id: Counter()}
+    with_rows = _count_rows(plans, [customer_id], per_customer)
+    counts = per_customer[customer_id]
+    lines: list[PreviewLine] = []
+    names: set[str] = set()
+    for plan in plans:
+        if plan.label not in with_rows:
+            continue
+        kept_fields: tuple[str, ...] = ()
+        if not plan.delete_rows:
+            changed = {*plan.values, *plan.hashed}
+            kept_fields = tuple(
+                model_field.name
+                for model_field in plan.model._meta.concrete_fields
+                if model_field.name not in changed
+                and not model_field.primary_key
+                and not model_field.name.startswith("history_")
+            )
+        lines.append(PreviewLine(plan.label, counts[plan.label], plan.delete_rows, kept_fields))
+        rows = plan.rows([customer_id])
+        for file_column in plan.files:
+            names.update(
+                name
+                for name in rows.exclude(**{file_column.column: ""})
+                .exclude(**{f"{file_column.column}__isnull": True})
+                .values_list(file_column.column, flat=True)
+                .distinct()
+                if name
+            )
+    return ErasurePreview(tuple(lines), len(names))
+
+
 # The service ------------------------------------------------------------------------------
 
 

@@ -40,6 +40,7 @@ from customers.kernel.writes import (
     staff_or_none,
 )
 from customers.models import Customer
+from customers.selectors import controller_get
 from retention import selectors
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, RetentionRule
 
@@ -182,6 +183,20 @@ def erasure_request_approve(*, request: ErasureRequest, actor: Actor) -> Erasure
             _("Only a verified request can be approved; this one is %(status)s."),
             code="not_verified",
             params={"status": stored.get_status_display()},
+        )
+    controller = controller_get()
+    if (
+        controller is not None
+        and controller.erasure_four_eyes
+        and stored.verified_by_id is not None
+        and stored.verified_by_id == getattr(staff_or_none(actor), "pk", None)
+    ):
+        raise ValidationError(
+            _(
+                "You verified this requester's identity: the company's settings ask another "
+                "member of Legal & compliance to approve the erasure."
+            ),
+            code="same_verifier",
         )
     hold = selectors.legal_hold_active_for(stored.customer_id)
     if hold is not None:

@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -33,8 +35,11 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"]
 
 
 class RouteForm(StepForm):
-    department = forms.ChoiceField(
-        label=_("Department"), choices=[("", "---------"), *Department.choices]
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.filter(is_active=True),
+        to_field_name="code",
+        help_text=_("The list Legal & compliance keeps (Departments)."),
     )
     assignee = forms.ModelChoiceField(
         label=_("Assignee"),
@@ -64,7 +69,7 @@ class RouteForm(StepForm):
         super().__init__(*args, record=record, **kwargs)
         assignee: Any = self.fields["assignee"]
         assignee.queryset = selectors.staff_who_can_resolve()
-        self.initial.setdefault("department", record.department)
+        self.initial.setdefault("department", record.department_id)
         self.initial.setdefault("assignee", record.assignee_id)
         self.initial.setdefault("kind", record.kind)
         self.initial.setdefault("third_party_involved", record.third_party_involved)
@@ -205,7 +210,15 @@ class LinkCustomerForm(StepForm):
         required=False,
         widget=forms.RadioSelect,
     )
-    customer_id = forms.IntegerField(label=_("Or the customer's id"), required=False, min_value=1)
+    # Picked by name or phone as typed (CustomerAdmin's search), or "#123" for an id.
+    customer_id = forms.ModelChoiceField(
+        label=_("Or another customer"),
+        queryset=Customer.objects.all(),
+        required=False,
+        widget=AutocompleteSelect(Complaint._meta.get_field("customer"), admin.site),
+        help_text=_("Type a name, a phone number or #id."),
+        error_messages={"invalid_choice": _("No customer has this id.")},
+    )
 
     def __init__(self, *args: Any, record: Complaint, **kwargs: Any) -> None:
         super().__init__(*args, record=record, **kwargs)
@@ -217,15 +230,12 @@ class LinkCustomerForm(StepForm):
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         chosen, typed = cleaned.get("match"), cleaned.get("customer_id")
-        if chosen is not None and typed is not None and chosen.pk != typed:
+        if chosen is not None and typed is not None and chosen.pk != typed.pk:
             raise forms.ValidationError(
-                _("Choose one customer: a listed one or an id, not both."), code="both"
+                _("Choose one customer: a listed one or another, not both."), code="both"
             )
         if chosen is None and typed is not None:
-            chosen = Customer.objects.filter(pk=typed).first()
-            if chosen is None:
-                self.add_error("customer_id", _("No customer has this id."))
-                return cleaned
+            chosen = typed
         if chosen is None and not self.errors:
             raise forms.ValidationError(_("Choose the customer to link."), code="required")
         cleaned["customer"] = chosen

@@ -71,7 +71,7 @@ def _route(request: HttpRequest, complaint: Complaint, form: Any) -> str:
         note=data["note"],
     )
     return _("Routed to %(department)s; due on %(due)s.") % {
-        "department": complaint.get_department_display(),
+        "department": complaint.department,
         "due": local_datetime(complaint.due_at),
     }
 
@@ -243,9 +243,9 @@ def _step_context(request: HttpRequest, complaint: Complaint) -> dict[str, Any]:
 def _mask_matches(request: HttpRequest, complaint: Complaint, form: Any) -> None:
     """Staff without the full view choose among matching customers by their masked names."""
     if not masking.can_see_full(request.user):
-        form.fields["match"].label_from_instance = lambda customer: (
-            f"#{customer.pk} {masking.masked_str(customer)}"
-        )
+        masked = lambda customer: f"#{customer.pk} {masking.masked_str(customer)}"  # noqa: E731
+        form.fields["match"].label_from_instance = masked
+        form.fields["customer_id"].label_from_instance = masked  # the one picked, shown again
 
 
 STEPS = Steps(

@@ -32,6 +32,7 @@ from complaints.models import (
     ComplaintEvent,
     ComplaintMessage,
     DeadlineRule,
+    Department,
     Evidence,
     HolidayYear,
     PublicHoliday,
@@ -293,14 +294,15 @@ class ComplaintAdmin(ServiceModelAdmin):
         "department",
         ("assignee", AssigneeFilter),
     )
-    list_select_related = ("assignee", "customer")
+    list_select_related = ("assignee", "customer", "department")
     # get_search_results does the searching (exact, indexed); these only name what it reads.
     search_fields = ("tracking_code", "submitter_phone", "submitter_email")
     search_help_text = _(
         "Tracking code, the submitter's name (with or without accents), phone number or its last"
         " digits, or email."
     )
-    raw_id_fields = ("customer", "assignee", "duplicate_of", "incident")
+    raw_id_fields = ("assignee", "duplicate_of", "incident")
+    autocomplete_fields = ("customer",)  # by name or phone (CustomerAdmin's search)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -660,6 +662,32 @@ class YearFilter(admin.SimpleListFilter):
         if value and value.isdigit():
             return queryset.filter(date__year=int(value))
         return queryset
+
+
+@admin.register(Department)
+class DepartmentAdmin(ServiceModelAdmin):
+    """The departments complaints are routed to (seed 004 §7, step 2), kept by Legal &
+    compliance. Switched off, never deleted: the complaints routed to one keep it."""
+
+    list_display = ("name", "code", "is_active")
+    list_filter = ("is_active",)
+    list_select_related = ()
+    search_fields = ("name", "code")
+    fields = ("name", "code", "is_active")
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The code is what routed complaints point to: fixed once the department exists.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "code") if obj is not None else readonly
+
+    def save_through_service(
+        self, request: HttpRequest, obj: Department, values: dict[str, Any], change: bool
+    ) -> Department:
+        try:
+            return services.department_save(department=obj, actor=request.user)
+        except PermissionDenied as denied:
+            raise ValidationError(refusal_text(denied), code="permission") from denied
 
 
 @admin.register(HolidayYear)

@@ -8,15 +8,17 @@ import re
 from typing import Any
 
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from complaints import incidents
 from complaints.admin.complaint_forms import DATETIME_FORMATS
-from complaints.models import Incident
+from complaints.models import Incident, IncidentCustomer
 from customers.admin.steps import StepForm
-from customers.models import Recipient
+from customers.models import Customer, Recipient
 from customers.personal_data import Category
 
 
@@ -143,6 +145,14 @@ class SelectCustomersForm(StepForm):
         required=False,
         help_text=_("Separated by commas, spaces or new lines."),
     )
+    # The same choice, customers found by name or phone (CustomerAdmin's search).
+    picked = forms.ModelMultipleChoiceField(
+        label=_("Or pick them by name or phone"),
+        queryset=Customer.objects.all(),
+        required=False,
+        widget=AutocompleteSelectMultiple(IncidentCustomer._meta.get_field("customer"), admin.site),
+    )
+
     contacts = forms.CharField(
         label=_("Phones or emails of the leaked file"),
         widget=forms.Textarea(attrs={"rows": 8, "cols": 60}),
@@ -188,7 +198,8 @@ class SelectCustomersForm(StepForm):
         if data.get("end"):
             selection["to"] = data["end"]
         if data["kind"] == incidents.Selection.IDS:
-            selection["ids"] = data.get("ids") or []
+            picked = [customer.pk for customer in data.get("picked") or ()]
+            selection["ids"] = list(dict.fromkeys([*(data.get("ids") or []), *picked]))
         if data["kind"] == incidents.Selection.CONTACTS:
             selection["contacts"] = data.get("contacts") or ""
         return selection

@@ -974,7 +974,8 @@ class IncidentCustomerAdmin(ReadOnlyAdminMixin, PersonalDataAdminMixin, admin.Mo
     list_filter = ("channel", ("notified_at", admin.EmptyFieldListFilter))
     search_fields = ("=customer__id", "=incident__reference")
     search_help_text = gettext_lazy("A customer id, or an incident's reference.")
-    raw_id_fields = ("incident", "customer")
+    raw_id_fields = ("incident",)
+    autocomplete_fields = ("customer",)  # by name or phone (CustomerAdmin's search)
     personal_columns = {"customer_link": "customer"}
     paginator = EstimatedCountPaginator
     show_full_result_count = False

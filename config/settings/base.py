@@ -159,6 +159,9 @@ TEMPLATES = [
 # ------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
+# Found before the apps' files: the Vietnamese of third-party scripts whose copy is incomplete
+# (Select2's, for the admin's autocomplete fields).
+STATICFILES_DIRS = [BASE_DIR / "locale_third_party" / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"  # never served publicly: evidence files go through permission-checked views
 

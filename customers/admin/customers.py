@@ -24,7 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -40,9 +40,10 @@ from customers.admin.base import (
     identifier_match,
     name_match,
 )
+from customers.customer_summary import customer_summary
 from customers.http import client_ip
 from customers.kernel import pdf
-from customers.kernel.text import local_date, staff_text
+from customers.kernel.text import staff_text
 from customers.kernel.writes import copy_saved
 from customers.models import (
     AccessLog,
@@ -53,7 +54,7 @@ from customers.models import (
     Order,
 )
 from customers.paginator import EstimatedCountPaginator
-from customers.restrictions import restricted_customer_ids, restrictions_in_force
+from customers.restrictions import restricted_customer_ids
 from customers.validators import phone_search_key
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ class ControllerAdmin(ServiceModelAdmin):
             _("Size"),
             {"fields": ("enterprise_size", "sells_processing_services")},
         ),
+        (_("Erasure"), {"fields": ("erasure_four_eyes",)}),
         (
             _("Contact"),
             {
@@ -246,6 +248,21 @@ class CustomerAdmin(ServiceModelAdmin):
             return False  # customer_update refuses it: show it read-only
         return bool(super().has_change_permission(request, obj))
 
+    def record_page_context(self, request: HttpRequest, obj: Customer) -> dict[str, Any]:
+        summary = customer_summary(user=request.user, customer=obj)
+        if request.method == "GET" and self.has_change_permission(request, obj):
+            # Staff about to edit a frozen customer are told why first (the services' rules).
+            for reason in summary.freezes:
+                self.message_user(request, reason, messages.WARNING)
+        return {"customer_summary": summary}
+
+    def autocomplete_text(self, request: HttpRequest, obj: Customer) -> str:
+        """How a customer is offered where one is picked (autocomplete_fields): id, name and
+        phone, masked for staff without the full view."""
+        if not masking.can_see_full(request.user):
+            return f"#{obj.pk} {masking.masked_str(obj)}"
+        return " · ".join(part for part in (f"#{obj.pk} {obj}", obj.phone_display) if part)
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str
     ) -> tuple[QuerySet[Customer], bool]:
@@ -292,25 +309,8 @@ class CustomerAdmin(ServiceModelAdmin):
                 _("Restrict processing"),
             ),
         ]
-        shown = format_html_join(" · ", '<a href="{}">{}</a>', links)
-        in_force = restrictions_in_force([obj.pk]).select_related("purpose")
-        warnings = format_html_join(
-            "",
-            '<p class="errornote" data-testid="restricted">{}</p>',
-            (
-                (
-                    _("Processing restricted since %(date)s: %(scope)s.")
-                    % {
-                        "date": local_date(restriction.placed_at),
-                        "scope": restriction.purpose.name
-                        if restriction.purpose
-                        else _("all processing"),
-                    },
-                )
-                for restriction in in_force
-            ),
-        )
-        return format_html("{}{}", warnings, shown)
+        # Restrictions in force are in the summary at the top of the page (customer_summary).
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
     def save_through_service(
         self, request: HttpRequest, obj: Customer, values: dict[str, Any], change: bool

@@ -229,7 +229,7 @@ class DisclosureAdmin(ServiceModelAdmin):
     # get_search_results does the searching; these only name what it looks at.
     search_fields = ("customer__id", "batch_reference", "request_number")
     search_help_text = _("Customer #id, hand-over reference (SHIP-…) or document number.")
-    raw_id_fields = ("customer",)
+    autocomplete_fields = ("customer",)  # by name or phone (CustomerAdmin's search)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER

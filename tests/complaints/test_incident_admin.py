@@ -263,6 +263,31 @@ def test_choosing_customers_by_ids_then_all(incident: Incident, legal: Any) -> N
     assert 'class="incident-count-affected">3<' in page
 
 
+def test_affected_customers_are_picked_by_name_or_phone(incident: Incident, legal: Any) -> None:
+    hoa = CustomerFactory(full_name="Lê Thị Hoa", phone="0903 123 456")
+    typed = CustomerFactory()
+    client = signed_in(legal)
+    page = client.get(step_url(incident, "select")).content.decode()
+    assert 'class="admin-autocomplete' in page and 'name="picked"' in page
+    found = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "0903123456",
+            "app_label": "complaints",
+            "model_name": "incidentcustomer",
+            "field_name": "customer",
+        },
+    ).json()["results"]
+    assert [result["id"] for result in found] == [str(hoa.pk)]
+
+    response = client.post(
+        step_url(incident, "select"), {"kind": "ids", "ids": str(typed.pk), "picked": [hoa.pk]}
+    )
+
+    assert response.status_code == 302
+    assert set(incident.affected.values_list("customer_id", flat=True)) == {hoa.pk, typed.pk}
+
+
 def test_unknown_ids_are_refused_on_the_field(incident: Incident, legal: Any) -> None:
     response = signed_in(legal).post(
         step_url(incident, "select"), {"kind": "ids", "ids": "999999 abc"}

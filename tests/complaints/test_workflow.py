@@ -293,7 +293,7 @@ def test_routing_records_the_department_and_the_assignee(care: Any, legal: Any) 
     )
 
     complaint.refresh_from_db()
-    assert complaint.department == Complaint.Department.LEGAL_COMPLIANCE
+    assert complaint.department_id == Complaint.Department.LEGAL_COMPLIANCE
     assert complaint.assignee == legal
     assert complaint.kind == Complaint.Kind.SUSPECTED_LEAK
     # Routing is no answer to the customer: only the email or a recorded call acknowledges.

@@ -1,0 +1,5 @@
+/*! Select2 4.0.13 | https://github.com/select2/select2/blob/master/LICENSE.md */
+/* The Vietnamese of Select2 (Django admin's autocomplete fields), complete: the copy Django
+   ships has no "errorLoading", which then shows in English. Served before Django's copy
+   (STATICFILES_DIRS comes first). */
+!function(){if(jQuery&&jQuery.fn&&jQuery.fn.select2&&jQuery.fn.select2.amd)var n=jQuery.fn.select2.amd;n.define("select2/i18n/vi",[],function(){return{errorLoading:function(){return"Không tải được kết quả."},inputTooLong:function(n){return"Vui lòng xóa bớt "+(n.input.length-n.maximum)+" ký tự"},inputTooShort:function(n){return"Vui lòng nhập thêm từ "+(n.minimum-n.input.length)+" ký tự trở lên"},loadingMore:function(){return"Đang lấy thêm kết quả…"},maximumSelected:function(n){return"Chỉ có thể chọn được "+n.maximum+" lựa chọn"},noResults:function(){return"Không tìm thấy kết quả"},searching:function(){return"Đang tìm…"},removeAllItems:function(){return"Xóa tất cả các mục"},removeItem:function(){return"Xóa mục này"},search:function(){return"Tìm kiếm"}}}),n.define,n.require}();
