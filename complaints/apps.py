@@ -1,5 +1,29 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def departments_when_none(
+    sender: AppConfig, apps: Any = None, using: str = "default", **_: Any
+) -> None:
+    """The list starts with the departments of seed 004 §7 whenever it is empty: after the
+    migration that made it a list, and after a test database is flushed. A list Legal has
+    kept (departments are switched off, never deleted) is left as it is."""
+    from django.apps import apps as installed
+
+    from complaints.models import DEFAULT_DEPARTMENTS
+
+    apps = apps or installed  # a flush sends no migration state
+    try:
+        Department = apps.get_model("complaints", "Department")
+    except LookupError:  # migrated back before the list existed
+        return
+    if not Department.objects.using(using).exists():
+        Department.objects.using(using).bulk_create(
+            [Department(code=code, name=name) for code, name in DEFAULT_DEPARTMENTS.items()]
+        )
 
 
 class ComplaintsConfig(AppConfig):
@@ -18,3 +42,4 @@ class ComplaintsConfig(AppConfig):
         recipient_requests.register_request_link(request_link)
         # A customer's page shows their open complaints (customers never names complaints).
         register_summary(open_complaints_section)
+        post_migrate.connect(departments_when_none, sender=self)

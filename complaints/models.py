@@ -126,13 +126,24 @@ def grouped_kind_choices() -> list[tuple[object, list[tuple[str, object]]]]:
     ]
 
 
+# What the list holds when it is empty (seed 004 §7: customer care, and the departments a
+# complaint is passed to), as staff read them; the same as complaints/migrations/0020 made.
+DEFAULT_DEPARTMENTS = {
+    "customer_care": "Chăm sóc khách hàng",
+    "sales_marketing": "Kinh doanh và tiếp thị",
+    "legal_compliance": "Pháp chế và tuân thủ",
+    "it_security": "Công nghệ thông tin và an ninh",
+    "logistics": "Đơn hàng và giao hàng",
+}
+
+
 @personal_data.declare(personal={}, non_personal=["code", "name"])
 class Department(models.Model):
     """A department complaints are routed to (seed 004 §7, step 2): a list Legal & compliance
     keeps. A department no longer used is switched off, never deleted: the complaints routed
     to it keep it."""
 
-    # The departments the first migration created, by code (complaints/migrations/0018).
+    # The departments the first migration created, by code (complaints/migrations/0020).
     CUSTOMER_CARE = "customer_care"
     SALES_MARKETING = "sales_marketing"
     LEGAL_COMPLIANCE = "legal_compliance"

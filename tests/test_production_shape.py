@@ -7,6 +7,7 @@ worker and one beat, all on PostgreSQL and Redis.
 - Its acknowledgement goes out through the interactive queue.
 - A purge started twice, on two workers at once, runs once.
 - The admin's CSS is served by the application under a hashed name.
+- The logs of it all carry no name, phone or email.
 """
 
 from __future__ import annotations
@@ -143,8 +144,11 @@ def test_two_web_nodes_and_two_workers_share_one_deployment(
     broker = re.sub(r"/\d*$", "", require_redis.rstrip("/")) + "/14"
     _clear_queues(broker)
     password = secrets.token_urlsafe(16)
+    personal: set[str] = {"Nguyễn Thị Hoa", "hoa.nguyen@example.vn", "912345678"}
     for _ in range(EXPIRED_CUSTOMERS):
-        CustomerFactory()
+        customer = CustomerFactory()
+        digits = "".join(filter(str.isdigit, customer.phone))
+        personal |= {customer.full_name, customer.phone, digits[-9:]} | ({customer.email} - {""})
     Customer.objects.update(last_activity_at=LAST_SEEN)  # the 36-month rule reaches them all
 
     mail_dir = tmp_path / "mail"
@@ -284,3 +288,9 @@ def test_two_web_nodes_and_two_workers_share_one_deployment(
     assert ErasureReceipt.objects.count() == EXPIRED_CUSTOMERS
     skipped = [w for w in workers if "skipped: another run holds its lock" in w.log()]
     assert len(skipped) == 1, "\n".join(w.describe() for w in workers)
+    # The logs of the whole run (web nodes, workers, beat, the release) name nobody: no name,
+    # phone or email of the complaint's submitter or of the 150 customers erased.
+    logs = "\n".join(process.log() for process in [release, *processes])
+    assert "POST /complaints/new/" in logs  # the access log is there, without its body
+    leaked = sorted(value for value in personal if value in logs)
+    assert not leaked, leaked

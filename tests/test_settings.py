@@ -70,13 +70,15 @@ def test_production_refuses_the_console_sms_sender(tmp_path: Path) -> None:
         ("CACHE_URL", "locmemcache://", "CACHE_URL must be Redis"),
         ("PUBLIC_BASE_URL", "/khieu-nai", "PUBLIC_BASE_URL must be a full address"),
         ("PUBLIC_BASE_URL", "shop.example.vn", "PUBLIC_BASE_URL must be a full address"),
+        ("EMAIL_URL", "consolemail://", "EMAIL_URL=consolemail:// is for development only"),
+        ("EMAIL_URL", "memorymail://", "EMAIL_URL=memorymail:// is for development only"),
     ],
 )
-def test_production_refuses_a_cache_or_address_one_machine_only(
+def test_production_refuses_what_works_on_one_machine_only(
     name: str, value: str, message: str, tmp_path: Path
 ) -> None:
     """Two nodes with their own file caches would each hold "the only" purge lock; an email
-    with a path and no host opens nothing."""
+    with a path and no host opens nothing; a console email lands in the worker's log."""
     env = clean_env(PDPDESK_VAR_DIR=str(tmp_path / "var"))
     env.update({**PRODUCTION_ENV, name: value})
     result = run_python("import config.settings.production", env)

@@ -93,6 +93,13 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # EMAIL
 # ------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL"))
+# The console sender writes every email, one-time codes and data copies included, into the
+# worker's log; the memory one sends nothing. Both are for development and tests.
+if globals()["EMAIL_BACKEND"].split(".")[-2] in {"console", "locmem"}:
+    raise ImproperlyConfigured(
+        f"EMAIL_URL={env('EMAIL_URL').split(':', 1)[0]}:// is for development only: "
+        "its emails land in the logs or nowhere"
+    )
 # The console and memory senders are for development and tests: a one-time code must reach
 # the customer's phone (customers/kernel/sms.py: FileSender, or the gateway's own class).
 SMS_BACKEND = env("SMS_BACKEND")
