@@ -96,6 +96,7 @@ def test_the_dpo_reads_the_counts_and_a_click_opens_exactly_those_complaints(
         ("customer_care", care.username, True),
         ("administrator", role_member("administrator", "quan-tri").username, True),
         ("sales", role_member("sales", "kinh-doanh").username, False),
+        ("accounting", role_member("accounting", "ke-toan").username, False),
     ):
         role_page = signed_in_page(desktop, live_server, username)
         assert (role_page.locator("#home-attention-title").count() == 1) is panel, role
