@@ -13,6 +13,7 @@ import datetime
 import logging
 import math
 import re
+import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -889,11 +890,18 @@ def incident_notice_test_send(*, incident: Incident, actor: Actor, subject: str,
             code="no_email",
         )
     name = (user.get_full_name() or user.get_username()).strip()
-    EmailMessage(
-        subject=_("[TEST] %(subject)s") % {"subject": subject.strip()},
-        body=(text or "").strip().replace("{name}", name),
-        to=[address],
-    ).send()
+    try:
+        EmailMessage(
+            subject=_("[TEST] %(subject)s") % {"subject": subject.strip()},
+            body=(text or "").strip().replace("{name}", name),
+            to=[address],
+        ).send()
+    except (smtplib.SMTPException, OSError) as error:  # the mail server refused or is down
+        logger.warning("incident test send failed: %s", error.__class__.__name__)
+        raise ValidationError(
+            _("The test email could not be sent (the mail server did not accept it); try again."),
+            code="send_failed",
+        ) from error
     return str(address)
 
 

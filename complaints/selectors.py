@@ -211,9 +211,28 @@ def incident_attention_items(user: Any, now: datetime.datetime | None = None) ->
     if not user.has_perm("complaints.view_incident"):
         return []
     now = now or timezone.now()
-    items = []
+    items: list[Any] = []
     open_incidents = Incident.objects.filter(status=Incident.Status.OPEN).order_by("detected_at")
-    for incident in open_incidents.only("pk", "reference", "title", "detected_at")[:10]:
+    shown = 10
+    for incident in open_incidents.only("pk", "reference", "title", "detected_at")[: shown + 1]:
+        if len(items) == shown:  # an 11th: the list of every open breach, never one dropped
+            more = open_incidents.count() - shown
+            items.append(
+                Item(
+                    label=ngettext(
+                        "%(count)d more breach not yet notified",
+                        "%(count)d more breaches not yet notified",
+                        more,
+                    )
+                    % {"count": more},
+                    count=more,
+                    url=reverse("admin:complaints_incident_changelist")
+                    + f"?status__exact={Incident.Status.OPEN}",
+                    tone="danger",
+                    section=_("Breaches: 72 hours to notify A05"),
+                )
+            )
+            break
         due: datetime.datetime = incident.authority_due_at  # type: ignore[assignment]  # a datetime
         hours = int((due - now).total_seconds() // 3600)
         if hours >= 0:
@@ -229,7 +248,7 @@ def incident_attention_items(user: Any, now: datetime.datetime | None = None) ->
                 label=f"{incident.reference} — {incident.title[:80]}",
                 count=1,
                 url=reverse("admin:complaints_incident_change", args=[incident.pk]),
-                figure=f"{hours} h",
+                figure=f"{abs(hours)} h",
                 tone="danger" if hours < 24 else "warning",
                 detail=detail,
                 section=_("Breaches: 72 hours to notify A05"),

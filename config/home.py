@@ -28,6 +28,7 @@ from complaints.selectors import (
     request_trends,
 )
 from customers.kernel.attention import Item, Series, Trend, last_months
+from customers.kernel.text import whole_number
 from customers.selectors import consent_trends, disclosure_trends, recipient_request_attention_items
 from dossiers.selectors import dossier_attention_items
 from retention.selectors import erasure_trends, retention_attention_items
@@ -119,7 +120,7 @@ def _number(value: float) -> str:
     if math.isnan(value):
         return "—"
     if value == int(value):
-        return f"{int(value):,}".replace(",", ".")
+        return whole_number(int(value))
     return f"{value:.1f}".replace(".", ",")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.kernel.text import local_date
 from customers.models import Consent, Customer, Disclosure
@@ -43,6 +44,8 @@ class SummarySection:
     list_url: str = ""
     freezes: str = ""
     more: bool = False  # more rows than shown
+    # False: the role may not read these records, but is still told what freezes the customer.
+    visible: bool = True
 
 
 SummaryProvider = Callable[[Any, Customer], Sequence[SummarySection]]
@@ -57,11 +60,15 @@ def register_summary(provider: SummaryProvider) -> None:
 
 @dataclass(frozen=True)
 class CustomerSummary:
-    sections: list[SummarySection] = field(default_factory=list)
+    every_section: list[SummarySection] = field(default_factory=list)
+
+    @property
+    def sections(self) -> list[SummarySection]:
+        return [section for section in self.every_section if section.visible]
 
     @property
     def freezes(self) -> list[str]:
-        return [section.freezes for section in self.sections if section.freezes]
+        return [section.freezes for section in self.every_section if section.freezes]
 
 
 def customer_summary(*, user: Any, customer: Customer) -> CustomerSummary:
@@ -98,11 +105,21 @@ def _own_sections(user: Any, customer: Customer) -> list[SummarySection]:
         )
     if user.has_perm("customers.view_restriction"):
         sections.append(_restrictions(customer))
+    elif restrictions_in_force([customer.pk]).exists():
+        # Whoever may edit the customer is told, even without the list of restrictions.
+        sections.append(SummarySection("restriction", "", freezes=str(RESTRICTED), visible=False))
     if user.has_perm("customers.view_consent"):
         sections.append(_consents(customer))
     if user.has_perm("customers.view_disclosure"):
         sections.append(_disclosures(customer))
     return sections
+
+
+# Law 91/2025/QH15 Art. 4(1)(d): nothing goes out while it is in force.
+RESTRICTED = gettext_lazy(
+    "Processing of this customer's data is restricted: nothing may be disclosed or "
+    "exported until the restriction is lifted."
+)
 
 
 def _restrictions(customer: Customer) -> SummarySection:
@@ -129,13 +146,7 @@ def _restrictions(customer: Customer) -> SummarySection:
         items,
         empty=_("None in force."),
         list_url=filtered_list("admin:customers_restriction_changelist", customer.pk),
-        # Law 91/2025/QH15 Art. 4(1)(d): nothing goes out while it is in force.
-        freezes=_(
-            "Processing of this customer's data is restricted: nothing may be disclosed or "
-            "exported until the restriction is lifted."
-        )
-        if items
-        else "",
+        freezes=str(RESTRICTED) if items else "",
         more=more,
     )
 

@@ -7,12 +7,18 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from customers.customer_summary import SHOWN, SummaryItem, SummarySection, filtered_list
 from customers.kernel.text import local_date
 from customers.models import Customer
 from retention.models import ErasureRequest, LegalHold
 from retention.selectors import OPEN_STATUSES
+
+HELD = gettext_lazy(
+    "A legal hold freezes this customer's data: keep everything as it is; "
+    "nothing may be erased until the hold is lifted."
+)
 
 
 def retention_sections(user: Any, customer: Customer) -> list[SummarySection]:
@@ -42,14 +48,12 @@ def retention_sections(user: Any, customer: Customer) -> list[SummarySection]:
                 empty=_("None active."),
                 list_url=filtered_list("admin:retention_legalhold_changelist", customer.pk),
                 # retention.erasure: no rule and no request erases a held customer.
-                freezes=_(
-                    "A legal hold freezes this customer's data: keep everything as it is; "
-                    "nothing may be erased until the hold is lifted."
-                )
-                if holds
-                else "",
+                freezes=str(HELD) if holds else "",
             )
         )
+    elif LegalHold.objects.filter(customer=customer, lifted_at__isnull=True).exists():
+        # Whoever may edit the customer is told, even without the list of holds.
+        sections.append(SummarySection("legal_hold", "", freezes=str(HELD), visible=False))
     if user.has_perm("retention.view_erasurerequest"):
         open_requests = list(
             ErasureRequest.objects.filter(customer=customer, status__in=OPEN_STATUSES).order_by(

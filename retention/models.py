@@ -147,8 +147,9 @@ class PurgeRun(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.status != self.Status.RUNNING:
+        if self.status == self.Status.FINISHED:
             return 100
+        # Running, or failed part-way: as far as it got (a failed run is not a full bar).
         return min(100, int(100 * self.done / self.total)) if self.total else 0
 
 

@@ -286,7 +286,7 @@ def test_the_home_reads_a_bounded_number_of_queries(
     seeded(legal, care)
     client = signed_in(legal)
     home(client)
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(30):
         home(client)
 
 

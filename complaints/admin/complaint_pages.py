@@ -598,10 +598,6 @@ def export_view(
                 return HttpResponseRedirect(
                     reverse("admin:complaints_complaint_change", args=[complaint.pk])
                 )
-            # The letter is printed or handed over: what it withholds goes on the record.
-            data_requests.complaint_record_withheld(
-                complaint=complaint, customer=customer, actor=request.user
-            )
             response = HttpResponse(content, content_type="application/pdf")
             response["Content-Disposition"] = (
                 f'attachment; filename="personal-data-{complaint.tracking_code}.pdf"'
@@ -615,6 +611,12 @@ def export_view(
             )
         else:
             response = HttpResponse(data_export.render_html(export))
+    if as_format in details:
+        # The letter or the file is handed over (the page is staff's preview): what it
+        # withholds goes on the record.
+        data_requests.complaint_record_withheld(
+            complaint=complaint, customer=customer, actor=request.user
+        )
     access_log_record(
         staff=request.user,
         customer_ids=[customer.pk],

@@ -200,8 +200,6 @@ class SelectCustomersForm(StepForm):
         if data["kind"] == incidents.Selection.IDS:
             picked = [customer.pk for customer in data.get("picked") or ()]
             selection["ids"] = list(dict.fromkeys([*(data.get("ids") or []), *picked]))
-        if data["kind"] == incidents.Selection.CONTACTS:
-            selection["contacts"] = data.get("contacts") or ""
         return selection
 
 

@@ -125,12 +125,12 @@ def _select_by_contacts(request: HttpRequest, incident: Incident, form: Any) -> 
         incident=incident, actor=request.user, text=form.cleaned_data["contacts"]
     )
     if result.unmatched:
-        shown = "; ".join(
-            f"{line.number}: {line.text[:80]}" for line in result.unmatched[:UNMATCHED_SHOWN]
-        )
+        # By line number only: the message waits in the session store, and the lines are the
+        # leaked file's phones and emails (staff have the file they pasted from).
+        shown = ", ".join(str(line.number) for line in result.unmatched[:UNMATCHED_SHOWN])
         text = ngettext(
-            "%(count)d line matched no customer (line: text): %(lines)s",
-            "%(count)d lines matched no customer (line: text): %(lines)s",
+            "%(count)d pasted line matched no customer: line %(lines)s.",
+            "%(count)d pasted lines matched no customer: lines %(lines)s.",
             len(result.unmatched),
         ) % {"count": len(result.unmatched), "lines": shown}
         if len(result.unmatched) > UNMATCHED_SHOWN:

@@ -436,7 +436,8 @@ class ServiceModelAdmin(PersonalDataAdminMixin, SimpleHistoryAdmin):
         )
         if (
             isinstance(paginator, EstimatedCountPaginator)
-            and request.GET.get(SEARCH_VAR, "").strip()
+            # SEARCH_VAR: a list's search; "term": an autocomplete's (Django's own name).
+            and (request.GET.get(SEARCH_VAR, "") or request.GET.get("term", "")).strip()
         ):
             # A name search (here or through the customer, customers.admin.base.name_match) counts
             # its matches through the trigram index, rechecking each row: stop early (the target:

@@ -9,6 +9,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from customers.kernel.text import whole_number
+
 
 @dataclass(frozen=True)
 class Item:
@@ -25,7 +27,7 @@ class Item:
 
     @property
     def shown(self) -> str:
-        return self.figure or f"{self.count:,}".replace(",", ".")
+        return self.figure or whole_number(self.count)
 
 
 @dataclass(frozen=True)
