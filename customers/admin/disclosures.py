@@ -574,8 +574,8 @@ def disclosure_report_view(
     """Every disclosure of the customer's data, to print or send to them (Law 91/2025/QH15
     Art. 4(1)(a): the right to know of the processing of their data), or its PDF file (full
     view only). Issued in full, it is logged as a print; staff without the full view see the
-    customer's name masked, like on the consent receipt. Requests Legal marked confidential are left out (Art.
-    15(2)(a)); the page tells staff how many."""
+    customer's name masked, like on the consent receipt. Requests Legal marked confidential
+    are left out (Art. 15(2)(a)); the page tells staff how many."""
     from customers.admin.customers import customer_document_pdf, customer_document_refused
     from customers.documents import disclosure_report_pdf
     from customers.kernel import pdf
