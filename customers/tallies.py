@@ -4,6 +4,7 @@ services that do the counted thing, in their transaction: a rolled-back grant co
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
@@ -45,8 +46,6 @@ def tallies_rebuild() -> int:
     data that was there before the tallies: a re-granted consent counts its last grant only).
     Reads each table once; returns the number of tallies written."""
     from django.db import transaction
-    from django.db.models import Count, DateField
-    from django.db.models.functions import TruncMonth
 
     from customers.models import Consent, Disclosure
 
@@ -60,6 +59,25 @@ def tallies_rebuild() -> int:
         ),
         (Metric.DISCLOSURE, Disclosure.objects.all(), "disclosed_at", "recipient_id"),
     )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A grant or a hand-over committed between the count and the rewrite would be lost:
+            # writers of the tallies wait until the rebuild commits (readers do not).
+            table = MonthlyTally._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"
+                )  # the table's name only
+        tallies = _counted(sources)
+        MonthlyTally.objects.all().delete()
+        MonthlyTally.objects.bulk_create(tallies, batch_size=1000)
+    return len(tallies)
+
+
+def _counted(sources: Any) -> list[MonthlyTally]:
+    from django.db.models import Count, DateField
+    from django.db.models.functions import TruncMonth
+
     tallies = []
     for metric, rows, moment, key in sources:
         grouped = (
@@ -74,7 +92,4 @@ def tallies_rebuild() -> int:
             )
             for row in grouped
         ]
-    with transaction.atomic():
-        MonthlyTally.objects.all().delete()
-        MonthlyTally.objects.bulk_create(tallies, batch_size=1000)
-    return len(tallies)
+    return tallies

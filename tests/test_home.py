@@ -308,3 +308,33 @@ def test_the_tallies_are_rebuilt_from_the_consents_as_they_stand(
     MonthlyTally.objects.all().delete()
     assert tallies_rebuild() == 1
     assert set(MonthlyTally.objects.values_list("metric", "key", "month", "count")) == before
+
+
+def test_a_consent_at_half_past_midnight_vietnam_time_counts_in_the_new_month(
+    policy: Any, marketing: Any
+) -> None:
+    """00:30 on the 1st in Vietnam is 17:30 UTC on the last day of the month before: the new
+    month's, when the grant is counted and when the tallies are rebuilt (next month's 1st:
+    after the policy took effect)."""
+    from zoneinfo import ZoneInfo
+
+    from customers.tallies import tallies_rebuild
+
+    first = (timezone.localdate().replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    moment = datetime.datetime.combine(
+        first, datetime.time(0, 30), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")
+    )
+    assert moment.astimezone(datetime.UTC).day != 1
+    with time_machine.travel(moment):
+        customer_services.consent_grant(
+            customer=CustomerFactory.create(),
+            purpose=marketing,
+            channel=Channel.WEB_FORM,
+            form_reference="WF-2026-000126",
+            ip_address="203.113.5.7",
+            user_agent="Mozilla/5.0",
+        )
+    counted = list(MonthlyTally.objects.values_list("metric", "month", "count"))
+    assert counted == [(MonthlyTally.Metric.CONSENT_GRANTED, first, 1)]
+    tallies_rebuild()
+    assert list(MonthlyTally.objects.values_list("metric", "month", "count")) == counted
