@@ -28,6 +28,7 @@ PRODUCTION_ENV = {
     "PUBLIC_BASE_URL": "https://shop.example.vn",
     "EMAIL_URL": "smtp+tls://pdpdesk:mail-password@smtp.example.vn:587",
     "SMS_BACKEND": "customers.kernel.sms.FileSender",
+    "ERASURE_JOURNAL_URL": "file:///srv/pdpdesk-erasure-journal",
 }
 
 
@@ -70,6 +71,8 @@ def test_production_refuses_the_console_sms_sender(tmp_path: Path) -> None:
         ("CACHE_URL", "locmemcache://", "CACHE_URL must be Redis"),
         ("PUBLIC_BASE_URL", "/khieu-nai", "PUBLIC_BASE_URL must be a full address"),
         ("PUBLIC_BASE_URL", "shop.example.vn", "PUBLIC_BASE_URL must be a full address"),
+        ("ERASURE_JOURNAL_URL", "var/erasure-journal", "ERASURE_JOURNAL_URL must name a folder"),
+        ("ERASURE_JOURNAL_URL", "s3://pdpdesk/journal", "ERASURE_JOURNAL_URL must name a folder"),
     ],
 )
 def test_production_refuses_a_cache_or_address_one_machine_only(
