@@ -20,11 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers import services
+from customers.kernel.text import fold_vietnamese
 from customers.models import Customer
 from retention.erasure import erase_customers
 from retention.management.commands.erasure_replay import parse_since
 from retention.models import JOB_ERASURE_REPLAY, ErasureReceipt
 from tests.factories import StaffFactory
+from tests.helpers_processes import MANAGE, clean_env, database_url, run_in_project
 from tests.retention.all_tables import find_values
 
 
@@ -250,3 +252,129 @@ def test_replay_since_after_the_erasures_finds_nothing(journal_dir: Path) -> Non
     output = _replay(later.date().isoformat())
     assert _line(_("Erased again: %(count)d — %(ids)s"), []) in output
     assert _line(_("Already erased, skipped: %(count)d — %(ids)s"), []) in output
+
+
+# A copy for staging -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def copy_database(require_postgres: None, tmp_path: Path) -> Any:
+    """A second database holding a real copy (pg_dump | pg_restore) of the test database."""
+    database = connections["default"].settings_dict
+    args, env = _psql_args(database)
+    name = f"{database['NAME']}_copy"
+    psql = ["psql", *args, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c"]
+    subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{name}"'], env=env, check=True)
+    subprocess.run([*psql, f'CREATE DATABASE "{name}"'], env=env, check=True)
+
+    def copy() -> None:
+        dump = tmp_path / "production.dump"
+        subprocess.run(
+            ["pg_dump", *args, "--format=custom", f"--file={dump}", database["NAME"]],
+            env=env,
+            check=True,
+        )
+        subprocess.run(["pg_restore", *args, f"--dbname={name}", str(dump)], env=env, check=True)
+
+    url = (
+        f"postgres://{database.get('USER') or 'postgres'}@{database.get('HOST') or '127.0.0.1'}"
+        f":{database.get('PORT') or 5432}/{name}"
+    )
+    yield {"name": name, "url": url, "copy": copy, "psql": psql, "env": env, "args": args}
+    subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{name}"'], env=env, check=True)
+
+
+def _copy_text(copy_database: dict[str, Any]) -> str:
+    """Every row of every table of the copy, as pg_dump writes them out."""
+    return subprocess.run(
+        ["pg_dump", *copy_database["args"], "--data-only", copy_database["name"]],
+        env=copy_database["env"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_marked_for_staging_keeps_no_one_and_stays_consistent(
+    copy_database: dict[str, Any], journal_dir: Path
+) -> None:
+    clerk = StaffFactory(username="cskh-copy")
+    people = [
+        _customer(31, "Nguyễn Thị Hồng Nhung", "0909 123 457", "hong.nhung@example.vn", clerk),
+        _customer(32, "Đặng Quốc Việt", "0938 765 432", "quoc.viet@example.vn", clerk),
+    ]
+    copy_database["copy"]()
+
+    # As an operator runs it: another process, whose own database is this test's.
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=database_url(connections["default"].settings_dict),
+        PDPDESK_VAR_DIR=str(journal_dir.parent / "var"),
+    )
+
+    def anonymize(url: str) -> subprocess.CompletedProcess[str]:
+        return run_in_project(MANAGE, "anonymize_copy", "--database-url", url, env=env)
+
+    refused = anonymize(copy_database["url"])
+    assert refused.returncode != 0 and "pdpdesk-copy" in refused.stderr
+    assert "Traceback" not in refused.stderr, "a message, not a crash"
+    assert "Hồng Nhung" in _copy_text(copy_database), "refused: the copy is untouched"
+    itself = anonymize(database_url(connections["default"].settings_dict))
+    assert itself.returncode != 0, "the database the process runs on is never a copy"
+    assert "Traceback" not in itself.stderr
+
+    subprocess.run(
+        [
+            *copy_database["psql"],
+            f"""COMMENT ON DATABASE "{copy_database["name"]}" IS 'pdpdesk-copy'""",
+        ],
+        env=copy_database["env"],
+        check=True,
+    )
+    done = anonymize(copy_database["url"])
+    assert done.returncode == 0, done.stderr
+    text = _copy_text(copy_database)
+    for _customer_obj, values in people:
+        for value in values:
+            assert value not in text and value.lower() not in text.lower(), value
+    # The production database itself is untouched.
+    assert find_values(people[0][1][:1])
+
+    # One fake phone everywhere: the customer, their address, their order and their history.
+    pk = people[0][0].pk
+    sql = (
+        "SELECT (SELECT phone FROM customers_customer WHERE id = :pk),"
+        " (SELECT string_agg(DISTINCT phone, ',') FROM customers_historicalcustomer"
+        "  WHERE id = :pk AND phone <> ''),"
+        " (SELECT string_agg(DISTINCT phone, ',') FROM customers_deliveryaddress"
+        "  WHERE customer_id = :pk),"
+        " (SELECT string_agg(DISTINCT delivery_phone, ',') FROM customers_order"
+        "  WHERE customer_id = :pk),"
+        " (SELECT full_name FROM customers_customer WHERE id = :pk),"
+        " (SELECT name_folded FROM customers_customer WHERE id = :pk);"
+    )
+    row = subprocess.run(
+        [
+            "psql",
+            *copy_database["args"],
+            "-d",
+            copy_database["name"],
+            "-At",
+            "-F",
+            "|",
+            "-v",
+            f"pk={pk}",
+        ],
+        input=sql,
+        env=copy_database["env"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    phone, history_phone, address_phone, order_phone, name, folded = row.split("|")
+    assert phone.startswith("+84") and len(phone) == 12
+    assert phone == history_phone == address_phone == order_phone
+    assert len(name.split()) >= 3 and name != "Nguyễn Thị Hồng Nhung"
+    assert folded == fold_vietnamese(name)
