@@ -26,11 +26,11 @@ Two entries per erasure, and why
     entry is logged only: the pending one already covers it.
 
 Where it is kept
-    ``ERASURE_JOURNAL_URL``; ``file:///dir`` is a folder with one file per day (UTC),
-    ``erasures-YYYY-MM-DD.jsonl``, opened with O_APPEND and fsync'ed after each batch's lines
-    (one ``write`` per batch, so lines of concurrent workers never interleave). Another kind of
-    store (an object store with append or one object per batch) is one more class with
-    ``append`` and ``entries``, chosen by the URL's scheme in ``journal_from_url``.
+    ``ERASURE_JOURNAL_URL``; ``file:///dir`` is a folder, possibly shared by every machine,
+    with one file per day (UTC) and writing process, ``erasures-YYYY-MM-DD.<host>.<pid>.jsonl``,
+    opened with O_APPEND and fsync'ed after each batch's lines (one ``write`` per batch).
+    Another kind of store (an object store with append, or one object per batch) is one more
+    class with ``append`` and ``entries``, chosen by the URL's scheme in ``journal_from_url``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ import datetime
 import json
 import logging
 import os
+import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +117,10 @@ class DirectoryJournal:
         self.directory = directory
 
     def _path(self, day: datetime.date) -> Path:
-        return self.directory / f"{self.PREFIX}{day.isoformat()}{self.SUFFIX}"
+        # One writer per file (this machine, this process): appends stay whole even on a
+        # folder shared by several machines (NFS does not keep O_APPEND atomic across clients).
+        writer = f"{socket.gethostname()}.{os.getpid()}"
+        return self.directory / f"{self.PREFIX}{day.isoformat()}.{writer}{self.SUFFIX}"
 
     def append(self, entries: Sequence[JournalEntry]) -> None:
         if not entries:
@@ -144,7 +148,7 @@ class DirectoryJournal:
         # An entry is appended after its erasure's time, so it is in that day's file or later.
         first_day = since.astimezone(datetime.UTC).date().isoformat()
         for path in sorted(self.directory.glob(f"{self.PREFIX}*{self.SUFFIX}")):
-            day = path.name.removeprefix(self.PREFIX).removesuffix(self.SUFFIX)
+            day = path.name.removeprefix(self.PREFIX)[:10]
             if day < first_day:
                 continue
             with path.open(encoding="utf-8") as lines:
