@@ -19,12 +19,14 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers import services
+from customers import roles, services
 from customers.kernel.text import fold_vietnamese
 from customers.models import Customer
+from retention import services as retention_services
 from retention.erasure import erase_customers
+from retention.journal import COMMITTED, DirectoryJournal, JournalEntry
 from retention.management.commands.erasure_replay import parse_since
-from retention.models import JOB_ERASURE_REPLAY, ErasureReceipt
+from retention.models import JOB_ERASURE_REPLAY, ErasureReceipt, LegalHold
 from tests.factories import StaffFactory
 from tests.helpers_processes import MANAGE, clean_env, database_url, run_in_project
 from tests.retention.all_tables import find_values
@@ -378,3 +380,28 @@ def test_a_copy_marked_for_staging_keeps_no_one_and_stays_consistent(
     assert phone == history_phone == address_phone == order_phone
     assert len(name.split()) >= 3 and name != "Nguyễn Thị Hồng Nhung"
     assert folded == fold_vietnamese(name)
+
+
+@pytest.mark.django_db
+def test_replay_stops_on_a_hold_the_restored_database_still_has(journal_dir: Path) -> None:
+    """Erased after the backup means the hold was lifted since: staff must see it, not a
+    silent survivor."""
+    legal = StaffFactory(username="phap-che-journal")
+    legal.groups.add(roles.group_for(roles.LEGAL_COMPLIANCE))
+    customer, _values = _customer(41, "Tạ Thu Trang", "0935 864 200", "thu.trang@example.vn", None)
+    retention_services.legal_hold_place(
+        customer=customer,
+        actor=legal,
+        reason=LegalHold.Reason.INVESTIGATION,
+        reference="45/QĐ-CSĐT",
+    )
+    # What the journal says happened after the backup (the hold lifted, the customer erased).
+    DirectoryJournal(journal_dir).append(
+        [JournalEntry(COMMITTED, customer.pk, 9001, timezone.now(), None, None, "admin")]
+    )
+    since = timezone.localtime(timezone.now() - datetime.timedelta(hours=1))
+    with pytest.raises(CommandError, match=f"#{customer.pk}"):
+        _replay(since.strftime("%Y-%m-%dT%H:%M"))
+    customer.refresh_from_db()
+    assert customer.status != Customer.Status.ERASED
+    assert customer.full_name == "Tạ Thu Trang"
