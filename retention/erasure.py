@@ -55,6 +55,12 @@ Legal holds, reruns, receipts
     ``retention.services.erasure_request_mark_executed`` (with the receipt's time and staff) —
     also when its customer had already been erased by another path.
     PurgeRun counts are the caller's (retention.purge) to add up from the returned outcome.
+
+The journal
+    Each erased customer is also written to the erasure journal (retention.journal), outside
+    the database: a "pending" entry in the batch's transaction, after the receipts, and a
+    "committed" one once it commits. ``manage.py erasure_replay`` erases again, from it, the
+    customers a restored backup brings back (Law 91/2025 Art. 14(3)-(4)).
 """
 
 from __future__ import annotations
@@ -85,6 +91,7 @@ from customers.kernel.writes import staff_or_none
 from customers.models import Customer, RecipientRequest
 from customers.personal_data import Erasure, keyed_hash
 from customers.recipient_requests import recipient_requests_open
+from retention.journal import PENDING, JournalEntry, journal_erasures
 from retention.models import ErasureReceipt, ErasureRequest, LegalHold, PurgeRun, RetentionRule
 
 # What an erased text says instead of the person (REDACT): no personal data, and it says why.
@@ -443,8 +450,22 @@ def _erase_batch(
         )
         files = _erase_rows(to_erase, per_customer)
         _delete_files(files, per_customer)
-        _write_receipts(
+        receipts, erased_at = _write_receipts(
             to_erase, per_customer, rule=rule, request=request, actor=actor, job=job, run=run
+        )
+        journal_erasures(
+            [
+                JournalEntry(
+                    event=PENDING,
+                    customer_id=pk,
+                    receipt_id=receipts[pk],
+                    erased_at=erased_at,
+                    rule_id=rule.pk if rule else None,
+                    request_id=request.pk if request and request.customer_id == pk else None,
+                    job=job[:100],
+                )
+                for pk in to_erase
+            ]
         )
         _tell_others(to_erase, shop_ids, request=request, actor=actor)
     erased_before = [pk for pk in skipped if pk in statuses]
@@ -721,12 +742,13 @@ def _write_receipts(
     actor: Any,
     job: str,
     run: PurgeRun | None,
-) -> None:
+) -> tuple[dict[int, int], Any]:
+    """The receipts written (customer id → receipt id) and their time."""
     now = timezone.now()
     staff = staff_or_none(actor)
     staff_id = staff.pk if staff is not None else None
     if connection.vendor == "postgresql":
-        _insert_receipts(
+        receipts = _insert_receipts(
             {pk: dict(sorted(per_customer[pk].items())) for pk in customer_ids},
             erased_at=now,
             rule_id=rule.pk if rule else None,
@@ -735,8 +757,8 @@ def _write_receipts(
             staff_id=staff_id,
             job=job[:100],
         )
-        return
-    ErasureReceipt.objects.bulk_create(
+        return receipts, now
+    created = ErasureReceipt.objects.bulk_create(
         [
             ErasureReceipt(
                 customer_id=customer_id,
@@ -752,6 +774,7 @@ def _write_receipts(
         ],
         batch_size=DEFAULT_BATCH_SIZE,
     )
+    return {receipt.customer_id: receipt.pk for receipt in created}, now
 
 
 def _insert_receipts(
@@ -763,7 +786,7 @@ def _insert_receipts(
     run_id: int | None,
     staff_id: int | None,
     job: str,
-) -> None:
+) -> dict[int, int]:
     """PostgreSQL: the batch's receipts in one INSERT whose rows come from one JSON object
     (customer id → counts). bulk_create sends every column as an array that psycopg writes
     out element by element, in Python: a fifth of a batch's time."""
@@ -777,7 +800,9 @@ def _insert_receipts(
         cursor.execute(
             f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608  # names from the model
             "SELECT row.key::bigint, %s, %s, CASE WHEN row.key::bigint = %s THEN %s::bigint END, "
-            "%s, %s, %s, row.value FROM jsonb_each(%s::jsonb) AS row",
+            "%s, %s, %s, row.value FROM jsonb_each(%s::jsonb) AS row "
+            f"RETURNING {connection.ops.quote_name(column['customer'])}, "
+            f"{connection.ops.quote_name(str(meta.pk.column))}",
             [
                 erased_at,
                 rule_id,
@@ -789,6 +814,7 @@ def _insert_receipts(
                 json.dumps({str(pk): value for pk, value in counts.items()}),
             ],
         )
+        return dict(cursor.fetchall())
 
 
 # Records without their customer -------------------------------------------------------------

@@ -23,6 +23,7 @@ from customers.personal_data import Category, Erasure, LegalItem, PersonalField
 JOB_EXECUTE_REQUESTS = "execute_erasure_requests"
 JOB_PURGE_EXPIRED = "purge_expired"
 JOB_ADMIN = "admin"
+JOB_ERASURE_REPLAY = "erasure_replay"
 TASK_PURGE_EXPIRED = "retention.tasks.purge_expired"
 TASK_EXECUTE_REQUESTS = "retention.tasks.execute_erasure_requests"
 JOB_LABELS = {
@@ -31,6 +32,7 @@ JOB_LABELS = {
     JOB_EXECUTE_REQUESTS: _("Execution of approved erasure requests"),
     JOB_PURGE_EXPIRED: _("Nightly purge of expired personal data"),
     JOB_ADMIN: _("Erasure run from the admin"),
+    JOB_ERASURE_REPLAY: _("Erasure re-applied after a backup was restored"),
 }
 
 

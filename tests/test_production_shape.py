@@ -5,7 +5,7 @@ worker and one beat, all on PostgreSQL and Redis.
 - A complaint filed on node A is routed by a staff member on node B (sessions, data and the
   job locks are shared, nothing lives in one process).
 - Its acknowledgement goes out through the interactive queue.
-- A purge started twice, on two workers at once, runs once.
+- A purge started twice, on two workers at once, runs once, and its erasures are journaled.
 - The admin's CSS is served by the application under a hashed name.
 - The logs of it all carry no name, phone or email.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import json
 import re
 import secrets
 from pathlib import Path
@@ -166,6 +167,7 @@ def test_two_web_nodes_and_two_workers_share_one_deployment(
         SMS_OPTIONS=f'{{"path": "{tmp_path / "sms.txt"}"}}',
         STATIC_ROOT=str(tmp_path / "static"),
         MEDIA_ROOT=str(tmp_path / "media"),
+        ERASURE_JOURNAL_URL=f"file://{tmp_path / 'erasure-journal'}",
         SECURE_SSL_REDIRECT="False",  # the proxy in front speaks HTTPS; the test talks HTTP
         WEB_CONCURRENCY="2",
         INTERACTIVE_CONCURRENCY="1",
@@ -286,6 +288,14 @@ def test_two_web_nodes_and_two_workers_share_one_deployment(
 
     assert PurgeRun.objects.filter(task=TASK_PURGE_EXPIRED).count() == 1
     assert ErasureReceipt.objects.count() == EXPIRED_CUSTOMERS
+    # Every erasure is in the journal kept outside the database (a restore replays it).
+    journal = [
+        json.loads(line)
+        for path in (tmp_path / "erasure-journal").glob("*.jsonl")
+        for line in path.read_text().splitlines()
+    ]
+    committed = {entry["customer"] for entry in journal if entry["event"] == "committed"}
+    assert committed == set(ErasureReceipt.objects.values_list("customer_id", flat=True))
     skipped = [w for w in workers if "skipped: another run holds its lock" in w.log()]
     assert len(skipped) == 1, "\n".join(w.describe() for w in workers)
     # The logs of the whole run (web nodes, workers, beat, the release) name nobody: no name,

@@ -28,6 +28,7 @@ PRODUCTION_ENV = {
     "PUBLIC_BASE_URL": "https://shop.example.vn",
     "EMAIL_URL": "smtp+tls://pdpdesk:mail-password@smtp.example.vn:587",
     "SMS_BACKEND": "customers.kernel.sms.FileSender",
+    "ERASURE_JOURNAL_URL": "file:///srv/pdpdesk-erasure-journal",
 }
 
 
@@ -72,6 +73,8 @@ def test_production_refuses_the_console_sms_sender(tmp_path: Path) -> None:
         ("PUBLIC_BASE_URL", "shop.example.vn", "PUBLIC_BASE_URL must be a full address"),
         ("EMAIL_URL", "consolemail://", "EMAIL_URL=consolemail:// is for development only"),
         ("EMAIL_URL", "memorymail://", "EMAIL_URL=memorymail:// is for development only"),
+        ("ERASURE_JOURNAL_URL", "var/erasure-journal", "ERASURE_JOURNAL_URL must name a folder"),
+        ("ERASURE_JOURNAL_URL", "s3://pdpdesk/journal", "ERASURE_JOURNAL_URL must name a folder"),
     ],
 )
 def test_production_refuses_what_works_on_one_machine_only(

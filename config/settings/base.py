@@ -317,6 +317,11 @@ RETENTION_PURGE_BATCH_SIZE = env.int("RETENTION_PURGE_BATCH_SIZE", default=500)
 # A scheduled job's lock is taken over when its holder has not reported for this long (a killed
 # worker); it must exceed the time one batch takes.
 RETENTION_LOCK_HEARTBEAT_SECONDS = env.int("RETENTION_LOCK_HEARTBEAT_SECONDS", default=600)
+# Every erasure is also written here, outside the database, so that a restored backup can be
+# erased again (retention/journal.py, `manage.py erasure_replay`). file:///absolute/dir only.
+ERASURE_JOURNAL_URL = env(
+    "ERASURE_JOURNAL_URL", default=f"file://{(VAR_DIR / 'erasure-journal').as_posix()}"
+)
 # COMPLAINTS
 # ------------------------------------------------------------------------------
 # The public address of the site, for links in emails ("https://shop.example.vn"); empty: the

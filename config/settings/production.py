@@ -1,7 +1,7 @@
 """Production: every secret and endpoint comes from the environment, with no default.
 A missing SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL, CACHE_URL, ALLOWED_HOSTS,
-PUBLIC_BASE_URL, EMAIL_URL or SMS_BACKEND stops the start-up with ImproperlyConfigured naming
-the variable."""
+PUBLIC_BASE_URL, EMAIL_URL, SMS_BACKEND or ERASURE_JOURNAL_URL stops the start-up with
+ImproperlyConfigured naming the variable."""
 
 from urllib.parse import urlsplit
 
@@ -59,6 +59,16 @@ if (
     raise ImproperlyConfigured(
         "PUBLIC_BASE_URL must be a full address such as https://shop.example.vn, "
         f"not {PUBLIC_BASE_URL!r}"
+    )
+
+# The erasure journal lives outside the database and its backups: a restored backup brings
+# back everyone erased since, and `manage.py erasure_replay` erases them again from it
+# (Law 91/2025 Art. 14(3)-(4): erased data must not be restored).
+ERASURE_JOURNAL_URL = env("ERASURE_JOURNAL_URL")
+if not ERASURE_JOURNAL_URL.startswith("file:///"):
+    raise ImproperlyConfigured(
+        "ERASURE_JOURNAL_URL must name a folder as file:///absolute/path, "
+        f"not {ERASURE_JOURNAL_URL!r}"
     )
 
 # STATIC FILES

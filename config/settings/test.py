@@ -31,6 +31,9 @@ if env("TEST_SMS_PATH", default=""):
 # A test's Celery worker retries webhooks after these seconds instead of 5 s, 5 min, 30 min…
 WEBHOOK_RETRY_SECONDS = env.list("TEST_WEBHOOK_RETRY_SECONDS", cast=int, default=[])
 MEDIA_ROOT = VAR_DIR / "test-media"
+# Not var/erasure-journal/: a replay on the development database must never read what the
+# tests erased. A test that reads the journal points it at its own folder.
+ERASURE_JOURNAL_URL = f"file://{(VAR_DIR / 'test-erasure-journal').as_posix()}"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Not var/broker/: a worker of `make run` on the same checkout must never pick up (and
     # send) what a test queued.
