@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -79,17 +79,8 @@ def _selected(customers: Iterable[Customer]) -> list[Customer]:
     return selected
 
 
-@transaction.atomic
-def customer_export_csv(
-    *, actor: Any, customers: Iterable[Customer], ip_address: str | None = None
-) -> bytes:
-    """The customers as CSV for a spreadsheet (UTF-8 with a byte-order mark, so that Excel reads
-    Vietnamese correctly; CRLF line ends), with one access-log row per exported customer.
-
-    Refused (PermissionDenied) without the export permission; refused (ValidationError) for more
-    than EXPORT_LIMIT customers. An actor without the full view gets masked values. Customers
-    under a restriction of all processing are left out.
-    """
+def require_export_permission(actor: Any) -> None:
+    """Refuse (PermissionDenied) an actor who may not export customers' personal data."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("Sign in to export customers' personal data."))
     if not actor.has_perm(EXPORT_PERMISSION):
@@ -99,6 +90,40 @@ def customer_export_csv(
                 "(DPO) for the export you need."
             )
         )
+
+
+def customer_export_header(columns: list[str]) -> list[str]:
+    return [_header(name) for name in columns]
+
+
+def customer_export_row(customer: Customer, columns: list[str], *, masked: bool) -> list[str]:
+    """One customer's cells, masked for an actor without the full view (masking.can_see_full)."""
+    return [spreadsheet_cell(_cell(customer, name, masked=masked)) for name in columns]
+
+
+def export_log_detail(count: int, *, masked: bool) -> str:
+    return staff_text(
+        gettext_noop("CSV of %(count)s selected customers, masked")
+        if masked
+        else gettext_noop("CSV of %(count)s selected customers"),
+        count=count,
+    )
+
+
+@transaction.atomic
+def customer_export_csv(
+    *, actor: Any, customers: Iterable[Customer], ip_address: str | None = None
+) -> bytes:
+    """The customers as CSV for a spreadsheet (UTF-8 with a byte-order mark, so that Excel reads
+    Vietnamese correctly; CRLF line ends), with one access-log row per exported customer. Built
+    in memory: for a few customers at most (the admin's exports go through an export job,
+    imports.exports, which writes the same columns to a file batch by batch).
+
+    Refused (PermissionDenied) without the export permission; refused (ValidationError) for more
+    than EXPORT_LIMIT customers. An actor without the full view gets masked values. Customers
+    under a restriction of all processing are left out.
+    """
+    require_export_permission(actor)
     selected = _selected(customers)
     if len(selected) > EXPORT_LIMIT:
         raise ValidationError(
@@ -118,22 +143,38 @@ def customer_export_csv(
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_header(name) for name in columns])
+    writer.writerow(customer_export_header(columns))
     for customer in selected:
-        writer.writerow(
-            [spreadsheet_cell(_cell(customer, name, masked=masked)) for name in columns]
-        )
+        writer.writerow(customer_export_row(customer, columns, masked=masked))
 
     services.access_log_record(
         staff=actor,
         customer_ids=[customer.pk for customer in selected],
         action=AccessLog.Action.EXPORT,
-        detail=staff_text(
-            gettext_noop("CSV of %(count)s selected customers, masked")
-            if masked
-            else gettext_noop("CSV of %(count)s selected customers"),
-            count=len(selected),
-        ),
+        detail=export_log_detail(len(selected), masked=masked),
         ip_address=ip_address,
     )
     return buffer.getvalue().encode("utf-8-sig")
+
+
+# Exports made in the background -------------------------------------------------------------
+
+# What starts one: set by the app that runs them (imports, in its AppConfig.ready), so that the
+# customers' and the register's admin ask for it without naming an app above theirs. Called as
+# starter(kind, actor=…, customers=…, ip_address=…); returns the job's page to redirect to.
+BackgroundStarter = Callable[..., str]
+_background: list[BackgroundStarter] = []
+
+
+def background_export_register(starter: BackgroundStarter) -> None:
+    _background[:] = [starter]
+
+
+def background_export_start(
+    kind: str, *, actor: Any, customers: QuerySet[Customer] | None = None, ip_address: str | None
+) -> str:
+    """Ask for an export made in the background (imports.exports); the page that shows its
+    progress and, at the end, its file. PermissionDenied / ValidationError as the export's."""
+    if not _background:
+        raise ImproperlyConfigured("no app runs background exports (imports is not installed)")
+    return _background[0](kind, actor=actor, customers=customers, ip_address=ip_address)

@@ -168,6 +168,10 @@ class Declaration:
     model_label: str
     personal: dict[str, PersonalField]
     non_personal: frozenset[str]
+    # A row that holds a copy of many customers' data in its files (an export), made at the
+    # time this field names: an erasure deletes the files of every such row made before it,
+    # since any may hold the erased customer (retention.erasure). "" for every other model.
+    copy_made_at: str = ""
 
     def is_declared(self, field_name: str) -> bool:
         return field_name in self.personal or field_name in self.non_personal
@@ -200,16 +204,20 @@ def legal_items_for(items: Iterable[str]) -> set[str]:
 
 
 def declare(
-    *, personal: dict[str, PersonalField], non_personal: Iterable[str] = ()
+    *,
+    personal: dict[str, PersonalField],
+    non_personal: Iterable[str] = (),
+    copy_made_at: str = "",
 ) -> Callable[[ModelT], ModelT]:
-    """Class decorator that records a model's declaration."""
+    """Class decorator that records a model's declaration. ``copy_made_at``: the model's rows
+    hold copies of many customers' data in their declared files (Declaration.copy_made_at)."""
 
     def decorator(model: ModelT) -> ModelT:
         overlap = set(personal) & set(non_personal)
         if overlap:
             raise ValueError(f"{model.__name__}: declared both personal and not: {sorted(overlap)}")
         label = model._meta.label
-        _REGISTRY[label] = Declaration(label, dict(personal), frozenset(non_personal))
+        _REGISTRY[label] = Declaration(label, dict(personal), frozenset(non_personal), copy_made_at)
         return model
 
     return decorator
@@ -237,6 +245,12 @@ def declaration_for(model: type[models.Model]) -> Declaration | None:
         {**base.personal, **HISTORY_PERSONAL},
         base.non_personal | HISTORY_NON_PERSONAL,
     )
+
+
+def copy_made_at(model: type[models.Model]) -> str:
+    """The field that says when a row holding copies of many customers' data was made, or ""."""
+    declaration = _REGISTRY.get(model._meta.label)
+    return declaration.copy_made_at if declaration else ""
 
 
 def personal_fields(model: type[models.Model]) -> dict[str, PersonalField]:

@@ -19,7 +19,9 @@ from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from customers import exports
 from customers.admin.base import ServiceModelAdmin
+from customers.http import client_ip
 from customers.kernel import files, pdf
 from customers.personal_data import LegalItem
 from dossiers import (
@@ -209,21 +211,22 @@ class ProcessingSystemAdmin(ServiceModelAdmin):
         """The register now: a page, a CSV file, or a PDF in Vietnamese."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if as_format in ("csv", "xlsx"):
+            # A file made in the background (imports.exports), like the customers': its page
+            # shows the progress, then the file. Asked for by POST (it records a job).
+            if request.method != "POST":
+                return HttpResponseRedirect(reverse("admin:dossiers_register"))
+            try:
+                page = exports.background_export_start(
+                    f"register_{as_format}", actor=request.user, ip_address=client_ip(request)
+                )
+            except (PermissionDenied, ValidationError) as refusal:
+                reason = refusal.messages if isinstance(refusal, ValidationError) else [refusal]
+                self.message_user(request, " ".join(map(str, reason)), messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:dossiers_register"))
+            return HttpResponseRedirect(page)
         built = register.register_build()
         stamp = timezone.localtime(built.generated_at).strftime("%Y%m%d-%H%M")
-        if as_format == "csv":
-            response = HttpResponse(register.register_csv(built), content_type="text/csv")
-            response["Content-Disposition"] = f'attachment; filename="so-dang-ky-xu-ly-{stamp}.csv"'
-            return response
-        if as_format == "xlsx":
-            response = HttpResponse(
-                register.register_xlsx(built),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-            response["Content-Disposition"] = (
-                f'attachment; filename="so-dang-ky-xu-ly-{stamp}.xlsx"'
-            )
-            return response
         if as_format == "pdf":
             with translation.override("vi"):
                 html = render_to_string("dossiers/register_document.html", {"register": built})

@@ -10,17 +10,26 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers.http import client_ip
 from customers.kernel.forms import add_service_errors
 from customers.kernel.text import whole_number
-from imports import services
+from imports import exports, services
 from imports.columns import columns_for
-from imports.models import ImportJob, ImportRow, Kind
+from imports.models import ExportJob, ExportKind, ImportJob, ImportRow, Kind
 
 ROWS_PER_PAGE = 100
 
@@ -253,4 +262,131 @@ class ImportJobAdmin(admin.ModelAdmin):
                 "error": job.error,
                 "text": progress_text(job),
             }
+        )
+
+
+def export_progress_text(job: ExportJob) -> str:
+    if job.kind != ExportKind.CUSTOMERS_CSV:
+        return str(job.get_status_display())
+    return _("%(done)s of %(total)s customers written, %(failed)s left out (restricted).") % {
+        "done": whole_number(job.done),
+        "total": whole_number(job.total),
+        "failed": whole_number(job.failed),
+    }
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Exports asked for from the customers' list or the register: each staff member sees their
+    own, its progress, and downloads the file until it expires."""
+
+    list_display = ("__str__", "kind", "status", "total", "done", "failed", "expires_at")
+    list_filter = ("kind", "status")
+    show_full_result_count = False
+
+    def _may_export(self, request: HttpRequest) -> bool:
+        user: Any = request.user
+        return any(user.has_perm(permission) for permission in exports.PERMISSIONS.values())
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._may_export(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not self._may_export(request):
+            return False
+        return obj is None or obj.created_by_id == request.user.pk
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).filter(created_by=request.user)
+
+    def get_urls(self) -> list[Any]:
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/progress/",
+                view(self.progress_view),
+                name=f"{info[0]}_{info[1]}_progress",
+            ),
+            path(
+                "<int:object_id>/download/",
+                view(self.download_view),
+                name=f"{info[0]}_{info[1]}_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _job(self, request: HttpRequest, object_id: Any) -> ExportJob:
+        object_id = unquote(str(object_id))
+        job = None
+        if object_id.isdigit():
+            job = ExportJob.objects.filter(pk=object_id).first()
+        # Staff see their own exports only; the download then checks the permission (403).
+        if job is None or job.created_by_id != request.user.pk:
+            raise Http404(_("No such export."))
+        return job
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        job = self._job(request, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": str(job),
+            "original": job,
+            "job": job,
+            "running": not job.is_finished,
+            "expired": bool(job.expires_at and job.expires_at <= timezone.now()),
+            "progress_url": reverse("admin:imports_exportjob_progress", args=[job.pk]),
+            "download_url": reverse("admin:imports_exportjob_download", args=[job.pk]),
+            "progress_text": export_progress_text(job),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(request, "admin/imports/exportjob/job.html", context)
+
+    def progress_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
+        """The progress bar's figures (progress.js polls them): counts only."""
+        job = self._job(request, object_id)
+        return JsonResponse(
+            {
+                "status": job.status,
+                "status_label": str(job.get_status_display()),
+                "total": job.total,
+                "done": job.done,
+                "failed": job.failed,
+                "percent": job.percent,
+                "finished": job.is_finished,
+                "error": job.error,
+                "text": export_progress_text(job),
+            }
+        )
+
+    def download_view(self, request: HttpRequest, object_id: int) -> HttpResponse | FileResponse:
+        """The file, to the staff member who asked, with the permission its kind needs (403
+        without it), logged in the access log (imports.exports.export_download)."""
+        job = self._job(request, object_id)
+        try:
+            opened = exports.export_download(
+                job=job, actor=request.user, ip_address=client_ip(request)
+            )
+        except PermissionDenied:
+            raise
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:imports_exportjob_change", args=[job.pk]))
+        return FileResponse(
+            opened,
+            as_attachment=True,
+            filename=job.filename,
+            content_type=exports.CONTENT_TYPES[job.kind],
         )

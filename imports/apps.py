@@ -11,3 +11,9 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports")
     default_auto_field = "django.db.models.BigAutoField"
     demo_data = "imports.demo_data.demo_data_load"
+
+    def ready(self) -> None:
+        from customers import exports as customer_exports
+        from imports.exports import export_start
+
+        customer_exports.background_export_register(export_start)

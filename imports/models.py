@@ -125,3 +125,78 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.get_result_display()}"
+
+
+class ExportKind(models.TextChoices):
+    CUSTOMERS_CSV = "customers_csv", _("Customers (CSV)")
+    REGISTER_XLSX = "register_xlsx", _("Processing register (Excel)")
+    REGISTER_CSV = "register_csv", _("Processing register (CSV)")
+
+
+@personal_data.declare(
+    personal={
+        # A customer export is one more copy of customers' data: deleted once expired
+        # (imports.exports.export_files_purge) and, made before an erasure, by the erasure.
+        "file": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+        ),
+        # The selection: the changelist's query, a search typed by staff among its values
+        # (a name, a phone). Dropped once the job has run.
+        "arguments": PersonalField(
+            Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
+        ),
+    },
+    non_personal=["kind", "status", "filename", "error", "ip_address"],
+    copy_made_at="created_at",
+)
+class ExportJob(models.Model):
+    """A file made in the background (customers at a million rows outlast a request), its
+    progress, and the file itself until it expires."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("what it holds"), max_length=20, choices=ExportKind.choices)
+    arguments = models.JSONField(_("selection"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    done = models.PositiveIntegerField(_("rows done"), default=0)
+    failed = models.PositiveIntegerField(_("rows left out"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+    filename = models.CharField(_("file name"), max_length=100, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    # The staff member's address when they asked (the access log's rows name it).
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now, editable=False)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("file kept until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {local_datetime(self.created_at)}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0

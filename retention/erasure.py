@@ -450,6 +450,7 @@ def _erase_batch(
         )
         files = _erase_rows(to_erase, per_customer)
         _delete_files(files, per_customer)
+        _delete_copies(to_erase, per_customer)
         receipts, erased_at = _write_receipts(
             to_erase, per_customer, rule=rule, request=request, actor=actor, job=job, run=run
         )
@@ -731,6 +732,38 @@ def _delete_files(
         storage.delete(name)  # a missing file is no error: a rerun after a crash
         for customer_id in customer_ids:
             per_customer[customer_id][FILES] += 1
+
+
+def _delete_copies(customer_ids: list[int], per_customer: dict[int, Counter[str]]) -> None:
+    """The files of the rows declared to hold copies of many customers' data (an export,
+    personal_data.copy_made_at) made before now are deleted, and their rows stop naming them:
+    any of them may hold these customers, and reading each file to know costs more than making
+    it again. The receipts count them under the model's label. Locked FOR UPDATE: an export
+    finishing meanwhile either commits first (its file is deleted here) or waits and then sees
+    this erasure (imports.exports refuses to keep it)."""
+    now = timezone.now()
+    for model in personal_data.project_models():
+        made_at = personal_data.copy_made_at(model)
+        if not made_at:
+            continue
+        columns = [
+            column
+            for name, declared in personal_data.personal_fields(model).items()
+            if declared.erasure is not Erasure.KEEP
+            and (column := _file_column(model, name)) is not None
+        ]
+        rows = model._base_manager.select_for_update().filter(**{f"{made_at}__lte": now})
+        deleted = 0
+        for pk, *names in rows.order_by("pk").values_list("pk", *(c.column for c in columns)):
+            named = [(column, name) for column, name in zip(columns, names, strict=True) if name]
+            for column, name in named:
+                column.storage.delete(name)
+            if named:
+                model._base_manager.filter(pk=pk).update(**{c.column: "" for c, _n in named})
+                deleted += 1
+        if deleted:
+            for customer_id in customer_ids:
+                per_customer[customer_id][model._meta.label] += deleted
 
 
 def _write_receipts(

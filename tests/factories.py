@@ -188,3 +188,30 @@ def identity_verified(complaint: Any, actor: Any) -> Any:
         method=IdentityMethod.CALL_BACK,
         note="Gọi lại số điện thoại đã đăng ký, khách xác nhận.",
     )
+
+
+def exported_file(client: Any, asked: Any) -> Any:
+    """The file of the export an admin action or button asked for (it redirects to the export's
+    page): downloaded as staff do, ``.content`` read out of the streamed answer."""
+    from django.urls import reverse
+
+    from imports.models import ExportJob
+
+    assert asked.status_code == 302, asked
+    job = ExportJob.objects.order_by("-pk").first()
+    assert job is not None and asked["Location"].startswith(
+        reverse("admin:imports_exportjob_change", args=[job.pk])
+    )
+    download = client.get(
+        reverse("admin:imports_exportjob_download", args=[job.pk]),
+        REMOTE_ADDR=asked.wsgi_request.META.get("REMOTE_ADDR"),
+    )
+    if not getattr(download, "streaming", False):
+        return download
+    from django.http import HttpResponse
+
+    return HttpResponse(
+        b"".join(download.streaming_content),
+        status=download.status_code,
+        headers=dict(download.headers),
+    )

@@ -279,6 +279,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(BROKER_DIR)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TIMEZONE = TIME_ZONE
+# An export's file (a copy of customers' data) is kept this long, then purged
+# (imports.tasks.purge_import_files; Law 91/2025/QH15 Art. 3(3): no longer than needed).
+EXPORT_FILE_HOURS = env.int("EXPORT_FILE_HOURS", default=24)
 CELERY_ENABLE_UTC = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

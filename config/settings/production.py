@@ -37,7 +37,9 @@ CELERY_TASK_ROUTES = {
     "retention.tasks.purge_expired": {"queue": "purges"},
     "retention.tasks.execute_erasure_requests": {"queue": "purges"},
     "imports.tasks.purge_import_files": {"queue": "purges"},
+    "imports.tasks.purge_export_files": {"queue": "purges"},
     "imports.tasks.run_import": {"queue": "imports"},
+    "imports.tasks.run_export": {"queue": "imports"},
 }
 
 # Shared by every machine: the scheduled jobs' locks, the API keys' rate counts and the public

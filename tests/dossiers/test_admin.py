@@ -36,7 +36,6 @@ def _systems(count: int, actor: Any) -> ProcessingSystem:
         "admin:dossiers_processingsystem_changelist",
         "admin:dossiers_processingsystem_add",
         "admin:dossiers_register",
-        "admin:dossiers_register_csv",
         "admin:dossiers_transfers",
         "admin:dossiers_dossierfiling_changelist",
         "admin:dossiers_dossierfiling_add",
