@@ -20,7 +20,6 @@ it looks for (the customer, the complaint, or for the name search someone), or t
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -325,22 +324,7 @@ def compare(small_url: str, large_url: str, note: str = "", rounds: int = ROUNDS
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--small", help="database of the small size (10k)")
-    parser.add_argument("--large", help="database of the large size (1M)")
-    parser.add_argument("--database-url", help="measure this one database only")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--rounds", type=int, default=ROUNDS, help="processes per database")
-    parser.add_argument("--note", default="", help="a line for RESULTS.md: what this run is")
-    args = parser.parse_args(argv)
-    if args.small and args.large:
-        compare(args.small, args.large, args.note, args.rounds)
-        return
-    url = args.database_url or os.environ.get("DATABASE_URL")
-    if not url:
-        parser.error("give --small and --large, or --database-url")
-    figures = measure(url)
-    print(json.dumps(figures) if args.json else json.dumps(figures, indent=2))
+    common.small_and_large_main(__doc__ or "", compare, measure, ROUNDS, argv)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import datetime
 import math
 import os
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -108,3 +108,33 @@ def query_counter(queries: list[str]) -> Any:
         return execute(sql, params, many, context)
 
     return wrapper
+
+
+def small_and_large_main(
+    doc: str,
+    compare: Callable[[str, str, str, int], object],
+    measure: Callable[[str], object],
+    rounds: int,
+    argv: list[str] | None,
+) -> None:
+    """The command line of a benchmark that compares a small and a large database in one run
+    (--small, --large), or measures one (--database-url, or DATABASE_URL)."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--small", help="database of the small size (10k)")
+    parser.add_argument("--large", help="database of the large size (1M)")
+    parser.add_argument("--database-url", help="measure this one database only")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--rounds", type=int, default=rounds, help="processes per database")
+    parser.add_argument("--note", default="", help="a line for RESULTS.md: what this run is")
+    args = parser.parse_args(argv)
+    if args.small and args.large:
+        compare(args.small, args.large, args.note, args.rounds)
+        return
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    if not url:
+        parser.error("give --small and --large, or --database-url")
+    figures = measure(url)
+    print(json.dumps(figures) if args.json else json.dumps(figures, indent=2))

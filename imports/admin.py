@@ -100,6 +100,23 @@ RESULT_LABELS = {
 }
 
 
+def job_progress(job: ImportJob | ExportJob, text: str, **extra: object) -> dict[str, object]:
+    """What a job's progress bar shows (progress.js polls it): counts only, never a row's
+    content (the rows name customers)."""
+    return {
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "total": job.total,
+        "done": job.done,
+        "failed": job.failed,
+        "percent": job.percent,
+        "finished": job.is_finished,
+        "error": job.error,
+        "text": text,
+        **extra,
+    }
+
+
 def progress_text(job: ImportJob) -> str:
     return _("%(done)s of %(total)s rows read, %(failed)s refused.") % {
         "done": whole_number(job.done),
@@ -247,21 +264,14 @@ class ImportJobAdmin(admin.ModelAdmin):
         never a row's content (the rows name customers)."""
         job = self._job(request, object_id)
         return JsonResponse(
-            {
-                "status": job.status,
-                "status_label": str(job.get_status_display()),
-                "dry_run": job.dry_run,
-                "total": job.total,
-                "done": job.done,
-                "failed": job.failed,
-                "created": job.created,
-                "updated": job.updated,
-                "unchanged": job.unchanged,
-                "percent": job.percent,
-                "finished": job.is_finished,
-                "error": job.error,
-                "text": progress_text(job),
-            }
+            job_progress(
+                job,
+                progress_text(job),
+                dry_run=job.dry_run,
+                created=job.created,
+                updated=job.updated,
+                unchanged=job.unchanged,
+            )
         )
 
 
@@ -357,19 +367,7 @@ class ExportJobAdmin(admin.ModelAdmin):
     def progress_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
         """The progress bar's figures (progress.js polls them): counts only."""
         job = self._job(request, object_id)
-        return JsonResponse(
-            {
-                "status": job.status,
-                "status_label": str(job.get_status_display()),
-                "total": job.total,
-                "done": job.done,
-                "failed": job.failed,
-                "percent": job.percent,
-                "finished": job.is_finished,
-                "error": job.error,
-                "text": export_progress_text(job),
-            }
-        )
+        return JsonResponse(job_progress(job, export_progress_text(job)))
 
     def download_view(self, request: HttpRequest, object_id: int) -> HttpResponse | FileResponse:
         """The file, to the staff member who asked, with the permission its kind needs (403

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers import personal_data
-from customers.kernel.text import local_datetime
+from customers.kernel.text import local_datetime, percent_done
 from customers.personal_data import Category, Erasure, LegalItem, PersonalField
 
 
@@ -83,7 +83,7 @@ class ImportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        return int(100 * self.done / self.total) if self.total else 0
+        return percent_done(self.done, self.total)
 
 
 @personal_data.declare(
@@ -197,6 +197,4 @@ class ExportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        return int(100 * self.done / self.total) if self.total else 0
+        return percent_done(self.done, self.total, complete=self.status == self.Status.DONE)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from customers import personal_data
-from customers.kernel.text import local_datetime
+from customers.kernel.text import local_datetime, percent_done
 from customers.models import Customer
 from customers.personal_data import Category, Erasure, LegalItem, PersonalField
 
@@ -149,10 +149,7 @@ class PurgeRun(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.status == self.Status.FINISHED:
-            return 100
-        # Running, or failed part-way: as far as it got (a failed run is not a full bar).
-        return min(100, int(100 * self.done / self.total)) if self.total else 0
+        return percent_done(self.done, self.total, complete=self.status == self.Status.FINISHED)
 
 
 @personal_data.declare(

@@ -41,7 +41,13 @@ from customers.admin.base import (
 from customers.admin.steps import ConfirmForm, Step, Steps, record_or_404
 from customers.http import client_ip
 from customers.kernel import pdf
-from customers.kernel.text import local_date, spreadsheet_cell, staff_text, whole_number
+from customers.kernel.text import (
+    local_date,
+    percent_done,
+    spreadsheet_cell,
+    staff_text,
+    whole_number,
+)
 from customers.models import AccessLog
 from customers.paginator import EstimatedCountPaginator
 from customers.personal_data import Category
@@ -666,7 +672,7 @@ def notify_progress(incident: Incident, counts: dict[str, int] | None = None) ->
         "failed": counts["failed"],
         "emailed": counts["emailed"],
         "to_call": counts["to_call"],
-        "percent": int(100 * done / total) if total else 0,
+        "percent": percent_done(done, total),
         "running": incident.notifying_started_at is not None and not finished,
         "finished": finished,
         "text": notify_progress_text(counts),

@@ -64,3 +64,11 @@ def staff_text(message: Any, /, **params: Any) -> str:
         text = translation.gettext(message) if isinstance(message, str) else str(message)
         shown = {key: str(value) for key, value in params.items()}
         return text % shown if shown else text
+
+
+def percent_done(done: int, total: int, *, complete: bool = False) -> int:
+    """How far a long job got, 0 to 100, for its progress bar: a full bar only once it
+    completed (``complete``); running, or failed part-way, as far as it got."""
+    if complete:
+        return 100
+    return min(100, int(100 * done / total)) if total else 0
