@@ -145,8 +145,12 @@ class ExportKind(models.TextChoices):
         "arguments": PersonalField(
             Category.FREE_TEXT, legal=LegalItem.OTHER_BASIC, erasure=Erasure.CLEAR
         ),
+        # The staff member's address, as the access log keeps it.
+        "ip_address": PersonalField(
+            Category.ONLINE_ID, legal=LegalItem.OTHER_BASIC, erasure=Erasure.KEEP
+        ),
     },
-    non_personal=["kind", "status", "filename", "error", "ip_address"],
+    non_personal=["kind", "status", "filename", "error"],
     copy_made_at="created_at",
 )
 class ExportJob(models.Model):
