@@ -23,6 +23,13 @@ def deliver_outbox() -> int:
         return outbox.deliver_pending()
 
 
+@shared_task(soft_time_limit=50, time_limit=55)
+def relay_outbox() -> int:
+    """Every few seconds with OUTBOX_PUBLISH_ON_COMMIT off: publish what the requests recorded.
+    No lock: two runs at once take different rows (customers.kernel.outbox)."""
+    return outbox.relay()
+
+
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_recipient_request(request_id: int, reminder: bool = False) -> bool:
     """Email a recipient's contact what it is asked to do (Decree 356/2025 Art. 5(2)–(4))."""

@@ -294,6 +294,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The outbox (customers/kernel/outbox.py): on, a request publishes the tasks it owes as it
+# commits; off, it only records them and the relay (customers.tasks.relay_outbox, every
+# OUTBOX_RELAY_SECONDS) publishes them. Production turns it off (config/settings/production.py).
+OUTBOX_PUBLISH_ON_COMMIT = env.bool("OUTBOX_PUBLISH_ON_COMMIT", default=True)
+OUTBOX_RELAY_SECONDS = env.float("OUTBOX_RELAY_SECONDS", default=2.0)
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403  # settings layer on the base, as in cookiecutter-django
-from .base import MIDDLEWARE, env
+from .base import MIDDLEWARE, OUTBOX_RELAY_SECONDS, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -31,6 +31,7 @@ CELERY_TASK_ROUTES = {
     "complaints.tasks.send_identity_code": {"queue": "interactive"},
     "customers.tasks.send_consent_receipt": {"queue": "interactive"},
     "customers.tasks.deliver_outbox": {"queue": "interactive"},
+    "customers.tasks.relay_outbox": {"queue": "interactive"},
     "retention.tasks.notify_erasure_refusal": {"queue": "interactive"},
     "api.tasks.*": {"queue": "webhooks"},
     "customers.tasks.send_recipient_request": {"queue": "webhooks"},
@@ -40,6 +41,17 @@ CELERY_TASK_ROUTES = {
     "imports.tasks.purge_export_files": {"queue": "purges"},
     "imports.tasks.run_import": {"queue": "imports"},
     "imports.tasks.run_export": {"queue": "imports"},
+}
+# A request records the tasks it owes and the relay publishes them, a batch at a time: no broker
+# round trip in the request (customers/kernel/outbox.py). Beat runs the relay every
+# OUTBOX_RELAY_SECONDS; a run not started by then is dropped, as the next one does its work.
+OUTBOX_PUBLISH_ON_COMMIT = env.bool("OUTBOX_PUBLISH_ON_COMMIT", default=False)
+CELERY_BEAT_SCHEDULE = {
+    "Khách hàng: đưa các tác vụ đã ghi lên hàng đợi (mỗi vài giây)": {
+        "task": "customers.tasks.relay_outbox",
+        "schedule": OUTBOX_RELAY_SECONDS,
+        "options": {"expire_seconds": max(1, round(OUTBOX_RELAY_SECONDS))},
+    }
 }
 
 # Shared by every machine: the scheduled jobs' locks, the API keys' rate counts and the public

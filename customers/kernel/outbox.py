@@ -2,11 +2,19 @@
 
 The acknowledgement a customer is owed within 2 working days, a reply, a copy of their data,
 a consent receipt, a breach notice, a refusal notice: each is recorded as an OutboxTask in the
-same transaction as the write that owes it, and published to the broker once that transaction
-commits. A broker that is down then leaves the row unpublished; customers.tasks.deliver_outbox,
-every minute from beat, publishes it once the broker is back — each row once: the row is
-locked while it is published and marked in the same transaction.
+same transaction as the write that owes it. Who takes it to the broker depends on
+OUTBOX_PUBLISH_ON_COMMIT:
 
+- on (one machine, the default): the request publishes it once its transaction commits; a
+  broker that is down leaves the row to customers.tasks.deliver_outbox, every minute, which
+  leaves alone the rows young enough (GRACE) for their own commit to be publishing them;
+- off (production): the request only writes the row, and the relay
+  (customers.tasks.relay_outbox, every OUTBOX_RELAY_SECONDS from beat) publishes what is
+  pending in batches, at once: no broker round trip and no second transaction in the request.
+
+Each row is published once by whoever holds it: rows are locked (SKIP LOCKED) while published
+and marked in the same transaction; a process that dies between the publish and that commit
+leaves the row to be published again, so the tasks are written to be run twice harmlessly.
 What a row holds is the task's dotted name and its arguments — ids, never personal data.
 """
 
@@ -14,22 +22,26 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from customers import personal_data
+from customers.kernel.writes import insert_one
 
 logger = logging.getLogger(__name__)
 
-# A row this young may still be published by its own transaction's on-commit: left to it.
+# With OUTBOX_PUBLISH_ON_COMMIT, a row this young may still be published by its own
+# transaction's on-commit: deliver_pending leaves it to that. Without, no row ever is: no grace.
 GRACE = datetime.timedelta(seconds=60)
 # Published rows are kept this long (what was sent, when), then deleted: they hold no data.
 KEPT = datetime.timedelta(days=7)
-# Rows published per run of deliver_outbox.
+# Rows locked and published per transaction.
 BATCH = 200
 
 
@@ -61,52 +73,73 @@ class OutboxTask(models.Model):
 
 
 def enqueue(task: str, *args: Any) -> None:
-    """Record ``task(*args)`` in the current transaction; publish it once that commits."""
-    row = OutboxTask.objects.create(task=task, args=list(args))
+    """Record ``task(*args)`` in the current transaction, for the broker once that commits."""
+    row = insert_one(OutboxTask(task=task, args=list(args)))
+    if not settings.OUTBOX_PUBLISH_ON_COMMIT:
+        return  # the relay publishes it
     row_id = row.pk
 
     def publish_now() -> None:
-        _publish_one(row_id)
+        _publish(OutboxTask.objects.filter(pk=row_id))
 
     # robust: the write is committed; a broker that is down leaves the row to deliver_outbox.
     transaction.on_commit(publish_now, robust=True)
 
 
-def _publish_one(row_id: int) -> bool:
-    """Publish the row if it is still unpublished; True once it is."""
+def _publish(pending: models.QuerySet[OutboxTask], *, limit: int = BATCH) -> tuple[int, bool]:
+    """Publish up to ``limit`` of these unpublished rows, in one transaction: how many were
+    published, and whether the broker took every one it was given (False: it is down)."""
     with transaction.atomic():
-        row = (
-            OutboxTask.objects.select_for_update(skip_locked=True)
-            .filter(pk=row_id, published_at__isnull=True)
-            .first()
+        rows = list(
+            pending.filter(published_at__isnull=True)
+            .select_for_update(skip_locked=True)  # being published by another process
+            .order_by("created_at", "pk")[:limit]
         )
-        if row is None:
-            return False  # published already, or being published by another process
-        try:
-            # Through the task object, not send_task: CELERY_TASK_ALWAYS_EAGER runs it in place.
-            import_string(row.task).delay(*row.args)
-        except Exception as error:  # the broker is down: the row waits for the next run
-            row.attempts += 1
-            row.last_error = type(error).__name__[:200]
-            row.save(update_fields=["attempts", "last_error"])
-            logger.warning(
-                "task %s (outbox %s) not published: %s", row.task, row.pk, row.last_error
+        published: list[int] = []
+        failed: Exception | None = None
+        for row in rows:
+            try:
+                # Through the task object, not send_task: CELERY_TASK_ALWAYS_EAGER runs it here.
+                import_string(row.task).delay(*row.args)
+            except Exception as error:  # the broker is down: this row and the rest wait
+                failed = error
+                row.attempts += 1
+                row.last_error = type(error).__name__[:200]
+                row.save(update_fields=["attempts", "last_error"])
+                logger.warning(
+                    "task %s (outbox %s) not published: %s", row.task, row.pk, row.last_error
+                )
+                break
+            published.append(row.pk)
+        if published:
+            OutboxTask.objects.filter(pk__in=published).update(
+                published_at=timezone.now(), attempts=models.F("attempts") + 1
             )
-            return False
-        row.attempts += 1
-        row.published_at = timezone.now()
-        row.save(update_fields=["attempts", "published_at"])
-        return True
+    return len(published), failed is None
+
+
+def relay(*, seconds: float = 20.0) -> int:
+    """Publish every pending row, batch after batch, for at most ``seconds`` or until the broker
+    refuses one; how many were published. The relay of OUTBOX_PUBLISH_ON_COMMIT off."""
+    stop = time.monotonic() + seconds
+    total = 0
+    while True:
+        published, broker_up = _publish(OutboxTask.objects.all())
+        total += published
+        if published < BATCH or not broker_up or time.monotonic() > stop:
+            return total
 
 
 def deliver_pending(*, now: datetime.datetime | None = None) -> int:
     """Publish what the broker missed; how many were published. Old published rows go."""
     now = now or timezone.now()
-    pending = list(
-        OutboxTask.objects.filter(published_at__isnull=True, created_at__lte=now - GRACE)
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)[:BATCH]
-    )
-    published = sum(_publish_one(row_id) for row_id in pending)
+    grace = GRACE if settings.OUTBOX_PUBLISH_ON_COMMIT else datetime.timedelta(0)
+    pending = OutboxTask.objects.filter(created_at__lte=now - grace)
+    total = 0
+    while True:
+        published, broker_up = _publish(pending)
+        total += published
+        if published < BATCH or not broker_up:
+            break
     OutboxTask.objects.filter(published_at__lt=now - KEPT).delete()
-    return published
+    return total
