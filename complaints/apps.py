@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,3 +43,11 @@ class ComplaintsConfig(AppConfig):
         # A customer's page shows their open complaints (customers never names complaints).
         register_summary(open_complaints_section)
         post_migrate.connect(departments_when_none, sender=self)
+        # Each process keeps the deadline rules and holidays until either is written.
+        from complaints import deadlines
+        from complaints.models import DeadlineRule, PublicHoliday
+
+        for model in (DeadlineRule, PublicHoliday):
+            post_save.connect(deadlines.tables_changed, sender=model, dispatch_uid=f"{model}-s")
+            post_delete.connect(deadlines.tables_changed, sender=model, dispatch_uid=f"{model}-d")
+        post_migrate.connect(deadlines.tables_changed, sender=self)

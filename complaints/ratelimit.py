@@ -10,8 +10,10 @@ machines). The address is keyed through an HMAC, so the cache holds no IP addres
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -47,12 +49,16 @@ def parse_rate(text: str) -> Rate:
     return rate
 
 
-def _key(request: HttpRequest, scope: str, rate: Rate, now: float) -> tuple[str, int]:
+def _who(request: HttpRequest) -> str:
+    """The client's address, keyed (the cache holds no IP address)."""
+    address = client_ip(request) or "unknown"
+    return salted_hmac("complaints.ratelimit", address).hexdigest()[:32]
+
+
+def _key(who: str, scope: str, rate: Rate, now: float) -> tuple[str, int]:
     """The cache key of the client's count in the current window, and the seconds left in it."""
     window = int(now // rate.seconds)
     retry_after = max(1, int((window + 1) * rate.seconds - now))
-    address = client_ip(request) or "unknown"
-    who = salted_hmac("complaints.ratelimit", address).hexdigest()[:32]
     return f"ratelimit:{scope}:{who}:{window}", retry_after
 
 
@@ -60,7 +66,7 @@ def hit(request: HttpRequest, *, scope: str, rate_setting: str) -> Verdict:
     """Count one attempt of the client at `scope`; allowed while within the rate named by the
     setting (e.g. COMPLAINT_SUBMIT_RATE = "5/3600")."""
     rate = parse_rate(getattr(settings, rate_setting))
-    key, retry_after = _key(request, scope, rate, time.time())
+    key, retry_after = _key(_who(request), scope, rate, time.time())
     cache = caches["default"]
     if isinstance(cache, RedisCache):
         count = _count_in_redis(cache, key, rate.seconds)
@@ -69,13 +75,68 @@ def hit(request: HttpRequest, *, scope: str, rate_setting: str) -> Verdict:
     return Verdict(allowed=count <= rate.limit, retry_after=retry_after)
 
 
-def peek(request: HttpRequest, *, scope: str, rate_setting: str) -> Verdict:
-    """Whether one more may be counted at `scope` now, counting nothing (hit() counts it once it
-    is done)."""
-    rate = parse_rate(getattr(settings, rate_setting))
-    key, retry_after = _key(request, scope, rate, time.time())
-    count = int(caches["default"].get(key) or 0)
-    return Verdict(allowed=count < rate.limit, retry_after=retry_after)
+@dataclass
+class Reservation:
+    """A POST of the complaint form counted at both limits at once: every try, and — ahead of
+    knowing — as accepted. A POST that ends up not accepted (refused, invalid, a script) gives
+    its place back with release(), so that a customer who mistypes is never locked out."""
+
+    tries: Verdict
+    accepted: Verdict
+    accepted_key: str
+
+    def release(self) -> None:
+        # ValueError: its window ended meanwhile, and there is nothing to give back.
+        with contextlib.suppress(ValueError):
+            caches["default"].decr(self.accepted_key)
+
+
+def reserve(
+    request: HttpRequest, *, tries: tuple[str, str], accepted: tuple[str, str]
+) -> Reservation:
+    """Count one try at ``tries`` and one acceptance at ``accepted`` — each a (scope, rate
+    setting) pair — in one round trip to Redis."""
+    who, now = _who(request), time.time()
+    try_rate = parse_rate(getattr(settings, tries[1]))
+    accept_rate = parse_rate(getattr(settings, accepted[1]))
+    try_key, try_retry = _key(who, tries[0], try_rate, now)
+    accept_key, accept_retry = _key(who, accepted[0], accept_rate, now)
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        try_count, accept_count = _count_two_in_redis(
+            cache, (try_key, try_rate.seconds), (accept_key, accept_rate.seconds)
+        )
+    else:
+        try_count = _count_in_cache(cache, try_key, try_rate.seconds)
+        accept_count = _count_in_cache(cache, accept_key, accept_rate.seconds)
+    return Reservation(
+        tries=Verdict(allowed=try_count <= try_rate.limit, retry_after=try_retry),
+        accepted=Verdict(allowed=accept_count <= accept_rate.limit, retry_after=accept_retry),
+        accepted_key=accept_key,
+    )
+
+
+# Each counter created with its window's expiry when new, then counted; both in one call.
+_COUNT_TWO = """
+redis.call('SET', KEYS[1], 0, 'NX', 'EX', ARGV[1])
+redis.call('SET', KEYS[2], 0, 'NX', 'EX', ARGV[2])
+return {redis.call('INCR', KEYS[1]), redis.call('INCR', KEYS[2])}
+"""
+
+
+def _count_two_in_redis(
+    cache: RedisCache, first: tuple[str, int], second: tuple[str, int]
+) -> tuple[int, int]:
+    keys = [cache.make_and_validate_key(first[0]), cache.make_and_validate_key(second[0])]
+    client = cache._cache.get_client(keys[0], write=True)
+    global _count_two_script
+    if _count_two_script is None:  # its SHA computed once; EVALSHA, or EVAL when Redis lacks it
+        _count_two_script = client.register_script(_COUNT_TWO)
+    one, two = _count_two_script(keys=keys, args=[first[1], second[1]], client=client)
+    return int(one), int(two)
+
+
+_count_two_script: Any = None
 
 
 def _count_in_redis(cache: RedisCache, key: str, seconds: int) -> int:

@@ -14,14 +14,15 @@ role may not take with PermissionDenied.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -45,6 +46,7 @@ from customers.kernel.writes import (
     Actor,
     call_errors,
     copy_saved,
+    insert_one,
     lock,
     queue_after_commit,
     require_permission,
@@ -57,6 +59,8 @@ from customers.restrictions import restriction_place
 from customers.validators import normalize_phone, null_character_error
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 MAX_NAME = 255
 MAX_DESCRIPTION = 10_000
@@ -113,14 +117,16 @@ def complaint_event_record(
     detail: str = "",
     at: datetime.datetime | None = None,
 ) -> ComplaintEvent:
-    return ComplaintEvent.objects.create(
-        complaint=complaint,
-        action=action,
-        actor=staff_or_none(actor),
-        from_status=from_status,
-        to_status=to_status,
-        detail=detail,
-        at=at or timezone.now(),
+    return insert_one(
+        ComplaintEvent(
+            complaint=complaint,
+            action=action,
+            actor=staff_or_none(actor),
+            from_status=from_status,
+            to_status=to_status,
+            detail=detail,
+            at=at or timezone.now(),
+        )
     )
 
 
@@ -206,7 +212,28 @@ def _assignee_check(assignee: Any) -> None:
 
 # Receiving --------------------------------------------------------------------------------
 
+# A tracking code is 10 random characters of 32 (2^50 codes): rather than ask the table before
+# every complaint whether its code is taken, the table's unique index refuses a clash, and the
+# complaint is recorded again with a new code. One clash in a million million complaints.
+CODE_TRIES = 3
 
+
+def _new_code_on_clash(func: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(func)
+    def recorded(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, CODE_TRIES + 1):
+            try:
+                return func(*args, **kwargs)
+            except IntegrityError as error:
+                if "tracking_code" not in str(error) or attempt == CODE_TRIES:
+                    raise
+                logger.warning("tracking code taken: complaint recorded again with a new one")
+        raise AssertionError("unreachable")
+
+    return recorded
+
+
+@_new_code_on_clash
 @transaction.atomic
 def complaint_submit(
     *,
@@ -286,7 +313,7 @@ def complaint_submit(
         acknowledge_due_at=deadlines.acknowledge_due(kind, received_at, terms=terms),
         due_at=deadlines.resolve_due(kind, received_at, terms=terms),
     )
-    save(complaint, actor=actor)
+    save(complaint, actor=actor, unique=False)  # the code's uniqueness: _new_code_on_clash
     for item in checked:
         record = Evidence(
             complaint=complaint,

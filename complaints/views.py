@@ -133,18 +133,22 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         return _new_page(request, ComplaintForm())
     form = ComplaintForm(request.POST, request.FILES)
     # Every try counts against a high limit (a script); only accepted complaints against the
-    # low one, so that a customer who mistypes is never locked out.
-    tries = ratelimit.hit(request, scope="complaint-try", rate_setting="COMPLAINT_TRY_RATE")
-    accepted = ratelimit.peek(
-        request, scope="complaint-submit", rate_setting="COMPLAINT_SUBMIT_RATE"
+    # low one, so that a customer who mistypes is never locked out: counted at once, and given
+    # back when the POST is not accepted.
+    limits = ratelimit.reserve(
+        request,
+        tries=("complaint-try", "COMPLAINT_TRY_RATE"),
+        accepted=("complaint-submit", "COMPLAINT_SUBMIT_RATE"),
     )
-    refused = [verdict for verdict in (tries, accepted) if not verdict.allowed]
+    refused = [verdict for verdict in (limits.tries, limits.accepted) if not verdict.allowed]
     if refused:
+        limits.release()
         form.is_valid()  # keeps what was typed; the limit is said at the top
         verdict = max(refused, key=lambda v: v.retry_after)
         return _too_many(_new_page(request, form, status=429, limited=verdict), verdict)
     if form.honeypot_filled():
         # A script: nothing is saved, and it is told nothing it could learn from.
+        limits.release()
         return _to_sent_page()
     if form.is_valid():
         data = form.cleaned_data
@@ -161,10 +165,10 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            ratelimit.hit(request, scope="complaint-submit", rate_setting="COMPLAINT_SUBMIT_RATE")
             return _to_sent_page(
                 code=complaint.tracking_code, emailed=bool(complaint.submitter_email)
             )
+    limits.release()
     return _new_page(request, form)
 
 

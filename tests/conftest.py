@@ -43,6 +43,15 @@ def tcp_reachable(url: str, default_port: int) -> bool:
         return False
 
 
+@pytest.fixture(autouse=True)
+def _deadline_tables_read_afresh() -> None:
+    """Each test reads the deadline rules and holidays from its own database, as a new process
+    would: the previous test's rolled-back rows are not kept (complaints.deadlines)."""
+    from complaints import deadlines
+
+    deadlines.forget_kept()
+
+
 @pytest.fixture
 def require_redis() -> str:
     url = redis_url()
