@@ -46,6 +46,7 @@ from customers.kernel.writes import (
     Actor,
     call_errors,
     copy_saved,
+    create,
     insert_one,
     lock,
     queue_after_commit,
@@ -313,7 +314,7 @@ def complaint_submit(
         acknowledge_due_at=deadlines.acknowledge_due(kind, received_at, terms=terms),
         due_at=deadlines.resolve_due(kind, received_at, terms=terms),
     )
-    save(complaint, actor=actor, unique=False)  # the code's uniqueness: _new_code_on_clash
+    create(complaint, actor=actor, unique=False)  # the code's uniqueness: _new_code_on_clash
     for item in checked:
         record = Evidence(
             complaint=complaint,

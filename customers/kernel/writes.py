@@ -9,7 +9,7 @@ instance what was saved, and queues the follow-up task only once its work has co
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -50,9 +50,21 @@ def save(
     leaves the uniqueness checks to the database (for a random code: see complaint_submit)."""
     full_clean(instance, exclude=exclude, unique=unique)
     attribute(instance, actor)
+    _save_with_history(instance, instance.save)
+
+
+def create(instance: models.Model, *, actor: Actor, unique: bool = True) -> None:
+    """save() of a new row by insert_one(): for a model no save signal is wanted for (a
+    complaint from the public form, written at every POST)."""
+    full_clean(instance, unique=unique)
+    attribute(instance, actor)
+    _save_with_history(instance, lambda: insert_one(instance))
+
+
+def _save_with_history(instance: models.Model, write: Callable[[], Any]) -> None:
     history = _history_insert(type(instance))
     if history is None or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-        instance.save()
+        write()
         return
     adding = instance._state.adding
     # The history row copied from the row as saved, in one INSERT … SELECT: the same row
@@ -60,7 +72,7 @@ def save(
     # for a fraction of the time — the public form writes one with every complaint.
     instance.skip_history_when_saving = True  # type: ignore[attr-defined]  # simple_history
     try:
-        instance.save()
+        write()
     finally:
         del instance.skip_history_when_saving  # type: ignore[attr-defined]
     sql, date_field = history
