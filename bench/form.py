@@ -10,8 +10,17 @@ loopback: CLIENTS concurrent clients, each with its own cookies and CSRF token, 
 back to back for DURATION seconds per phase. Prints the figures and appends them to
 bench/RESULTS.md.
 
-Targets: the form's POST at least 35% of the bare view's requests per second, p95 under
-100 ms at 32 concurrent clients.
+Both encodings are measured, for the bare view and the form alike: multipart (what a browser
+sends for the complaint form, whose file input makes it multipart/form-data) and urlencoded.
+
+Targets (issue #18): the form's POST at least 20% of the bare view's POST requests per second
+in each encoding; p95 under 150 ms at 32 clients back to back, and under 100 ms at 32 clients
+paced at half the measured capacity.
+
+With OUTBOX_PUBLISH_ON_COMMIT off (as in production) a POST leaves the acknowledgement it owes
+in the outbox; the relay that publishes it runs on the workers in production and is not running
+during the load. After the load the run times the relay publishing every row the load left
+(to this run's own Redis database), so that its cost per complaint is reported too.
 """
 
 from __future__ import annotations
@@ -49,8 +58,9 @@ PDF_BYTES = (
     b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
 )
 CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
-TARGET_SHARE = 0.35
-TARGET_P95_MS = 100.0
+TARGET_SHARE = 0.20
+TARGET_P95_MS = 150.0  # back to back
+TARGET_PACED_P95_MS = 100.0  # at half the measured capacity
 
 
 @dataclass
@@ -61,6 +71,7 @@ class Phase:
     expect: int  # the status a success answers with
     files: bool = False
     bare: bool = False
+    multipart: bool = False  # without files: urlencoded unless this is set
 
 
 @dataclass
@@ -150,7 +161,7 @@ async def run_client(
                 if phase.method == "GET":
                     request = session.get(phase.path, allow_redirects=False)
                 else:
-                    form = aiohttp.FormData()
+                    form = aiohttp.FormData(default_to_multipart=phase.multipart)
                     form.add_field("csrfmiddlewaretoken", token)
                     for name, value in make_fields(client_number).items():
                         form.add_field(name, value)
@@ -292,11 +303,13 @@ def count(name, call, expect):
     assert response.status_code == expect, (name, response.status_code)
     counts[name] = len(queries)
 count("form GET", lambda c: c.get("/complaints/new/"), 200)
-count("form POST", lambda c: c.post("/complaints/new/", complaint_fields(0)), 302)
+count("form POST urlencoded", lambda c: c.post("/complaints/new/", complaint_fields(0)), 302)
 count("form POST + PDF", lambda c: c.post("/complaints/new/", {**complaint_fields(0),
       "evidence": SimpleUploadedFile("a.pdf", PDF_BYTES, "application/pdf")}), 302)
 count("bare GET", lambda c: c.get("/bench/bare/"), 200)
-count("bare POST", lambda c: c.post("/bench/bare/", {"name": "x"}), 302)
+count("bare POST urlencoded", lambda c: c.post("/bench/bare/", {"name": "x"}), 302)
+counts["form POST multipart"] = counts["form POST urlencoded"]
+counts["bare POST multipart"] = counts["bare POST urlencoded"]
 print(json.dumps(counts))
 """
     import json
@@ -308,6 +321,28 @@ print(json.dumps(counts))
         capture_output=True,
         text=True,
         check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def relay_figures(env: dict[str, str]) -> dict[str, float]:
+    """The relay run once over what the load left in the outbox: rows published and seconds,
+    in a separate process with the server's settings (its broker: this run's Redis database)."""
+    code = (
+        "import json, time, django; django.setup()\n"
+        "from customers.kernel import outbox\n"
+        "from customers.kernel.outbox import OutboxTask\n"
+        "if not hasattr(outbox, 'relay'): print('{}'); raise SystemExit\n"  # code before #18
+        "pending = OutboxTask.objects.filter(published_at__isnull=True).count()\n"
+        "started = time.perf_counter(); cpu = time.process_time()\n"
+        "published = outbox.relay(seconds=600)\n"
+        "print(json.dumps({'pending': pending, 'published': published,"
+        " 'seconds': time.perf_counter() - started, 'cpu': time.process_time() - cpu}))\n"
+    )
+    import json
+
+    result = subprocess.run(
+        [PYTHON, "-c", code], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -369,16 +404,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before each slice")
     parser.add_argument("--no-append", action="store_true", help="print only")
+    parser.add_argument("--label", default="", help="said in the heading (which code was run)")
     return parser.parse_args(argv)
 
 
 PHASES = [
     Phase("bare GET", "/bench/bare/", "GET", 200, bare=True),
-    Phase("bare POST", "/bench/bare/", "POST", 302, bare=True),
+    Phase("bare POST multipart", "/bench/bare/", "POST", 302, bare=True, multipart=True),
+    Phase("bare POST urlencoded", "/bench/bare/", "POST", 302, bare=True),
     Phase("form GET", "/complaints/new/", "GET", 200),
-    Phase("form POST", "/complaints/new/", "POST", 302),
+    Phase("form POST multipart", "/complaints/new/", "POST", 302, multipart=True),
+    Phase("form POST urlencoded", "/complaints/new/", "POST", 302),
     Phase("form POST + PDF", "/complaints/new/", "POST", 302, files=True),
 ]
+ENCODINGS = ["multipart", "urlencoded"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -425,10 +464,16 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = list(by_phase.values())
         # The same clients with a pause between requests, offering half of the form POST's
         # measured capacity: the latency of a server that is busy but not saturated.
-        capacity = next(o.rps for o in outcomes if o.phase.name == "form POST")
+        capacity = next(o.rps for o in outcomes if o.phase.name == "form POST multipart")
         paced_rate = max(1.0, capacity / 2)
         pace = args.clients / paced_rate
-        paced_phase = Phase(f"form POST at {paced_rate:.0f}/s", "/complaints/new/", "POST", 302)
+        paced_phase = Phase(
+            f"form POST multipart at {paced_rate:.0f}/s",
+            "/complaints/new/",
+            "POST",
+            302,
+            multipart=True,
+        )
         print(f"  {paced_phase.name}: {args.clients} clients, {args.duration:g} s…", flush=True)
         paced = asyncio.run(
             run_phase(
@@ -444,18 +489,27 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+    relay = relay_figures(env)
     queries = queries_per_request(env)
     after = database_facts(env)
     flush_redis(args.cache_url)
     shutil.rmtree(var_dir, ignore_errors=True)  # the evidence files the run uploaded
 
-    report = render_report(args, command, outcomes, queries, before, after)
+    report = render_report(args, command, outcomes, queries, before, after, relay)
     print()
     print(report)
     if not args.no_append:
         common.append_results(report)
         print(f"Appended to {common.RESULTS.relative_to(PROJECT_DIR)}")
     return 0
+
+
+def _verdict(value: float, target: float, *, below: bool, unit: str) -> str:
+    held = value < target if below else value >= target
+    if held:
+        return "held"
+    gap = value - target if below else target - value
+    return f"MISSED by {gap:.0f}{unit}"
 
 
 def render_report(
@@ -465,10 +519,12 @@ def render_report(
     queries: dict[str, int],
     before: dict[str, str],
     after: dict[str, str],
+    relay: dict[str, float],
 ) -> str:
     by_name = {outcome.phase.name: outcome for outcome in outcomes}
     lines = [
-        f"## Public form under load — {common.now_text()}",
+        f"## Public form under load — {common.now_text()}"
+        + (f" — {args.label}" if args.label else ""),
         "",
         f"- Machine: {common.machine_description()} ({cpu_model()}); the load generator (Python"
         " asyncio + aiohttp) runs on the same CPUs.",
@@ -477,7 +533,7 @@ def render_report(
         f"- Server: gunicorn {args.workers} {args.worker_class} workers"
         + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
         + f", settings {SETTINGS} (DEBUG off, database sessions, Redis cache and Celery broker "
-        f"{args.cache_url}).",
+        f"{args.cache_url}; OUTBOX_PUBLISH_ON_COMMIT off, as in production).",
         "  Command: `"
         + " ".join(Path(part).name if part == GUNICORN else part for part in command)
         + "`",
@@ -488,7 +544,8 @@ def render_report(
         f"- Load: {args.clients} concurrent clients, each with its own cookies and CSRF token, "
         f"back to back, {args.duration:g} s per phase in {args.rounds} slices taking turns with "
         f"the other phases, each after {args.warmup:g} s of warm-up; "
-        "a POST is a valid complaint (multipart), answered by a redirect.",
+        "a form POST is a valid complaint, answered by a redirect; multipart is what a browser "
+        "sends for the complaint form.",
         "",
         "| request | requests/s | median ms | p95 ms | p99 ms | errors | SQL queries |",
         "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
@@ -500,39 +557,40 @@ def render_report(
             f"| {name} | {outcome.rps:.1f} | {outcome.median:.1f} | {outcome.percentile(0.95):.1f} "
             f"| {outcome.percentile(0.99):.1f} | {errors} | {queries.get(name, '')} |"
         )
-    post, bare_post = by_name["form POST"], by_name["bare POST"]
-    form_get, bare_get = by_name["form GET"], by_name["bare GET"]
-    share = post.rps / bare_post.rps if bare_post.rps else 0.0
-    p95 = post.percentile(0.95)
-    lines += [
-        "",
-        f"- Form POST / bare POST: {share:.0%} (target ≥ {TARGET_SHARE:.0%}: "
-        + ("held" if share >= TARGET_SHARE else f"MISSED by {TARGET_SHARE - share:.0%} points")
-        + f"); form POST / bare GET: {post.rps / bare_get.rps if bare_get.rps else 0:.0%};"
-        f" form GET / bare GET: {form_get.rps / bare_get.rps if bare_get.rps else 0:.0%}"
-        " (no target).",
-        f"- Form POST p95 at {args.clients} clients back to back: {p95:.0f} ms (target < "
-        f"{TARGET_P95_MS:.0f} ms: "
-        + ("held" if p95 < TARGET_P95_MS else f"MISSED by {p95 - TARGET_P95_MS:.0f} ms")
-        + ").",
-    ]
-    if p95 >= TARGET_P95_MS:
+    lines.append("")
+    for encoding in ENCODINGS:
+        post, bare_post = by_name[f"form POST {encoding}"], by_name[f"bare POST {encoding}"]
+        share = post.rps / bare_post.rps if bare_post.rps else 0.0
+        p95 = post.percentile(0.95)
         lines.append(
-            f"  With {args.clients} requests always in flight, latency is the queue: by Little's "
-            f"law the mean is {args.clients} / {post.rps:.0f} per s = "
-            f"{args.clients / post.rps * 1000 if post.rps else 0:.0f} ms whatever the code does; "
-            f"p95 under {TARGET_P95_MS:.0f} ms back to back needs about "
-            f"{args.clients / (TARGET_P95_MS / 1000) * 1.3:.0f} POSTs/s from these "
-            f"{os.cpu_count()} CPUs, which also run PostgreSQL, Redis and the load generator."
+            f"- {encoding}: form POST / bare POST {share:.0%} (target ≥ {TARGET_SHARE:.0%}: "
+            + _verdict(share * 100, TARGET_SHARE * 100, below=False, unit="% points")
+            + f"); p95 back to back {p95:.0f} ms (target < {TARGET_P95_MS:.0f} ms: "
+            + _verdict(p95, TARGET_P95_MS, below=True, unit=" ms")
+            + ")."
         )
+    form_get, bare_get = by_name["form GET"], by_name["bare GET"]
+    lines.append(
+        f"- form GET / bare GET: {form_get.rps / bare_get.rps if bare_get.rps else 0:.0%} "
+        "(no target)."
+    )
     paced = outcomes[-1]
+    paced_p95 = paced.percentile(0.95)
     lines.append(
         f"- {paced.phase.name} (half the measured capacity, same {args.clients} clients, each "
-        f"pausing between requests): p95 {paced.percentile(0.95):.0f} ms, median "
-        f"{paced.median:.0f} ms — "
-        + ("under" if paced.percentile(0.95) < TARGET_P95_MS else "over")
-        + f" {TARGET_P95_MS:.0f} ms."
+        f"pausing between requests): p95 {paced_p95:.0f} ms, median {paced.median:.0f} ms "
+        f"(target < {TARGET_PACED_P95_MS:.0f} ms: "
+        + _verdict(paced_p95, TARGET_PACED_P95_MS, below=True, unit=" ms")
+        + ")."
     )
+    if relay.get("published"):
+        lines.append(
+            f"- The relay, after the load, in one process: {relay['published']:.0f} of "
+            f"{relay['pending']:.0f} pending tasks published in {relay['seconds']:.1f} s "
+            f"({relay['published'] / relay['seconds']:.0f}/s; "
+            f"{relay['cpu'] / relay['published'] * 1000:.2f} ms of its CPU per task) — the "
+            "work the request no longer does, done by the workers in production."
+        )
     return "\n".join(lines) + "\n"
 
 

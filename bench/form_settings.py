@@ -23,6 +23,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="redis://127.0.0.1:6379/
 CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/9")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# As production: the request records its tasks and the relay publishes them (not run here).
+OUTBOX_PUBLISH_ON_COMMIT = False
 
 # Raised for the load test only (see above); bench/form.py says so in its output.
 BENCH_RATE = "1000000/3600"
