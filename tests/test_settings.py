@@ -127,6 +127,31 @@ def test_production_reads_its_endpoints_from_the_environment(tmp_path: Path) -> 
     }
 
 
+def test_production_leaves_publishing_to_the_relay(tmp_path: Path) -> None:
+    """A request only records its tasks; beat runs the relay every few seconds on the
+    interactive queue, a run not started in time dropped for the next (customers.kernel.outbox)."""
+    env = clean_env(PDPDESK_VAR_DIR=str(tmp_path / "var"), **PRODUCTION_ENV)
+    result = run_python(
+        "import json; from config.settings import production as s; print(json.dumps({"
+        "'on_commit': s.OUTBOX_PUBLISH_ON_COMMIT, 'beat': list(s.CELERY_BEAT_SCHEDULE.values()),"
+        "'route': s.CELERY_TASK_ROUTES['customers.tasks.relay_outbox']}))",
+        env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "on_commit": False,
+        "beat": [
+            {
+                "task": "customers.tasks.relay_outbox",
+                "schedule": 2.0,
+                "options": {"expire_seconds": 2},
+            }
+        ],
+        "route": {"queue": "interactive"},
+    }
+    assert settings.OUTBOX_PUBLISH_ON_COMMIT  # one machine: published as the request commits
+
+
 def test_vietnamese_first_english_second_in_vietnam_time() -> None:
     assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
     assert settings.CELERY_TIMEZONE == "Asia/Ho_Chi_Minh"
