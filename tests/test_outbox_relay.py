@@ -65,7 +65,16 @@ def test_the_relay_publishes_in_batches(
     monkeypatch.setattr(outbox, "BATCH", 2)
     for number in range(5):
         complaint_submit(email=f"khach{number}@example.vn")
+    published = []
+    publish = outbox._publish
+
+    def counted(pending: Any) -> tuple[int, bool]:
+        published.append(publish(pending)[0])
+        return published[-1], True
+
+    monkeypatch.setattr(outbox, "_publish", counted)
     assert outbox.relay() == 5
+    assert published == [2, 2, 1]  # a transaction per batch, until one is not full
     assert sorted(message.to[0] for message in mail.outbox) == [
         f"khach{number}@example.vn" for number in range(5)
     ]

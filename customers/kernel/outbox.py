@@ -86,14 +86,14 @@ def enqueue(task: str, *args: Any) -> None:
     transaction.on_commit(publish_now, robust=True)
 
 
-def _publish(pending: models.QuerySet[OutboxTask], *, limit: int = BATCH) -> tuple[int, bool]:
-    """Publish up to ``limit`` of these unpublished rows, in one transaction: how many were
+def _publish(pending: models.QuerySet[OutboxTask]) -> tuple[int, bool]:
+    """Publish up to BATCH of these unpublished rows, in one transaction: how many were
     published, and whether the broker took every one it was given (False: it is down)."""
     with transaction.atomic():
         rows = list(
             pending.filter(published_at__isnull=True)
             .select_for_update(skip_locked=True)  # being published by another process
-            .order_by("created_at", "pk")[:limit]
+            .order_by("created_at", "pk")[:BATCH]
         )
         published: list[int] = []
         failed: Exception | None = None
@@ -121,25 +121,23 @@ def _publish(pending: models.QuerySet[OutboxTask], *, limit: int = BATCH) -> tup
 def relay(*, seconds: float = 20.0) -> int:
     """Publish every pending row, batch after batch, for at most ``seconds`` or until the broker
     refuses one; how many were published. The relay of OUTBOX_PUBLISH_ON_COMMIT off."""
-    stop = time.monotonic() + seconds
-    total = 0
-    while True:
-        published, broker_up = _publish(OutboxTask.objects.all())
-        total += published
-        if published < BATCH or not broker_up or time.monotonic() > stop:
-            return total
+    return _publish_all(OutboxTask.objects.all(), until=time.monotonic() + seconds)
 
 
 def deliver_pending(*, now: datetime.datetime | None = None) -> int:
     """Publish what the broker missed; how many were published. Old published rows go."""
     now = now or timezone.now()
     grace = GRACE if settings.OUTBOX_PUBLISH_ON_COMMIT else datetime.timedelta(0)
-    pending = OutboxTask.objects.filter(created_at__lte=now - grace)
+    published = _publish_all(OutboxTask.objects.filter(created_at__lte=now - grace))
+    OutboxTask.objects.filter(published_at__lt=now - KEPT).delete()
+    return published
+
+
+def _publish_all(pending: models.QuerySet[OutboxTask], *, until: float | None = None) -> int:
+    """Batch after batch until one is not full, the broker refuses, or ``until`` (monotonic)."""
     total = 0
     while True:
         published, broker_up = _publish(pending)
         total += published
-        if published < BATCH or not broker_up:
-            break
-    OutboxTask.objects.filter(published_at__lt=now - KEPT).delete()
-    return total
+        if published < BATCH or not broker_up or (until is not None and time.monotonic() > until):
+            return total
