@@ -81,7 +81,13 @@ def _save_with_history(instance: models.Model, write: Callable[[], Any]) -> None
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            [when, "+" if adding else "~", getattr(user, "pk", None), None, instance.pk],
+            [
+                when,
+                "+" if adding else "~",
+                getattr(user, "pk", None),
+                getattr(instance, "_change_reason", None),  # simple-history's, when one is set
+                instance.pk,
+            ],
         )
 
 
