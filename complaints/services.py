@@ -44,6 +44,7 @@ from customers.kernel import events
 from customers.kernel.text import fold_vietnamese, local_date, staff_text
 from customers.kernel.writes import (
     Actor,
+    appended_together,
     call_errors,
     copy_saved,
     create,
@@ -117,8 +118,8 @@ def complaint_event_record(
     to_status: str = "",
     detail: str = "",
     at: datetime.datetime | None = None,
-) -> ComplaintEvent:
-    return insert_one(
+) -> None:
+    insert_one(
         ComplaintEvent(
             complaint=complaint,
             action=action,
@@ -127,7 +128,8 @@ def complaint_event_record(
             to_status=to_status,
             detail=detail,
             at=at or timezone.now(),
-        )
+        ),
+        returning=False,  # nobody reads an event's id as it is written
     )
 
 
@@ -314,40 +316,42 @@ def complaint_submit(
         acknowledge_due_at=deadlines.acknowledge_due(kind, received_at, terms=terms),
         due_at=deadlines.resolve_due(kind, received_at, terms=terms),
     )
-    create(complaint, actor=actor, unique=False)  # the code's uniqueness: _new_code_on_clash
-    for item in checked:
-        record = Evidence(
-            complaint=complaint,
-            original_name=str(getattr(item.upload, "name", "") or "").replace("\x00", "")[:255]
-            or "evidence",
-            content_type=item.content_type,
-            size=item.size,
-            sha256=item.sha256,
-            uploaded_at=received_at,
+    # The history row, the event and the outbox row go to PostgreSQL in one round trip.
+    with appended_together():
+        create(complaint, actor=actor, unique=False)  # the code's uniqueness: _new_code_on_clash
+        for item in checked:
+            record = Evidence(
+                complaint=complaint,
+                original_name=str(getattr(item.upload, "name", "") or "").replace("\x00", "")[:255]
+                or "evidence",
+                content_type=item.content_type,
+                size=item.size,
+                sha256=item.sha256,
+                uploaded_at=received_at,
+            )
+            item.upload.seek(0)
+            record.file.save(
+                str(getattr(item.upload, "name", "") or "evidence"), item.upload, save=False
+            )
+            record.save()
+        complaint_event_record(
+            complaint,
+            action=ComplaintEvent.Action.RECEIVED,
+            actor=actor,
+            to_status=Status.RECEIVED,
+            detail=staff_text(Channel(channel).label),
+            at=received_at,
         )
-        item.upload.seek(0)
-        record.file.save(
-            str(getattr(item.upload, "name", "") or "evidence"), item.upload, save=False
-        )
-        record.save()
-    complaint_event_record(
-        complaint,
-        action=ComplaintEvent.Action.RECEIVED,
-        actor=actor,
-        to_status=Status.RECEIVED,
-        detail=staff_text(Channel(channel).label),
-        at=received_at,
-    )
-    if email:
-        queue_after_commit(TASK_ACKNOWLEDGE, complaint.pk)
-    if kind in REQUEST_KINDS:
-        # The customer is found when the event is sent: a request filed from the shop account
-        # is linked in the same transaction.
-        events.emit(
-            events.EventName.REQUEST_RECEIVED,
-            customer_id=None,
-            tracking_code=complaint.tracking_code,
-        )
+        if email:
+            queue_after_commit(TASK_ACKNOWLEDGE, complaint.pk)
+        if kind in REQUEST_KINDS:
+            # The customer is found when the event is sent: a request filed from the shop account
+            # is linked in the same transaction.
+            events.emit(
+                events.EventName.REQUEST_RECEIVED,
+                customer_id=None,
+                tracking_code=complaint.tracking_code,
+            )
     return complaint
 
 

@@ -74,10 +74,10 @@ class OutboxTask(models.Model):
 
 def enqueue(task: str, *args: Any) -> None:
     """Record ``task(*args)`` in the current transaction, for the broker once that commits."""
-    row = insert_one(OutboxTask(task=task, args=list(args)))
     if not settings.OUTBOX_PUBLISH_ON_COMMIT:
+        insert_one(OutboxTask(task=task, args=list(args)), returning=False)
         return  # the relay publishes it
-    row_id = row.pk
+    row_id = insert_one(OutboxTask(task=task, args=list(args))).pk
 
     def publish_now() -> None:
         _publish(OutboxTask.objects.filter(pk=row_id))

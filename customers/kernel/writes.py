@@ -8,8 +8,10 @@ instance what was saved, and queues the follow-up task only once its work has co
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -78,17 +80,55 @@ def _save_with_history(instance: models.Model, write: Callable[[], Any]) -> None
     sql, date_field = history
     user = _history_user(instance)
     when = date_field.get_db_prep_save(timezone.now(), connection)
+    _execute_or_append(
+        sql,
+        [
+            when,
+            "+" if adding else "~",
+            getattr(user, "pk", None),
+            getattr(instance, "_change_reason", None),  # simple-history's, when one is set
+            instance.pk,
+        ],
+    )
+
+
+_appended: contextvars.ContextVar[list[tuple[str, list[Any]]] | None] = contextvars.ContextVar(
+    "appended", default=None
+)
+
+
+@contextlib.contextmanager
+def appended_together() -> Iterator[None]:
+    """The rows the block appends and nobody reads back — history rows, timeline entries, outbox
+    rows (insert_one with returning=False) — sent as one multi-statement execute as the block
+    ends, instead of one round trip each (PostgreSQL, whose client-side binding composes them;
+    elsewhere each is sent as it comes). A history row then copies its row as it is at the end
+    of the block: for a service that writes each row once (complaint_submit). An error in them
+    is raised there, inside the caller's transaction, and rolls it back."""
+    if connection.vendor != "postgresql" or _appended.get() is not None:
+        yield
+        return
+    batch: list[tuple[str, list[Any]]] = []
+    token = _appended.set(batch)
+    try:
+        yield
+    finally:
+        _appended.reset(token)
+    if batch:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                ";\n".join(sql for sql, _params in batch),
+                [value for _sql, params in batch for value in params],
+            )
+
+
+def _execute_or_append(sql: str, params: list[Any]) -> None:
+    batch = _appended.get()
+    if batch is not None:
+        batch.append((sql, params))
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                when,
-                "+" if adding else "~",
-                getattr(user, "pk", None),
-                getattr(instance, "_change_reason", None),  # simple-history's, when one is set
-                instance.pk,
-            ],
-        )
+        cursor.execute(sql, params)
 
 
 _HISTORY_INSERT: dict[type[models.Model], tuple[str, models.Field] | None] = {}
@@ -164,7 +204,7 @@ def history_record_bulk(
 _INSERT_ONE: dict[type[models.Model], tuple[str, list[models.Field]]] = {}
 
 
-def insert_one(instance: M) -> M:
+def insert_one(instance: M, *, returning: bool = True) -> M:
     """INSERT a new row of an append-only model (a timeline entry, an outbox row), its id set
     from RETURNING: the statement create() sends, compiled once per model rather than at every
     row, and without the save signals (no receiver listens on these models). The public form
@@ -189,6 +229,11 @@ def insert_one(instance: M) -> M:
     values = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
+    if not returning:  # the id left unread: within appended_together(), sent with the others
+        _execute_or_append(sql[: sql.rindex(" RETURNING ")], values)
+        instance._state.adding = False
+        instance._state.db = connection.alias
+        return instance
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         instance.pk = cursor.fetchone()[0]
