@@ -509,7 +509,7 @@ def _verdict(value: float, target: float, *, below: bool, unit: str) -> str:
     if held:
         return "held"
     gap = value - target if below else target - value
-    return f"MISSED by {gap:.0f}{unit}"
+    return f"MISSED by {gap:.1f}{unit}" if gap < 10 else f"MISSED by {gap:.0f}{unit}"
 
 
 def render_report(
@@ -563,8 +563,8 @@ def render_report(
         share = post.rps / bare_post.rps if bare_post.rps else 0.0
         p95 = post.percentile(0.95)
         lines.append(
-            f"- {encoding}: form POST / bare POST {share:.0%} (target ≥ {TARGET_SHARE:.0%}: "
-            + _verdict(share * 100, TARGET_SHARE * 100, below=False, unit="% points")
+            f"- {encoding}: form POST / bare POST {share:.1%} (target ≥ {TARGET_SHARE:.0%}: "
+            + _verdict(share * 100, TARGET_SHARE * 100, below=False, unit=" points")
             + f"); p95 back to back {p95:.0f} ms (target < {TARGET_P95_MS:.0f} ms: "
             + _verdict(p95, TARGET_P95_MS, below=True, unit=" ms")
             + ")."
