@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import platform
 import random
@@ -42,6 +43,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -312,15 +314,13 @@ counts["form POST multipart"] = counts["form POST urlencoded"]
 counts["bare POST multipart"] = counts["bare POST urlencoded"]
 print(json.dumps(counts))
 """
-    import json
+    return _json_from_python(env, code)
 
+
+def _json_from_python(env: dict[str, str], code: str) -> Any:
+    """What ``code`` prints last, as JSON, run in a separate process with the server's settings."""
     result = subprocess.run(
-        [PYTHON, "-c", code],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+        [PYTHON, "-c", code], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -339,12 +339,7 @@ def relay_figures(env: dict[str, str]) -> dict[str, float]:
         "print(json.dumps({'pending': pending, 'published': published,"
         " 'seconds': time.perf_counter() - started, 'cpu': time.process_time() - cpu}))\n"
     )
-    import json
-
-    result = subprocess.run(
-        [PYTHON, "-c", code], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return _json_from_python(env, code)
 
 
 def database_facts(env: dict[str, str]) -> dict[str, str]:
@@ -358,12 +353,7 @@ def database_facts(env: dict[str, str]) -> dict[str, str]:
         "print(json.dumps({'version': version, 'complaints': Complaint.objects.count(),"
         " 'events': ComplaintEvent.objects.count(), 'customers': Customer.objects.count()}))\n"
     )
-    import json
-
-    result = subprocess.run(
-        [PYTHON, "-c", code], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return _json_from_python(env, code)
 
 
 def cpu_model() -> str:
